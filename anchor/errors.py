@@ -1,0 +1,67 @@
+"""The exceptions credanchor raises.
+
+Every error is a :class:`CredAnchorError`; each subclass also subclasses the builtin it
+resembles, so callers may catch either::
+
+    CredAnchorError
+    ├── ConfigurationError (ValueError)        a bad setting, argument or input file
+    ├── ArtifactError (FileNotFoundError)      a compiled contract artifact is missing or unreadable
+    ├── ChainError (ConnectionError)           the chain cannot be reached or answered wrongly
+    ├── ContractRevertError (RuntimeError)     a contract call reverted; `.error` names the custom error
+    ├── DeploymentError (LookupError)          no deployment of the contracts is known for a chain
+    └── DevchainError (RuntimeError)           the local anvil devchain cannot be started or found
+
+Messages say what went wrong and what to do next; they never contain keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class CredAnchorError(Exception):
+    """Base class of every credanchor error."""
+
+
+class ConfigurationError(CredAnchorError, ValueError):
+    """A setting, argument or input is invalid."""
+
+
+class ArtifactError(CredAnchorError, FileNotFoundError):
+    """A compiled contract artifact is missing or unreadable."""
+
+
+class ChainError(CredAnchorError, ConnectionError):
+    """The chain's JSON-RPC endpoint is unreachable or failed a request."""
+
+
+class DeploymentError(CredAnchorError, LookupError):
+    """No deployment of the credanchor contracts is known for this chain."""
+
+
+class DevchainError(CredAnchorError, RuntimeError):
+    """The local anvil devchain is not installed, cannot start, or is not running."""
+
+
+class ContractRevertError(CredAnchorError, RuntimeError):
+    """A contract call or transaction reverted.
+
+    ``error`` is the custom error's name (e.g. ``"CredentialAnchorRootExists"``) and
+    ``arguments`` its decoded arguments by name; for a plain ``revert("reason")`` or a panic,
+    ``error`` is ``"Error"`` or ``"Panic"``.
+    """
+
+    def __init__(self, error: str, arguments: Mapping[str, Any], *, contract: str, function: str) -> None:
+        self.error = error
+        self.arguments = dict(arguments)
+        self.contract = contract
+        self.function = function
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.arguments.items())
+        super().__init__(f"{contract}.{function} reverted with {error}({shown})")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return repr(value) if isinstance(value, str) else str(value)

@@ -1,0 +1,70 @@
+"""Small value types that validate themselves. Hex appears only at the edges (JSON, ABI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from .errors import ConfigurationError
+
+
+def _from_hex(text: str, *, size: int, what: str) -> bytes:
+    digits = text[2:] if text[:2].lower() == "0x" else text
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        raise ConfigurationError(f"{what} must be hexadecimal, got {text!r}") from None
+    if len(raw) != size:
+        raise ConfigurationError(f"{what} must be {size} bytes ({2 * size} hex digits), got {len(raw)} bytes")
+    return raw
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    """A 32-byte Merkle root of a credential batch."""
+
+    value: bytes
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.value, bytes) or len(self.value) != 32:
+            raise ConfigurationError(f"a Merkle root is 32 bytes, got {self.value!r}")
+
+    @classmethod
+    def from_hex(cls, text: str) -> Root:
+        return cls(_from_hex(text, size=32, what="a Merkle root"))
+
+    def hex(self) -> str:
+        return "0x" + self.value.hex()
+
+    def __str__(self) -> str:
+        return self.hex()
+
+
+class StatusPurpose(IntEnum):
+    """What a status-list bit means (mirrors `ICredentialAnchor.StatusPurpose`)."""
+
+    REVOCATION = 0
+    SUSPENSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A decoded contract event."""
+
+    name: str
+    args: dict[str, Any]
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class TxReceipt:
+    """What a mined transaction did."""
+
+    tx_hash: bytes
+    block_number: int
+    gas_used: int
+    events: tuple[Event, ...] = field(default=())
+
+    def events_named(self, name: str) -> list[Event]:
+        return [event for event in self.events if event.name == name]
