@@ -1,0 +1,273 @@
+"""The chain adapter: one interface to an embedded eth-tester chain or any JSON-RPC endpoint.
+
+This is the only module that talks to web3 / eth-tester. It deploys and calls the project's
+contracts by artifact name, decodes events, and turns every low-level failure into a
+:mod:`anchor.errors` exception (a revert becomes :class:`ContractRevertError` carrying the custom
+error's name and arguments, decoded from its selector).
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_typing import ChecksumAddress
+from eth_utils import keccak, to_checksum_address
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3Exception
+
+from .artifacts import CONTRACT_NAMES, load_artifact
+from .errors import ChainError, ConfigurationError, ContractRevertError
+from .types import Event, TxReceipt
+
+log = logging.getLogger(__name__)
+
+#: The EVM hardfork every chain here runs: eth-tester, anvil and the compiler's evmVersion agree,
+#: so gas figures are comparable across them.
+HARDFORK = "cancun"
+
+_ERROR_STRING = keccak(text="Error(string)")[:4]
+_PANIC = keccak(text="Panic(uint256)")[:4]
+
+
+@dataclass(frozen=True)
+class _ErrorAbi:
+    name: str
+    types: list[str]
+    names: list[str]
+
+
+def _abi_type(item: dict[str, Any]) -> str:
+    kind: str = item["type"]
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in item["components"]) + ")" + kind[5:]
+    return kind
+
+
+def _error_table() -> dict[bytes, _ErrorAbi]:
+    """Every custom error of every project contract, by 4-byte selector."""
+    table: dict[bytes, _ErrorAbi] = {}
+    for name in CONTRACT_NAMES:
+        for item in load_artifact(name).abi:
+            if item["type"] == "error":
+                types = [_abi_type(i) for i in item["inputs"]]
+                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+                table[selector] = _ErrorAbi(item["name"], types, [i["name"] for i in item["inputs"]])
+    return table
+
+
+_REVERT_BYTES = re.compile(r"""(b(['"]).*\2)\s*$""", re.DOTALL)
+
+
+def _revert_data(exc: Exception) -> bytes | None:
+    """The raw revert data carried by a web3 or eth-tester exception, if any."""
+    data = getattr(exc, "data", None)
+    if isinstance(data, str) and data.startswith("0x"):
+        return bytes.fromhex(data[2:])
+    if isinstance(data, dict) and isinstance(data.get("data"), str):
+        return bytes.fromhex(data["data"][2:])
+    # eth-tester only keeps the repr of the revert bytes in its message.
+    match = _REVERT_BYTES.search(str(exc.args[0]) if exc.args else "")
+    if match:
+        try:
+            value = ast.literal_eval(match.group(1))
+        except (ValueError, SyntaxError):
+            return None
+        return value if isinstance(value, bytes) else None
+    return None
+
+
+class Chain:
+    """A connection to an EVM chain. Build one with :meth:`embedded` or :meth:`connect`."""
+
+    def __init__(self, w3: Web3, *, description: str) -> None:
+        self._w3 = w3
+        self.description = description
+        self._contracts: dict[tuple[str, str], Contract] = {}
+
+    # -- construction ---------------------------------------------------------------------------
+
+    @classmethod
+    def embedded(cls) -> Chain:
+        """A fresh in-process eth-tester (py-evm) chain, pinned to the project's hardfork."""
+        from eth.vm.forks import CancunVM
+        from eth_tester import EthereumTester, PyEVMBackend
+        from web3 import EthereumTesterProvider
+
+        backend = PyEVMBackend(vm_configuration=((0, CancunVM),))
+        return cls(Web3(EthereumTesterProvider(EthereumTester(backend))), description="embedded eth-tester")
+
+    @classmethod
+    def connect(cls, url: str, *, timeout: float = 30.0) -> Chain:
+        """Connect to a JSON-RPC endpoint over HTTP(S); fails fast if it does not answer."""
+        if not url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"RPC URL must start with http:// or https://, got {url!r}")
+        w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        chain = cls(w3, description=url)
+        chain.chain_id  # noqa: B018 - probe the endpoint now, not at the first real call
+        return chain
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    @cached_property
+    def chain_id(self) -> int:
+        return int(self._rpc(lambda: self._w3.eth.chain_id, "read the chain id"))
+
+    @property
+    def accounts(self) -> list[ChecksumAddress]:
+        """Accounts the node manages and signs for (eth-tester and anvil have ten funded ones)."""
+        return list(self._rpc(lambda: self._w3.eth.accounts, "list accounts"))
+
+    def block_number(self) -> int:
+        return int(self._rpc(lambda: self._w3.eth.block_number, "read the block number"))
+
+    def block_timestamp(self, block: int | str = "latest") -> int:
+        return int(self._rpc(lambda: self._w3.eth.get_block(block)["timestamp"], "read a block"))
+
+    def code_at(self, address: str) -> bytes:
+        return bytes(self._rpc(lambda: self._w3.eth.get_code(to_checksum_address(address)), "read code"))
+
+    def balance(self, address: str) -> int:
+        return int(self._rpc(lambda: self._w3.eth.get_balance(to_checksum_address(address)), "read a balance"))
+
+    # -- contracts --------------------------------------------------------------------------------
+
+    def contract(self, name: str, address: str) -> Contract:
+        key = (name, to_checksum_address(address))
+        if key not in self._contracts:
+            self._contracts[key] = self._w3.eth.contract(address=key[1], abi=load_artifact(name).abi)
+        return self._contracts[key]
+
+    def deploy(self, name: str, args: Sequence[Any] = (), *, sender: str) -> tuple[ChecksumAddress, TxReceipt]:
+        """Deploy the committed artifact `name`; returns its address and the receipt."""
+        artifact = load_artifact(name)
+        factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        raw = self._send(lambda: factory.constructor(*args).transact({"from": sender}), name, "constructor")
+        address = to_checksum_address(raw["contractAddress"])
+        log.info("deployed %s at %s (chain %s, tx 0x%s)", name, address, self.chain_id, bytes(raw["transactionHash"]).hex())
+        return address, self._receipt(raw, self.contract(name, address))
+
+    def call(self, name: str, address: str, function: str, args: Sequence[Any] = ()) -> Any:
+        """Call a view function."""
+        fn = self.contract(name, address).functions[function](*args)
+        return self._guard(lambda: fn.call(), name, function)
+
+    def transact(self, name: str, address: str, function: str, args: Sequence[Any] = (), *, sender: str) -> TxReceipt:
+        """Send a transaction from a node-managed account and wait for it to be mined."""
+        contract = self.contract(name, address)
+        fn = contract.functions[function](*args)
+        raw = self._send(lambda: fn.transact({"from": sender}), name, function)
+        receipt = self._receipt(raw, contract)
+        log.info(
+            "%s.%s mined: tx 0x%s block %d gas %d (chain %d)",
+            name, function, receipt.tx_hash.hex(), receipt.block_number, receipt.gas_used, self.chain_id,
+        )
+        return receipt
+
+    # -- devchain controls (eth-tester and anvil both answer these) ---------------------------
+
+    def snapshot(self) -> object:
+        """Snapshot the chain state; the id is opaque (an int on eth-tester, hex on anvil)."""
+        return self._request("evm_snapshot", [])
+
+    def revert(self, snapshot_id: object) -> None:
+        """Return to a snapshot. The snapshot is used up: take a new one to return again."""
+        if self._request("evm_revert", [snapshot_id]) is False:
+            raise ChainError(f"{self.description} refused to revert to snapshot {snapshot_id}")
+
+    def mine(self) -> None:
+        self._request("evm_mine", [])
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        """Make the next block carry `timestamp` (eth-tester: time travel, which mines a block)."""
+        if self.description == "embedded eth-tester":
+            self._request("testing_timeTravel", [timestamp])
+        else:
+            self._request("evm_setNextBlockTimestamp", [timestamp])
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _request(self, method: str, params: list[Any]) -> Any:
+        response = self._rpc(lambda: self._w3.provider.make_request(method, params), method)  # type: ignore[arg-type]
+        if "error" in response:
+            raise ChainError(f"{self.description} failed {method}: {response['error']}")
+        return response["result"]
+
+    def _send(self, send: Any, name: str, function: str) -> Any:
+        tx_hash = self._guard(send, name, function)
+        try:
+            raw = self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+        except TimeExhausted as exc:
+            raise ChainError(f"{name}.{function}: tx 0x{bytes(tx_hash).hex()} not mined within 120 s") from exc
+        if raw["status"] != 1:
+            raise ContractRevertError("Reverted", {"tx": bytes(tx_hash)}, contract=name, function=function)
+        return raw
+
+    def _receipt(self, raw: Any, contract: Contract) -> TxReceipt:
+        events = []
+        for entry in raw["logs"]:
+            if entry["topics"] and to_checksum_address(entry["address"]) == contract.address:
+                event = self._event_by_topic(contract).get(bytes(entry["topics"][0]))
+                if event is not None:
+                    decoded = event.process_log(entry)
+                    events.append(Event(decoded["event"], dict(decoded["args"]), contract.address))
+        return TxReceipt(
+            tx_hash=bytes(raw["transactionHash"]),
+            block_number=int(raw["blockNumber"]),
+            gas_used=int(raw["gasUsed"]),
+            events=tuple(events),
+        )
+
+    def _event_by_topic(self, contract: Contract) -> dict[bytes, Any]:
+        table = {}
+        for item in contract.abi:
+            if item["type"] == "event":
+                types = ",".join(_abi_type(i) for i in item["inputs"])
+                table[keccak(text=f"{item['name']}({types})")] = contract.events[item["name"]]()
+        return table
+
+    def _guard(self, action: Any, name: str, function: str) -> Any:
+        """Run `action`, translating reverts and transport failures into credanchor errors."""
+        from eth_tester.exceptions import TransactionFailed
+
+        try:
+            return self._rpc(action, f"{name}.{function}")
+        except (ContractCustomError, ContractLogicError, TransactionFailed) as exc:
+            raise self._decode_revert(exc, name, function) from exc
+
+    def _rpc(self, action: Any, what: str) -> Any:
+        """Run `action`; transport failures (requests raises OSErrors) become ChainError."""
+        try:
+            return action()
+        except ContractLogicError:
+            raise  # a revert, decoded by _guard
+        except OSError as exc:
+            raise ChainError(f"{self.description} is unreachable ({exc}): is the chain running?") from exc
+        except Web3Exception as exc:
+            raise ChainError(f"{self.description}: could not {what}: {exc}") from exc
+
+    @cached_property
+    def _errors(self) -> dict[bytes, _ErrorAbi]:
+        return _error_table()
+
+    def _decode_revert(self, exc: Exception, name: str, function: str) -> ContractRevertError:
+        data = _revert_data(exc)
+        if data is None or len(data) < 4:
+            return ContractRevertError("Reverted", {"message": str(exc)}, contract=name, function=function)
+        selector, payload = data[:4], data[4:]
+        if selector == _ERROR_STRING:
+            return ContractRevertError("Error", {"reason": abi_decode(["string"], payload)[0]}, contract=name, function=function)
+        if selector == _PANIC:
+            return ContractRevertError("Panic", {"code": abi_decode(["uint256"], payload)[0]}, contract=name, function=function)
+        error = self._errors.get(selector)
+        if error is None:
+            return ContractRevertError("Unknown", {"data": data}, contract=name, function=function)
+        values = abi_decode(error.types, payload)
+        return ContractRevertError(error.name, dict(zip(error.names, values, strict=True)), contract=name, function=function)

@@ -1,0 +1,216 @@
+"""Typed clients for the three credanchor contracts, on top of the :class:`~anchor.chain.Chain` adapter.
+
+Arguments and results are plain Python values and the small types of :mod:`anchor.types`;
+reverts surface as :class:`~anchor.errors.ContractRevertError` with the custom error's name.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .chain import Chain
+from .errors import ConfigurationError
+from .types import Root, StatusPurpose, TxReceipt
+
+#: Status-list indices travel as 3-byte big-endian integers: a list holds up to 2**24 entries.
+INDEX_BYTES = 3
+MAX_LIST_ENTRIES = 1 << (8 * INDEX_BYTES)
+#: The end of an open-ended accreditation window.
+FOREVER = 2**64 - 1
+
+
+def pack_indices(indices: Iterable[int]) -> bytes:
+    """Encode status-list indices as the contract expects: sorted, de-duplicated, 3 bytes each.
+
+    Sorting puts indices of the same storage word next to each other (the second write to a
+    word is warm, hence cheap); duplicates would only cost gas.
+    """
+    unique = sorted(set(indices))
+    if not unique:
+        raise ConfigurationError("no status-list indices given: name at least one credential")
+    for index in (unique[0], unique[-1]):
+        if not 0 <= index < MAX_LIST_ENTRIES:
+            raise ConfigurationError(f"status-list index {index} is outside 0..{MAX_LIST_ENTRIES - 1}")
+    return b"".join(index.to_bytes(INDEX_BYTES, "big") for index in unique)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """A batch as recorded on-chain for the address that anchored it."""
+
+    anchored_at: int
+    anchored_block: int
+    revoked_at: int
+
+    @property
+    def anchored(self) -> bool:
+        return self.anchored_at != 0
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at != 0
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerRecord:
+    did: str
+    name: str
+    body: str
+    registered_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Accreditation:
+    valid_from: int
+    valid_until: int
+    body: str
+    scope: str
+
+
+class _Client:
+    NAME = ""
+
+    def __init__(self, chain: Chain, address: str) -> None:
+        self.chain = chain
+        self.address = chain.contract(self.NAME, address).address
+
+    def _call(self, function: str, *args: Any) -> Any:
+        return self.chain.call(self.NAME, self.address, function, args)
+
+    def _transact(self, function: str, *args: Any, sender: str) -> TxReceipt:
+        return self.chain.transact(self.NAME, self.address, function, args, sender=sender)
+
+
+class CredentialAnchorClient(_Client):
+    """Batch roots and status lists, each written under the sending address."""
+
+    NAME = "CredentialAnchor"
+
+    def anchor_batch(self, root: Root, *, sender: str) -> TxReceipt:
+        return self._transact("anchorBatch", root.value, sender=sender)
+
+    def revoke_batch(self, root: Root, *, sender: str) -> TxReceipt:
+        return self._transact("revokeBatch", root.value, sender=sender)
+
+    def revoke(self, list_id: int, indices: Iterable[int], *, sender: str) -> TxReceipt:
+        return self._transact("revoke", list_id, pack_indices(indices), sender=sender)
+
+    def suspend(self, list_id: int, indices: Iterable[int], *, sender: str) -> TxReceipt:
+        return self._transact("suspend", list_id, pack_indices(indices), sender=sender)
+
+    def reinstate(self, list_id: int, indices: Iterable[int], *, sender: str) -> TxReceipt:
+        return self._transact("reinstate", list_id, pack_indices(indices), sender=sender)
+
+    def batch(self, issuer: str, root: Root) -> BatchRecord:
+        anchored_at, anchored_block, revoked_at = self._call("batch", issuer, root.value)
+        return BatchRecord(anchored_at, anchored_block, revoked_at)
+
+    def status(self, issuer: str, list_id: int, purpose: StatusPurpose, index: int) -> bool:
+        return bool(self._call("statusOf", issuer, list_id, int(purpose), index))
+
+    def status_words(self, issuer: str, list_id: int, purpose: StatusPurpose, first_word: int, count: int) -> list[int]:
+        return list(self._call("statusWords", issuer, list_id, int(purpose), first_word, count))
+
+
+class IssuerRegistryClient(_Client):
+    """The trust registry of accredited issuers."""
+
+    NAME = "IssuerRegistry"
+
+    @property
+    def body_role(self) -> bytes:
+        return bytes(self._call("ACCREDITATION_BODY_ROLE"))
+
+    def grant_body(self, body: str, *, sender: str) -> TxReceipt:
+        """Admin only: make `body` an accreditation body."""
+        return self._transact("grantRole", self.body_role, body, sender=sender)
+
+    def revoke_body(self, body: str, *, sender: str) -> TxReceipt:
+        """Admin only: take the accreditation-body role away from `body`."""
+        return self._transact("revokeRole", self.body_role, body, sender=sender)
+
+    def is_body(self, account: str) -> bool:
+        return bool(self._call("hasRole", self.body_role, account))
+
+    def register_issuer(
+        self,
+        issuer: str,
+        *,
+        did: str,
+        name: str,
+        scope: str,
+        valid_from: int | None = None,
+        valid_until: int | None = None,
+        sender: str,
+    ) -> TxReceipt:
+        """Register and accredit `issuer`; `valid_from=None` means now, `valid_until=None` never ends."""
+        return self._transact(
+            "registerIssuer", issuer, did, name, scope, valid_from or 0, valid_until or FOREVER, sender=sender
+        )
+
+    def update_issuer(self, issuer: str, *, did: str, name: str, sender: str) -> TxReceipt:
+        return self._transact("updateIssuer", issuer, did, name, sender=sender)
+
+    def accredit(
+        self, issuer: str, *, scope: str, valid_from: int | None = None, valid_until: int | None = None, sender: str
+    ) -> TxReceipt:
+        return self._transact("accredit", issuer, valid_from or 0, valid_until or FOREVER, scope, sender=sender)
+
+    def deaccredit(self, issuer: str, *, sender: str) -> TxReceipt:
+        return self._transact("deaccredit", issuer, sender=sender)
+
+    def issuer(self, issuer: str) -> IssuerRecord | None:
+        did, name, body, registered_at = self._call("getIssuer", issuer)
+        return IssuerRecord(did, name, body, registered_at) if registered_at else None
+
+    def issuer_by_did(self, did: str) -> str | None:
+        address: str = self._call("issuerByDid", did)
+        return None if int(address, 16) == 0 else address
+
+    def accreditations(self, issuer: str) -> list[Accreditation]:
+        return [Accreditation(*window) for window in self._call("getAccreditations", issuer)]
+
+    def is_accredited(self, issuer: str, timestamp: int) -> bool:
+        return bool(self._call("isAccredited", issuer, timestamp))
+
+
+class CredentialNFTClient(_Client):
+    """NFT mode: one public soulbound token per credential, metadata on-chain."""
+
+    NAME = "CredentialNFT"
+
+    def mint(self, holder: str, metadata: dict[str, Any] | str, *, sender: str) -> tuple[int, TxReceipt]:
+        text = metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
+        receipt = self._transact("mint", holder, text, sender=sender)
+        (minted,) = receipt.events_named("CredentialMinted")
+        return int(minted.args["tokenId"]), receipt
+
+    def burn(self, token_id: int, *, sender: str) -> TxReceipt:
+        return self._transact("burn", token_id, sender=sender)
+
+    def owner_of(self, token_id: int) -> str:
+        return str(self._call("ownerOf", token_id))
+
+    def issuer_of(self, token_id: int) -> str:
+        return str(self._call("issuerOf", token_id))
+
+    def locked(self, token_id: int) -> bool:
+        return bool(self._call("locked", token_id))
+
+    def token_uri(self, token_id: int) -> str:
+        return str(self._call("tokenURI", token_id))
+
+    def metadata(self, token_id: int) -> Any:
+        """The token's metadata, decoded from its `data:application/json;base64,` URI."""
+        uri = self.token_uri(token_id)
+        prefix = "data:application/json;base64,"
+        if not uri.startswith(prefix):
+            raise ConfigurationError(f"token {token_id} has an unexpected tokenURI scheme: {uri[:40]!r}")
+        return json.loads(base64.b64decode(uri[len(prefix) :]))
+
+    def supports_interface(self, interface_id: bytes) -> bool:
+        return bool(self._call("supportsInterface", interface_id))

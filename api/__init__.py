@@ -1,0 +1,1 @@
+"""The HTTP API of credanchor (FastAPI), a thin layer over `anchor`."""
