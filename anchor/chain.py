@@ -87,9 +87,10 @@ def _revert_data(exc: Exception) -> bytes | None:
 class Chain:
     """A connection to an EVM chain. Build one with :meth:`embedded` or :meth:`connect`."""
 
-    def __init__(self, w3: Web3, *, description: str) -> None:
+    def __init__(self, w3: Web3, *, description: str, embedded: bool = False) -> None:
         self._w3 = w3
         self.description = description
+        self._embedded = embedded
         self._contracts: dict[tuple[str, str], Contract] = {}
 
     # -- construction ---------------------------------------------------------------------------
@@ -102,7 +103,7 @@ class Chain:
         from web3 import EthereumTesterProvider
 
         backend = PyEVMBackend(vm_configuration=((0, CancunVM),))
-        return cls(Web3(EthereumTesterProvider(EthereumTester(backend))), description="embedded eth-tester")
+        return cls(Web3(EthereumTesterProvider(EthereumTester(backend))), description="embedded eth-tester", embedded=True)
 
     @classmethod
     def connect(cls, url: str, *, timeout: float = 30.0) -> Chain:
@@ -185,12 +186,13 @@ class Chain:
     def mine(self) -> None:
         self._request("evm_mine", [])
 
-    def set_next_block_timestamp(self, timestamp: int) -> None:
-        """Make the next block carry `timestamp` (eth-tester: time travel, which mines a block)."""
-        if self.description == "embedded eth-tester":
-            self._request("testing_timeTravel", [timestamp])
+    def advance_time(self, seconds: int) -> None:
+        """Move the chain clock forward by `seconds` and mine a block (devchains only)."""
+        if self._embedded:
+            self._request("testing_timeTravel", [self.block_timestamp() + seconds])
         else:
-            self._request("evm_setNextBlockTimestamp", [timestamp])
+            self._request("evm_increaseTime", [seconds])
+            self._request("evm_mine", [])
 
     # -- plumbing ---------------------------------------------------------------------------------
 
