@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_typing import ChecksumAddress
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3Exception
@@ -44,7 +45,7 @@ class _ErrorAbi:
     names: list[str]
 
 
-def _abi_type(item: dict[str, Any]) -> str:
+def _abi_type(item: Any) -> str:
     kind: str = item["type"]
     if kind.startswith("tuple"):
         return "(" + ",".join(_abi_type(c) for c in item["components"]) + ")" + kind[5:]
@@ -98,12 +99,13 @@ class Chain:
     @classmethod
     def embedded(cls) -> Chain:
         """A fresh in-process eth-tester (py-evm) chain, pinned to the project's hardfork."""
-        from eth.vm.forks import CancunVM
+        from eth.vm.forks.cancun import CancunVM
         from eth_tester import EthereumTester, PyEVMBackend
         from web3 import EthereumTesterProvider
 
         backend = PyEVMBackend(vm_configuration=((0, CancunVM),))
-        return cls(Web3(EthereumTesterProvider(EthereumTester(backend))), description="embedded eth-tester", embedded=True)
+        w3 = Web3(EthereumTesterProvider(EthereumTester(backend)))
+        return cls(w3, description="embedded eth-tester", embedded=True)
 
     @classmethod
     def connect(cls, url: str, *, timeout: float = 30.0) -> Chain:
@@ -130,7 +132,8 @@ class Chain:
         return int(self._rpc(lambda: self._w3.eth.block_number, "read the block number"))
 
     def block_timestamp(self, block: int | str = "latest") -> int:
-        return int(self._rpc(lambda: self._w3.eth.get_block(block)["timestamp"], "read a block"))
+        ref: Any = block
+        return int(self._rpc(lambda: self._w3.eth.get_block(ref)["timestamp"], "read a block"))
 
     def code_at(self, address: str) -> bytes:
         return bytes(self._rpc(lambda: self._w3.eth.get_code(to_checksum_address(address)), "read code"))
@@ -152,7 +155,8 @@ class Chain:
         factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         raw = self._send(lambda: factory.constructor(*args).transact({"from": sender}), name, "constructor")
         address = to_checksum_address(raw["contractAddress"])
-        log.info("deployed %s at %s (chain %s, tx 0x%s)", name, address, self.chain_id, bytes(raw["transactionHash"]).hex())
+        tx = bytes(raw["transactionHash"]).hex()
+        log.info("deployed %s at %s (chain %s, tx 0x%s)", name, address, self.chain_id, tx)
         return address, self._receipt(raw, self.contract(name, address))
 
     def call(self, name: str, address: str, function: str, args: Sequence[Any] = ()) -> Any:
@@ -168,7 +172,12 @@ class Chain:
         receipt = self._receipt(raw, contract)
         log.info(
             "%s.%s mined: tx 0x%s block %d gas %d (chain %d)",
-            name, function, receipt.tx_hash.hex(), receipt.block_number, receipt.gas_used, self.chain_id,
+            name,
+            function,
+            receipt.tx_hash.hex(),
+            receipt.block_number,
+            receipt.gas_used,
+            self.chain_id,
         )
         return receipt
 
@@ -260,16 +269,19 @@ class Chain:
         return _error_table()
 
     def _decode_revert(self, exc: Exception, name: str, function: str) -> ContractRevertError:
-        data = _revert_data(exc)
-        if data is None or len(data) < 4:
-            return ContractRevertError("Reverted", {"message": str(exc)}, contract=name, function=function)
+        error, arguments = self.decode_revert_data(_revert_data(exc) or b"", fallback=str(exc))
+        return ContractRevertError(error, arguments, contract=name, function=function)
+
+    def decode_revert_data(self, data: bytes, *, fallback: str = "") -> tuple[str, dict[str, Any]]:
+        """The error name and named arguments encoded in revert `data`."""
+        if len(data) < 4:
+            return "Reverted", {"message": fallback}
         selector, payload = data[:4], data[4:]
         if selector == _ERROR_STRING:
-            return ContractRevertError("Error", {"reason": abi_decode(["string"], payload)[0]}, contract=name, function=function)
+            return "Error", {"reason": abi_decode(["string"], payload)[0]}
         if selector == _PANIC:
-            return ContractRevertError("Panic", {"code": abi_decode(["uint256"], payload)[0]}, contract=name, function=function)
+            return "Panic", {"code": abi_decode(["uint256"], payload)[0]}
         error = self._errors.get(selector)
         if error is None:
-            return ContractRevertError("Unknown", {"data": data}, contract=name, function=function)
-        values = abi_decode(error.types, payload)
-        return ContractRevertError(error.name, dict(zip(error.names, values, strict=True)), contract=name, function=function)
+            return "Unknown", {"data": data}
+        return error.name, dict(zip(error.names, abi_decode(error.types, payload), strict=True))

@@ -54,13 +54,19 @@ def _emit_json(data: Any) -> None:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens (tx hashes, blocks).")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens (tx hashes, blocks).")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()
 def demo(
-    out: Annotated[Path | None, typer.Option("--out", help="Also write the results to DIR/demo.json.", metavar="DIR")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the results to DIR/demo.json.", metavar="DIR")
+    ] = None,
     rpc: RpcOption = None,
     as_json: JsonFlag = False,
 ) -> None:

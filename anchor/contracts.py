@@ -184,7 +184,9 @@ class CredentialNFTClient(_Client):
     NAME = "CredentialNFT"
 
     def mint(self, holder: str, metadata: dict[str, Any] | str, *, sender: str) -> tuple[int, TxReceipt]:
-        text = metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
+        text = (
+            metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
+        )
         receipt = self._transact("mint", holder, text, sender=sender)
         (minted,) = receipt.events_named("CredentialMinted")
         return int(minted.args["tokenId"]), receipt

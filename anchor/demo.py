@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from .chain import Chain
 from .deployment import deploy_contracts
@@ -68,7 +68,11 @@ def run_demo(chain: Chain) -> DemoResult:
     result = DemoResult(
         chain=chain.description,
         chain_id=chain.chain_id,
-        contracts={"IssuerRegistry": registry.address, "CredentialAnchor": anchor.address, "CredentialNFT": nft.address},
+        contracts={
+            "IssuerRegistry": registry.address,
+            "CredentialAnchor": anchor.address,
+            "CredentialNFT": nft.address,
+        },
         accounts={"admin": admin, "accreditation_body": body, "issuer": issuer, "learner": learner},
     )
 
@@ -76,7 +80,9 @@ def run_demo(chain: Chain) -> DemoResult:
     did = "did:web:demo-university.example"
     result.record(
         "register and accredit issuer",
-        registry.register_issuer(issuer, did=did, name="Demo University", scope="EQF 4-6 micro-credentials", sender=body),
+        registry.register_issuer(
+            issuer, did=did, name="Demo University", scope="EQF 4-6 micro-credentials", sender=body
+        ),
     )
 
     # A sample root: the hash of a random batch label stands in for a Merkle root here.

@@ -41,8 +41,11 @@ DEFAULT_PORT = 8545
 def anvil_binary() -> Path:
     """The anvil executable: $CREDANCHOR_ANVIL, the pinned npm package, or anvil on PATH."""
     override = os.environ.get("CREDANCHOR_ANVIL")
-    candidates = [Path(override)] if override else []
-    candidates.append(REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil")
+    if override:
+        if Path(override).is_file() and os.access(override, os.X_OK):
+            return Path(override)
+        raise DevchainError(f"CREDANCHOR_ANVIL={override} is not an executable file: fix or unset it")
+    candidates = [REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"]
     on_path = shutil.which("anvil")
     if on_path:
         candidates.append(Path(on_path))

@@ -1,0 +1,68 @@
+"""`credanchor demo` and the CLI's error behaviour."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from anchor.cli import app
+
+runner = CliRunner()
+
+
+def test_demo_json_reports_gas_and_passing_checks(tmp_path):
+    result = runner.invoke(app, ["demo", "--json", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert 40_000 < report["anchor_batch_gas"] <= 46_500
+    assert report["revoke_gas"] <= 47_000
+    assert report["revoke_batch_gas"] <= 47_000
+    assert report["nft_mint_gas"] > report["anchor_batch_gas"]
+    assert report["checks"] and all(report["checks"].values())
+    assert [s["action"] for s in report["steps"]] == [
+        "grant accreditation-body role",
+        "register and accredit issuer",
+        "anchor batch",
+        "revoke credential",
+        "revoke batch",
+        "mint NFT",
+        "burn NFT",
+    ]
+    assert json.loads((tmp_path / "demo.json").read_text()) == report
+
+
+def test_demo_text_output(tmp_path):
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "anchor batch" in result.stdout and "issuer accredited at anchor time" in result.stdout
+
+
+def test_demo_on_anvil(anvil):
+    result = runner.invoke(app, ["demo", "--json", "--rpc", anvil.url])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["chain_id"] == 31337 and report["anchor_batch_gas"] <= 46_500
+
+
+def test_unreachable_rpc_is_a_one_line_error_without_traceback():
+    done = subprocess.run(
+        [sys.executable, "-m", "anchor", "demo", "--rpc", "http://127.0.0.1:9"], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert "unreachable" in done.stderr and "Traceback" not in done.stderr + done.stdout
+
+
+def test_bad_rpc_url_is_explained():
+    result = runner.invoke(app, ["demo", "--rpc", "localhost:8545"])
+    assert result.exit_code == 1
+    assert "must start with http://" in result.output
+
+
+def test_help_lists_the_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("demo", "deploy", "devchain"):
+        assert command in result.stdout

@@ -1,0 +1,109 @@
+"""`credanchor devchain up|down|status` with a real anvil: persisted state, clear errors."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from typer.testing import CliRunner
+
+from anchor import Chain, DevchainError, Root, Settings, devchain
+from anchor.cli import app
+from anchor.deployment import Deployment
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(devchain, "REPO_DEPLOYMENTS", tmp_path / "repo-deployments")  # leave the checkout alone
+    current = Settings.from_env()
+    yield current
+    devchain.down(current)
+
+
+def cli(*args: str) -> dict:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_up_deploys_status_reports_down_stops_and_state_persists(settings):
+    started = cli("devchain", "up", "--port", str(devchain.free_port()))
+    assert started["running"] and started["deployment"]["chain_id"] == devchain.CHAIN_ID
+    chain, deployment = devchain.devchain_chain(settings)
+    issuer = chain.accounts[3]
+    root = Root(b"\x5a" * 32)
+    deployment.anchor(chain).anchor_batch(root, sender=issuer)
+    block = chain.block_number()
+
+    status = cli("devchain", "status")
+    assert status["running"] and status["block_number"] == block and status["url"] == started["url"]
+
+    assert cli("devchain", "down") == {"stopped": True}
+    assert cli("devchain", "status")["running"] is False
+    with pytest.raises(DevchainError, match="devchain up"):
+        devchain.devchain_chain(settings)
+
+    resumed = cli("devchain", "up")
+    assert resumed["block_number"] >= block
+    chain, again = devchain.devchain_chain(settings)
+    assert again == deployment  # found in the persisted state, not redeployed
+    assert again.anchor(chain).batch(issuer, root).anchored_block <= block
+    assert Deployment.load(settings.deployments_dir, devchain.CHAIN_ID) == deployment
+
+
+def test_up_twice_reports_the_running_chain(settings):
+    first = cli("devchain", "up", "--port", str(devchain.free_port()))
+    second = cli("devchain", "up")
+    assert second["pid"] == first["pid"] and second["url"] == first["url"]
+
+
+def test_deployment_on_a_fresh_devchain_matches_the_committed_file(settings):
+    cli("devchain", "up", "--port", str(devchain.free_port()))
+    committed = json.loads((devchain.REPO_ROOT / "hardhat-free-devchain" / "deployments" / "31337.json").read_text())
+    recorded = json.loads((settings.deployments_dir / "31337.json").read_text())
+    assert recorded == committed
+
+
+def test_a_taken_port_is_a_clear_error(settings):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["devchain", "up", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"port {port} is already in use" in result.output
+
+
+def test_missing_anvil_is_a_clear_error(settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("CREDANCHOR_ANVIL", str(tmp_path / "no-anvil"))
+    result = runner.invoke(app, ["devchain", "up"])
+    assert result.exit_code == 1
+    assert "CREDANCHOR_ANVIL" in result.output and "Traceback" not in result.output
+
+
+def test_status_when_nothing_runs(settings):
+    assert cli("devchain", "status") == {
+        "running": False,
+        "url": None,
+        "pid": None,
+        "block_number": None,
+        "deployment": None,
+    }
+
+
+def test_unreachable_rpc():
+    from anchor import ChainError
+
+    with pytest.raises(ChainError, match="unreachable"):
+        Chain.connect(f"http://127.0.0.1:{devchain.free_port()}", timeout=2)
+
+
+def test_deploy_command_records_the_deployment(settings, anvil):
+    result = cli("deploy", "--rpc", anvil.url)
+    deployment = Deployment.load(settings.deployments_dir, 31337)
+    assert result["credential_anchor"] == deployment.credential_anchor
+    deployment.check(anvil.chain)
