@@ -284,4 +284,8 @@ class Chain:
         error = self._errors.get(selector)
         if error is None:
             return "Unknown", {"data": data}
-        return error.name, dict(zip(error.names, abi_decode(error.types, payload), strict=True))
+        values = [
+            to_checksum_address(value) if kind == "address" else value
+            for kind, value in zip(error.types, abi_decode(error.types, payload), strict=True)
+        ]
+        return error.name, dict(zip(error.names, values, strict=True))

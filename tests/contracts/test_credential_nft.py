@@ -15,7 +15,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from eth_utils import is_hex_address, keccak, to_checksum_address
+from eth_utils import keccak
 
 from anchor.errors import ContractRevertError
 from anchor.types import TxReceipt
@@ -55,21 +55,12 @@ def view(env: ContractEnv, function: str, *args: Any) -> Any:
     return env.chain.call(NFT, env.nft.address, function, args)
 
 
-def checksummed(value: Any) -> Any:
-    return to_checksum_address(value) if isinstance(value, str) and is_hex_address(value) else value
-
-
 @contextmanager
 def reverts_with(error: str, **arguments: Any) -> Iterator[None]:
-    """The block must revert with exactly this custom error and these decoded arguments.
-
-    Addresses are compared checksummed: the client currently decodes them in lower case (see
-    `test_revert_arguments_carry_checksummed_addresses`).
-    """
+    """The block must revert with exactly this custom error and these decoded arguments."""
     with pytest.raises(ContractRevertError) as caught:
         yield
-    decoded = {name: checksummed(value) for name, value in caught.value.arguments.items()}
-    assert (caught.value.error, decoded) == (error, arguments)
+    assert (caught.value.error, caught.value.arguments) == (error, arguments)
 
 
 def logged(receipt: TxReceipt) -> list[tuple[str, dict[str, Any]]]:
@@ -185,10 +176,6 @@ def test_views_of_a_token_never_minted_revert(env: ContractEnv, token_id: int) -
             read(token_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Chain._decode_revert returns eth_abi's lower-case addresses, not checksummed ones",
-)
 def test_revert_arguments_carry_checksummed_addresses(env: ContractEnv) -> None:
     token_id, _ = env.nft.mint(env.learner, METADATA, sender=env.issuer)
 
