@@ -67,14 +67,36 @@ def _error_table() -> dict[bytes, _ErrorAbi]:
 _REVERT_BYTES = re.compile(r"""(b(['"]).*\2)\s*$""", re.DOTALL)
 
 
-def _revert_data(exc: Exception) -> bytes | None:
-    """The raw revert data carried by a web3 or eth-tester exception, if any."""
+def _revert_data(exc: BaseException) -> bytes | None:
+    """The raw revert data carried by a web3 or eth-tester exception or the ones it wraps.
+
+    web3's eth-tester provider re-raises a revert whose data happens to decode as a string
+    (custom errors whose first argument is a string) as text; the raw bytes stay on the
+    exception it was raised from.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        data = _own_revert_data(current)
+        if data is not None:
+            return data
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _own_revert_data(exc: BaseException) -> bytes | None:
     data = getattr(exc, "data", None)
     if isinstance(data, str) and data.startswith("0x"):
         return bytes.fromhex(data[2:])
     if isinstance(data, dict) and isinstance(data.get("data"), str):
         return bytes.fromhex(data["data"][2:])
-    # eth-tester only keeps the repr of the revert bytes in its message.
+    first = exc.args[0] if exc.args else None
+    if isinstance(first, bytes):
+        return first
+    if isinstance(first, BaseException) and first.args and isinstance(first.args[0], bytes):
+        return first.args[0]
+    # eth-tester keeps only the repr of the revert bytes in some messages.
     match = _REVERT_BYTES.search(str(exc.args[0]) if exc.args else "")
     if match:
         try:

@@ -71,6 +71,10 @@ class Accreditation:
     scope: str
 
 
+def _until(valid_until: int | None) -> int:
+    return FOREVER if valid_until is None else valid_until
+
+
 class _Client:
     NAME = ""
 
@@ -149,7 +153,7 @@ class IssuerRegistryClient(_Client):
     ) -> TxReceipt:
         """Register and accredit `issuer`; `valid_from=None` means now, `valid_until=None` never ends."""
         return self._transact(
-            "registerIssuer", issuer, did, name, scope, valid_from or 0, valid_until or FOREVER, sender=sender
+            "registerIssuer", issuer, did, name, scope, valid_from or 0, _until(valid_until), sender=sender
         )
 
     def update_issuer(self, issuer: str, *, did: str, name: str, sender: str) -> TxReceipt:
@@ -158,7 +162,11 @@ class IssuerRegistryClient(_Client):
     def accredit(
         self, issuer: str, *, scope: str, valid_from: int | None = None, valid_until: int | None = None, sender: str
     ) -> TxReceipt:
-        return self._transact("accredit", issuer, valid_from or 0, valid_until or FOREVER, scope, sender=sender)
+        return self._transact("accredit", issuer, valid_from or 0, _until(valid_until), scope, sender=sender)
+
+    def transfer_issuer(self, issuer: str, new_body: str, *, sender: str) -> TxReceipt:
+        """Admin only: make `new_body` the body of record of `issuer`."""
+        return self._transact("transferIssuer", issuer, new_body, sender=sender)
 
     def deaccredit(self, issuer: str, *, sender: str) -> TxReceipt:
         return self._transact("deaccredit", issuer, sender=sender)

@@ -65,7 +65,8 @@ contract IssuerRegistry is AccessControl, IIssuerRegistry {
         bool ended;
         for (uint256 i; i < windows.length; ++i) {
             Accreditation storage window = windows[i];
-            if (window.validUntil > currentTime) {
+            // Windows already over, or emptied by an earlier de-accreditation, stay as they are.
+            if (window.validUntil > currentTime && window.validUntil > window.validFrom) {
                 // A window that has not started yet becomes empty; a running one ends now.
                 window.validUntil = window.validFrom > currentTime ? window.validFrom : currentTime;
                 ended = true;
@@ -73,6 +74,16 @@ contract IssuerRegistry is AccessControl, IIssuerRegistry {
         }
         if (!ended) revert IssuerRegistryNotAccredited(issuer);
         emit IssuerDeaccredited(issuer, msg.sender, currentTime);
+    }
+
+    /// @inheritdoc IIssuerRegistry
+    function transferIssuer(address issuer, address newBody) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Issuer storage record = _issuers[issuer];
+        if (record.registeredAt == 0) revert IssuerRegistryUnknownIssuer(issuer);
+        if (!hasRole(ACCREDITATION_BODY_ROLE, newBody)) revert IssuerRegistryNotABody(newBody);
+        address previousBody = record.body;
+        record.body = newBody;
+        emit IssuerTransferred(issuer, previousBody, newBody);
     }
 
     /// @inheritdoc IIssuerRegistry

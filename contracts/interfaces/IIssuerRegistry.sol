@@ -52,6 +52,9 @@ interface IIssuerRegistry {
     /// @notice `body` ended every accreditation window of `issuer` at `endedAt`.
     event IssuerDeaccredited(address indexed issuer, address indexed body, uint64 endedAt);
 
+    /// @notice The admin handed `issuer` over from `previousBody` to `newBody` as its body of record.
+    event IssuerTransferred(address indexed issuer, address indexed previousBody, address indexed newBody);
+
     /// @notice The zero address cannot be an issuer.
     error IssuerRegistryZeroAddress();
 
@@ -78,6 +81,9 @@ interface IIssuerRegistry {
 
     /// @notice `issuer` has no current or future accreditation window to end.
     error IssuerRegistryNotAccredited(address issuer);
+
+    /// @notice `account` does not hold the accreditation-body role.
+    error IssuerRegistryNotABody(address account);
 
     /// @notice The role held by accreditation bodies.
     function ACCREDITATION_BODY_ROLE() external view returns (bytes32);
@@ -114,6 +120,13 @@ interface IIssuerRegistry {
      * are untouched. Only the body of record. Emits {IssuerDeaccredited}.
      */
     function deaccredit(address issuer) external;
+
+    /**
+     * @notice Makes `newBody` (an accreditation body) the body of record of `issuer`, e.g. when
+     * the registering body lost its role or merged into another. Windows already granted stay
+     * as they are. Only the admin. Emits {IssuerTransferred}.
+     */
+    function transferIssuer(address issuer, address newBody) external;
 
     /// @notice The record of `issuer` (`registeredAt == 0` if unregistered).
     function getIssuer(address issuer) external view returns (Issuer memory);

@@ -63,3 +63,15 @@ def test_each_error_is_also_the_builtin_it_resembles(cls, builtin):
 def test_revert_message_names_error_and_arguments():
     error = errors.ContractRevertError("CredentialAnchorRootExists", {"root": b"\x01" * 32}, contract="C", function="f")
     assert str(error) == "C.f reverted with CredentialAnchorRootExists(root=0x" + "01" * 32 + ")"
+
+
+def test_revert_data_is_found_on_the_exception_a_revert_was_raised_from():
+    payload = selector("IssuerRegistryInvalidDid(string)") + encode(["string"], ["web:x"])
+    try:
+        try:
+            raise RuntimeError(payload)
+        except RuntimeError:
+            raise RuntimeError("execution reverted: web:x") from None
+    except RuntimeError as outer:
+        # `from None` hides the context from tracebacks but keeps it on the exception.
+        assert _revert_data(outer) == payload
