@@ -1,0 +1,128 @@
+"""DIDs for issuers and holders: did:key (Ed25519 Multikey) and did:web, and their documents.
+
+did:key documents are derived from the key itself (nothing to fetch). A did:web document is
+published by its controller at https://<domain>/<path>/did.json; the resolver takes such
+documents from a local store first (the issuer's own, tests, an operator's pinned set) and only
+then, when allowed, over HTTPS.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import multibase
+from .errors import CredAnchorError
+from .jsonld import DID_V1, MULTIKEY_V1
+
+
+class DidResolutionError(CredAnchorError, LookupError):
+    """A DID or verification method cannot be resolved to a usable public key."""
+
+
+def did_key_from_public_key(public_key: bytes) -> str:
+    return "did:key:" + multibase.encode(multibase.ED25519_PUB + public_key)
+
+
+def did_web_url(did: str) -> str:
+    """The HTTPS URL of a did:web document (did:web:example.edu:issuers:1 → …/issuers/1/did.json)."""
+    if not did.startswith("did:web:") or len(did) == len("did:web:"):
+        raise DidResolutionError(f"{did!r} is not a did:web DID")
+    parts = [urllib.parse.unquote(part) for part in did[len("did:web:") :].split(":")]
+    domain, path = parts[0], parts[1:]
+    return f"https://{domain}/" + ("/".join(path) + "/did.json" if path else ".well-known/did.json")
+
+
+def did_document(did: str, public_key: bytes, *, key_id: str | None = None) -> dict[str, Any]:
+    """A DID document with one Ed25519 Multikey for authentication and assertions."""
+    fragment = key_id or multibase.encode(multibase.ED25519_PUB + public_key)
+    method_id = f"{did}#{fragment}"
+    return {
+        "@context": [DID_V1, MULTIKEY_V1],
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": method_id,
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": multibase.encode(multibase.ED25519_PUB + public_key),
+            }
+        ],
+        "authentication": [method_id],
+        "assertionMethod": [method_id],
+        "capabilityInvocation": [method_id],
+        "capabilityDelegation": [method_id],
+    }
+
+
+@dataclass(frozen=True)
+class VerificationMethod:
+    id: str
+    controller: str
+    public_key: bytes
+    #: Proof purposes this method is authorized for in its controller's DID document.
+    purposes: frozenset[str]
+
+
+class DidResolver:
+    """Resolves verification-method URLs (did:key locally; did:web from a store or HTTPS)."""
+
+    def __init__(self, documents: Mapping[str, dict[str, Any]] | None = None, *, allow_network: bool = False) -> None:
+        self._documents = dict(documents or {})
+        self._allow_network = allow_network
+
+    def add(self, document: dict[str, Any]) -> None:
+        self._documents[document["id"]] = document
+
+    def document(self, did: str) -> dict[str, Any]:
+        if did in self._documents:
+            return self._documents[did]
+        if did.startswith("did:key:"):
+            fragment = did[len("did:key:") :]
+            public_key = multibase.decode_key(fragment, multibase.ED25519_PUB, what="Ed25519 did:key")
+            return did_document(did, public_key)
+        if did.startswith("did:web:"):
+            if not self._allow_network:
+                raise DidResolutionError(
+                    f"{did} is a did:web DID whose document is not known here; add it to the resolver "
+                    "or allow fetching it over HTTPS"
+                )
+            url = did_web_url(did)
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - https only
+                    document: dict[str, Any] = json.loads(response.read())
+            except (OSError, ValueError) as exc:
+                raise DidResolutionError(f"cannot fetch the DID document of {did} from {url}: {exc}") from exc
+            if document.get("id") != did:
+                raise DidResolutionError(f"the document at {url} is for {document.get('id')!r}, not {did}")
+            self._documents[did] = document
+            return document
+        raise DidResolutionError(f"unsupported DID method in {did!r}: credanchor resolves did:key and did:web")
+
+    def verification_method(self, method_id: str) -> VerificationMethod:
+        did, _, fragment = method_id.partition("#")
+        if not fragment:
+            raise DidResolutionError(f"verification method {method_id!r} has no #fragment")
+        document = self.document(did)
+        for method in document.get("verificationMethod", []):
+            if _absolute(method.get("id", ""), did) == method_id:
+                break
+        else:
+            raise DidResolutionError(f"{did}'s DID document has no verification method {method_id!r}")
+        if method.get("type") != "Multikey" or method.get("controller") != did:
+            raise DidResolutionError(f"{method_id} is not a Multikey controlled by {did}")
+        public_key = multibase.decode_key(method["publicKeyMultibase"], multibase.ED25519_PUB, what="Ed25519 Multikey")
+        purposes = frozenset(
+            purpose
+            for purpose in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
+            if method_id in {_absolute(ref if isinstance(ref, str) else ref.get("id", ""), did) for ref in document.get(purpose, [])}
+        )
+        return VerificationMethod(method_id, did, public_key, purposes)
+
+
+def _absolute(reference: str, did: str) -> str:
+    return did + reference if reference.startswith("#") else reference
