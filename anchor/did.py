@@ -93,7 +93,7 @@ class DidResolver:
                 )
             url = did_web_url(did)
             try:
-                with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - https only
+                with urllib.request.urlopen(url, timeout=10) as response:
                     document: dict[str, Any] = json.loads(response.read())
             except (OSError, ValueError) as exc:
                 raise DidResolutionError(f"cannot fetch the DID document of {did} from {url}: {exc}") from exc
@@ -119,9 +119,14 @@ class DidResolver:
         purposes = frozenset(
             purpose
             for purpose in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
-            if method_id in {_absolute(ref if isinstance(ref, str) else ref.get("id", ""), did) for ref in document.get(purpose, [])}
+            if method_id in {_absolute(_reference(ref), did) for ref in document.get(purpose, [])}
         )
         return VerificationMethod(method_id, did, public_key, purposes)
+
+
+def _reference(entry: Any) -> str:
+    """A verification relationship entry is a method URL or an embedded method object."""
+    return entry if isinstance(entry, str) else str(entry.get("id", "")) if isinstance(entry, dict) else ""
 
 
 def _absolute(reference: str, did: str) -> str:

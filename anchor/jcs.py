@@ -29,7 +29,7 @@ def _fast_path_applies(value: Any) -> bool:
         )
     if isinstance(value, list):
         return all(_fast_path_applies(v) for v in value)
-    return value is None or isinstance(value, (str, bool, int)) and not isinstance(value, float)
+    return value is None or (isinstance(value, (str, bool, int)) and not isinstance(value, float))
 
 
 def canonicalize(value: Any) -> bytes:

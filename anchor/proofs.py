@@ -270,4 +270,3 @@ def _default_loader() -> LoaderFn:
     if _LOADER is None:
         _LOADER = document_loader()
     return _LOADER
-

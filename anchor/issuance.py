@@ -1,0 +1,198 @@
+"""Issuers on disk (profile + encrypted key) and issuing signed credentials from rosters.
+
+An issuer lives in `<data dir>/issuers/<slug>/`: `profile.json` (awarding body: DID, name,
+country, region, web site) and `key.json` (the Ed25519 key, encrypted with a passphrase).
+Issuing is safe to retry: a credential's id is derived from the issuer and the row's content,
+and a credential file that already exists is not written again.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tempfile
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .credential import (
+    Award,
+    AwardingBody,
+    MicroCredentialSpec,
+    build_achievement,
+    build_credential,
+    build_issuer,
+    validate_credential,
+    xsd_datetime,
+)
+from .errors import ConfigurationError, CredAnchorError
+from .jsonld import LoaderFn, document_loader
+from .keys import SigningKey
+from .proofs import CRYPTOSUITES, RDFC, add_proof
+from .roster import RosterRow
+from .settings import Settings
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+REPORT_NAME = "issue-report.csv"
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40] or "learner"
+
+
+# -- issuers on disk ----------------------------------------------------------------------------
+
+
+def issuers_dir(settings: Settings) -> Path:
+    return settings.data_dir / "issuers"
+
+
+def create_issuer(
+    settings: Settings, slug: str, body: AwardingBody, passphrase: str, *, did_web: str | None = None
+) -> SigningKey:
+    """Generate the issuer's key (did:key, or the given did:web) and write profile and encrypted key."""
+    if not _SLUG.match(slug):
+        raise ConfigurationError(f"issuer name {slug!r} must be lower-case letters, digits and dashes")
+    folder = issuers_dir(settings) / slug
+    if (folder / "profile.json").exists():
+        raise ConfigurationError(f"issuer {slug!r} already exists in {folder}")
+    key = SigningKey.generate(did_web)
+    key.save(folder / "key.json", passphrase)
+    _write_json(folder / "profile.json", asdict(replace(body, did=key.did)))
+    return key
+
+
+def list_issuers(settings: Settings) -> list[str]:
+    root = issuers_dir(settings)
+    return sorted(p.parent.name for p in root.glob("*/profile.json")) if root.is_dir() else []
+
+
+def load_profile(settings: Settings, slug: str | None) -> tuple[str, AwardingBody]:
+    """The issuer `slug`, or the only issuer when none is named."""
+    if slug is None:
+        known = list_issuers(settings)
+        if len(known) != 1:
+            raise ConfigurationError(
+                "no issuer yet: create one with `credanchor issuer create`"
+                if not known
+                else f"several issuers ({', '.join(known)}): choose one with --issuer"
+            )
+        slug = known[0]
+    path = issuers_dir(settings) / slug / "profile.json"
+    try:
+        return slug, AwardingBody(**json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise ConfigurationError(f"no issuer {slug!r} in {issuers_dir(settings)}") from None
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(f"{path} is not an issuer profile: {exc}") from exc
+
+
+def load_key(settings: Settings, slug: str, passphrase: str) -> SigningKey:
+    return SigningKey.load(issuers_dir(settings) / slug / "key.json", passphrase)
+
+
+# -- issuing ------------------------------------------------------------------------------------
+
+
+class CredentialIssuer:
+    """Builds, validates and signs credentials for one awarding body and key."""
+
+    def __init__(self, body: AwardingBody, key: SigningKey, *, cryptosuite: str = RDFC, loader: LoaderFn | None = None):
+        if cryptosuite not in CRYPTOSUITES:
+            raise ConfigurationError(f"unknown cryptosuite {cryptosuite!r}; use one of {', '.join(CRYPTOSUITES)}")
+        if body.did != key.did:
+            raise ConfigurationError(f"the profile's DID {body.did} is not the key's DID {key.did}")
+        self.body, self.key, self.cryptosuite = body, key, cryptosuite
+        self._loader = loader or document_loader()
+        self._issuer_profile = build_issuer(body)
+        self._achievements: dict[MicroCredentialSpec, dict[str, Any]] = {}
+
+    def credential_id(self, spec: MicroCredentialSpec, award: Award) -> str:
+        """A stable id: the same issuer, learner, achievement and date always give the same id."""
+        learner = award.learner
+        seed = "|".join((self.body.did, spec.title, learner.name, learner.email or "", learner.did or "",
+                         xsd_datetime(award.issued_on)))  # fmt: skip
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+    def issue(self, spec: MicroCredentialSpec, award: Award, *, created: str | None = None) -> dict[str, Any]:
+        achievement = self._achievements.get(spec)
+        if achievement is None:
+            achievement = self._achievements[spec] = build_achievement(self.body, spec)
+        if award.credential_id is None:
+            award = replace(award, credential_id=self.credential_id(spec, award))
+        credential = build_credential(
+            self.body, spec, award, achievement=achievement, issuer_profile=self._issuer_profile
+        )
+        validate_credential(credential)
+        return add_proof(credential, self.key, cryptosuite=self.cryptosuite, created=created, loader=self._loader)
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    line: int
+    learner: str
+    status: str  # issued | already-issued | failed
+    credential_id: str = ""
+    file: str = ""
+    errors: tuple[str, ...] = ()
+
+
+def issue_roster(
+    rows: Iterable[RosterRow],
+    issuer: CredentialIssuer,
+    out_dir: Path,
+    *,
+    on_row: Callable[[RowOutcome], None] | None = None,
+) -> list[RowOutcome]:
+    """Sign every valid row into `out_dir/<learner>-<id>.json`; every row gets an outcome, none is dropped."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outcomes = []
+    for row in rows:
+        outcome = _issue_row(row, issuer, out_dir)
+        outcomes.append(outcome)
+        if on_row is not None:
+            on_row(outcome)
+    write_report(out_dir / REPORT_NAME, outcomes)
+    return outcomes
+
+
+def _issue_row(row: RosterRow, issuer: CredentialIssuer, out_dir: Path) -> RowOutcome:
+    if row.spec is None or row.award is None:
+        return RowOutcome(row.line, row.learner_name, "failed", errors=row.errors)
+    credential_id = issuer.credential_id(row.spec, row.award)
+    path = out_dir / f"{slugify(row.learner_name)}-{credential_id.rsplit(':', 1)[1][:8]}.json"
+    if path.exists():
+        return RowOutcome(row.line, row.learner_name, "already-issued", credential_id, path.name)
+    try:
+        credential = issuer.issue(row.spec, replace(row.award, credential_id=credential_id))
+    except CredAnchorError as exc:
+        errors = tuple(str(e) for e in getattr(exc, "errors", [])) or (str(exc),)
+        return RowOutcome(row.line, row.learner_name, "failed", credential_id, errors=errors)
+    _write_json(path, credential)
+    return RowOutcome(row.line, row.learner_name, "issued", credential_id, path.name)
+
+
+def write_report(path: Path, outcomes: list[RowOutcome]) -> None:
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["line", "learner", "status", "credential_id", "file", "errors"])
+        for o in outcomes:
+            writer.writerow([o.line, o.learner, o.status, o.credential_id, o.file, " | ".join(o.errors)])
+    tmp.replace(path)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write atomically: a crash leaves either the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    os.replace(tmp, path)

@@ -1,0 +1,153 @@
+"""Roster CSV files: one learner per row, every EU micro-credential element in columns.
+
+Columns (header names are fixed; order is free; multi-valued cells are separated by `|`):
+
+| column              | required | meaning                                                        |
+|---------------------|----------|----------------------------------------------------------------|
+| learner_name        | yes      | learner's full name (kept in the private credential only)      |
+| learner_email       | *        | e-mail, stored salted and hashed (OB3 IdentityObject)          |
+| learner_did         | *        | the learner's DID (credentialSubject.id, holder binding)       |
+| title               | yes      | title of the micro-credential                                  |
+| description         | yes      | what it is about                                               |
+| learning_outcomes   | yes      | outcome statements, `|`-separated                              |
+| workload_hours      | **       | notional workload in hours                                     |
+| ects_credits        | **       | notional workload in ECTS credits                              |
+| eqf_level           | ***      | EQF level 1-8                                                  |
+| nqf_level           | ***      | national qualifications framework level, free text             |
+| assessment_type     | yes      | type of assessment                                             |
+| participation_form  | yes      | online, onsite, blended, volunteering or work-experience       |
+| quality_assurance   | yes      | type of quality assurance                                      |
+| prerequisites       | no       | `|`-separated                                                  |
+| skill_uris          | no       | ESCO skill URIs, `|`-separated                                 |
+| skill_labels        | no       | their labels, same count and order                             |
+| stackability        | no       | how it stacks or integrates into larger credentials            |
+| grade               | no       | result, free text (e.g. A, 91%, Pass)                          |
+| issued_on           | no       | date of issue, YYYY-MM-DD or an ISO date-time (default: now)   |
+| valid_until         | no       | end of validity, same formats                                  |
+
+\\* at least learner_name plus optionally e-mail and/or DID; \\*\\* at least one; \\*\\*\\* at least one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .credential import Award, Learner, MicroCredentialSpec, Skill
+from .errors import ConfigurationError
+
+COLUMNS = (
+    "learner_name", "learner_email", "learner_did", "title", "description", "learning_outcomes",
+    "workload_hours", "ects_credits", "eqf_level", "nqf_level", "assessment_type", "participation_form",
+    "quality_assurance", "prerequisites", "skill_uris", "skill_labels", "stackability", "grade",
+    "issued_on", "valid_until",
+)  # fmt: skip
+REQUIRED_COLUMNS = ("learner_name", "title", "description", "learning_outcomes", "assessment_type",
+                    "participation_form", "quality_assurance")  # fmt: skip
+SAMPLE_ROSTER = Path(__file__).resolve().parent / "samples" / "roster.csv"
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One parsed row: its line number in the file, and what to issue (or why it cannot be)."""
+
+    line: int
+    learner_name: str
+    spec: MicroCredentialSpec | None
+    award: Award | None
+    errors: tuple[str, ...] = ()
+
+
+def read_roster(path: Path) -> list[RosterRow]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigurationError(f"no roster file at {path}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(f"{path} is not UTF-8 text ({exc}): save the CSV as UTF-8") from exc
+    return list(parse_roster(text, source=str(path)))
+
+
+def parse_roster(text: str, *, source: str = "roster", now: datetime | None = None) -> Iterator[RosterRow]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ConfigurationError(
+            f"{source}: missing column(s) {', '.join(missing)}; the header must name columns from: {', '.join(COLUMNS)}"
+        )
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise ConfigurationError(f"{source}: unknown column(s) {', '.join(unknown)}; known: {', '.join(COLUMNS)}")
+    reader.fieldnames = header
+    moment = now or datetime.now(UTC)
+    for record in reader:
+        line = reader.line_num
+        if None in record:
+            yield RosterRow(line, "", None, None, (f"more cells than the {len(header)} columns of the header",))
+            continue
+        cells = {k: (v or "").strip() for k, v in record.items()}
+        if not any(cells.values()):
+            continue  # a blank line is not a learner
+        yield _row(line, cells, moment)
+
+
+def _row(line: int, cells: dict[str, str], now: datetime) -> RosterRow:
+    errors: list[str] = []
+    get = cells.get
+
+    def number(column: str, kind: type[int] | type[float]) -> float | int | None:
+        raw = get(column, "")
+        if not raw:
+            return None
+        try:
+            return kind(raw.replace(",", ".") if kind is float else raw)
+        except ValueError:
+            errors.append(f"{column}: {raw!r} is not {'a whole number' if kind is int else 'a number'}")
+            return None
+
+    def moment(column: str) -> datetime | None:
+        raw = get(column, "")
+        if not raw:
+            return None
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            errors.append(f"{column}: {raw!r} is not a date (YYYY-MM-DD) or ISO date-time")
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def many(column: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in get(column, "").split("|") if part.strip())
+
+    for column in REQUIRED_COLUMNS:
+        if not get(column):
+            errors.append(f"{column}: required, but empty")
+    uris, labels = many("skill_uris"), many("skill_labels")
+    if len(uris) != len(labels):
+        errors.append(f"skill_uris has {len(uris)} entries but skill_labels has {len(labels)}: give one label per URI")
+    spec = MicroCredentialSpec(
+        title=get("title", ""),
+        description=get("description", ""),
+        learning_outcomes=many("learning_outcomes"),
+        assessment_type=get("assessment_type", ""),
+        participation_form=get("participation_form", "").lower(),
+        quality_assurance=get("quality_assurance", ""),
+        workload_hours=number("workload_hours", float),
+        ects_credits=number("ects_credits", float),
+        eqf_level=number("eqf_level", int),  # type: ignore[arg-type]
+        nqf_level=get("nqf_level") or None,
+        prerequisites=many("prerequisites"),
+        skills=tuple(Skill(uri, label) for uri, label in zip(uris, labels, strict=False)),
+        stackability=get("stackability") or None,
+    )
+    learner = Learner(name=get("learner_name", ""), email=get("learner_email") or None, did=get("learner_did") or None)
+    award = Award(learner=learner, issued_on=moment("issued_on") or now, grade=get("grade") or None,
+                  valid_until=moment("valid_until"))  # fmt: skip
+    if errors:
+        return RosterRow(line, learner.name, None, None, tuple(errors))
+    return RosterRow(line, learner.name, spec, award)
