@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -16,21 +17,39 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import devchain as devchain_mod
 from .chain import Chain
+from .credential import AwardingBody
 from .demo import run_demo
 from .deployment import deploy_contracts
-from .errors import CredAnchorError
+from .errors import ConfigurationError, CredAnchorError
+from .issuance import (
+    REPORT_NAME,
+    CredentialIssuer,
+    RowOutcome,
+    create_issuer,
+    issue_roster,
+    list_issuers,
+    load_key,
+    load_profile,
+)
+from .proofs import CRYPTOSUITES, RDFC
+from .roster import read_roster
 from .settings import Settings
 
 app = typer.Typer(help="Blockchain-anchored micro-credentials: issue, anchor, revoke, verify.", no_args_is_help=True)
 devchain_app = typer.Typer(help="The local anvil devchain (persisted state, contracts deployed).", no_args_is_help=True)
 app.add_typer(devchain_app, name="devchain")
+issuer_app = typer.Typer(help="Issuer profiles and their encrypted signing keys.", no_args_is_help=True)
+app.add_typer(issuer_app, name="issuer")
+bench_app = typer.Typer(help="Benchmarks that print figures and ratios measured in one run.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False, soft_wrap=True)
+errors = Console(stderr=True, emoji=False, soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 RpcOption = Annotated[str | None, typer.Option("--rpc", help="JSON-RPC URL of the chain to use.", metavar="URL")]
@@ -168,6 +187,150 @@ def devchain_status(as_json: JsonFlag = False) -> None:
         console.print(f"devchain running at {status.url} (pid {status.pid}, block {status.block_number})")
     else:
         console.print("devchain not running: start it with `credanchor devchain up`")
+
+
+PASSPHRASE_ENV = "CREDANCHOR_KEY_PASSPHRASE"
+
+
+def _passphrase(env_name: str, *, confirm: bool = False) -> str:
+    """The key passphrase from the environment, or asked for on a terminal (never echoed)."""
+    value = os.environ.get(env_name)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise ConfigurationError(f"no key passphrase: set {env_name}, or run the command on a terminal to be asked")
+    return str(typer.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm))
+
+
+PassphraseEnv = Annotated[
+    str, typer.Option("--passphrase-env", help="Environment variable holding the key passphrase.", metavar="NAME")
+]
+IssuerOption = Annotated[
+    str | None, typer.Option("--issuer", help="Issuer name (default: the only one).", metavar="NAME")
+]
+
+
+@issuer_app.command("create")
+def issuer_create(
+    name: Annotated[str, typer.Argument(help="Short name: lower-case letters, digits, dashes.")],
+    display_name: Annotated[str, typer.Option("--name", help="Awarding body's full name.")],
+    country: Annotated[str, typer.Option("--country", help="ISO 3166-1 alpha-2 country code, e.g. PT.")],
+    region: Annotated[str | None, typer.Option("--region", help="Region within the country.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Awarding body's web site.")] = None,
+    did_web: Annotated[str | None, typer.Option("--did-web", help="Use this did:web DID instead of did:key.")] = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an issuer: an Ed25519 key (encrypted at rest) and its awarding-body profile."""
+    settings = Settings.from_env()
+
+    def body() -> dict[str, Any]:
+        if not (len(country) == 2 and country.isalpha() and country.isupper()):
+            raise ConfigurationError(f"--country must be an ISO 3166-1 alpha-2 code such as PT, got {country!r}")
+        profile = AwardingBody("", display_name, country, region, url)
+        key = create_issuer(settings, name, profile, _passphrase(passphrase_env, confirm=True), did_web=did_web)
+        return {"issuer": name, "did": key.did, "verificationMethod": key.verification_method,
+                "did_document": key.did_document()}  # fmt: skip
+
+    result = _run(body)
+    if as_json:
+        _emit_json(result)
+    else:
+        console.print(f"issuer [bold]{name}[/] created: {result['did']}")
+        if did_web:
+            console.print("publish its DID document (credanchor issuer show --json) at the did:web URL")
+
+
+@issuer_app.command("list")
+def issuer_list(as_json: JsonFlag = False) -> None:
+    """List the issuers in the data directory."""
+    settings = Settings.from_env()
+    names = _run(lambda: list_issuers(settings))
+    if as_json:
+        _emit_json({"issuers": names})
+    else:
+        console.print("\n".join(names) if names else "no issuers: create one with `credanchor issuer create`")
+
+
+@issuer_app.command("show")
+def issuer_show(issuer: IssuerOption = None, as_json: JsonFlag = False) -> None:
+    """Show an issuer's profile (the DID document comes with `issuer create --json`)."""
+    settings = Settings.from_env()
+    slug, profile = _run(lambda: load_profile(settings, issuer))
+    data = {"issuer": slug, **asdict(profile)}
+    if as_json:
+        _emit_json(data)
+    else:
+        for key, value in data.items():
+            console.print(f"{key}: {value}")
+
+
+@app.command()
+def issue(
+    roster: Annotated[Path, typer.Argument(help="CSV roster, one learner per row (see docs/credentials.md).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the signed credential files.", metavar="DIR")],
+    issuer: IssuerOption = None,
+    cryptosuite: Annotated[str, typer.Option("--cryptosuite", help=f"One of {', '.join(CRYPTOSUITES)}.")] = RDFC,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """Sign a roster into credential files; every row is reported (DIR/issue-report.csv). Safe to re-run."""
+    settings = Settings.from_env()
+
+    def prepare() -> tuple[CredentialIssuer, list[Any]]:
+        slug, profile = load_profile(settings, issuer)
+        key = load_key(settings, slug, _passphrase(passphrase_env))
+        return CredentialIssuer(profile, key, cryptosuite=cryptosuite), read_roster(roster)
+
+    credential_issuer, rows = _run(prepare)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=errors, disable=as_json,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("signing credentials", total=len(rows))
+
+        def advance(outcome: RowOutcome) -> None:
+            progress.advance(task)
+
+        outcomes = _run(lambda: issue_roster(rows, credential_issuer, out, on_row=advance))
+    counts = {status: sum(o.status == status for o in outcomes) for status in ("issued", "already-issued", "failed")}
+    if as_json:
+        _emit_json({"out": str(out), "report": str(out / REPORT_NAME), **counts,
+                    "rows": [asdict(o) for o in outcomes]})  # fmt: skip
+    else:
+        console.print(
+            f"{counts['issued']} issued, {counts['already-issued']} already issued, {counts['failed']} failed "
+            f"→ {out} (report: {out / REPORT_NAME})"
+        )
+        for outcome in outcomes:
+            if outcome.status == "failed":
+                console.print(f"  [red]line {outcome.line}[/] {outcome.learner}: {'; '.join(outcome.errors)}")
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
+@bench_app.command("issue")
+def bench_issue_command(
+    jcs_count: Annotated[int, typer.Option("--jcs", help="Credentials to sign with eddsa-jcs-2022.", min=1)] = 4_000,
+    rdfc_count: Annotated[int, typer.Option("--rdfc", help="Credentials to sign with eddsa-rdfc-2022.", min=1)] = 400,
+    as_json: JsonFlag = False,
+) -> None:
+    """Credentials/s for build + validate + sign per cryptosuite on one core, with the Ed25519 ceiling."""
+    from .bench import bench_issue
+
+    result = _run(lambda: bench_issue(jcs_count, rdfc_count))
+    if as_json:
+        _emit_json(result)
+        return
+    console.print(f"{result['machine']}, {result['cpu']}")
+    console.print(f"Ed25519 sign ceiling: {result['ed25519_signs_per_second']:,} signatures/s")
+    table = Table("cryptosuite", "credentials/s", "share of sign ceiling", "target", "ratio to target")
+    for suite, figures in result["cryptosuites"].items():
+        table.add_row(
+            suite, f"{figures['credentials_per_second']:,}", f"{figures['share_of_sign_ceiling']:.1%}",
+            f"{figures['target_per_second']:,}", f"{figures['ratio_to_target']:.2f}",
+        )  # fmt: skip
+    console.print(table)
 
 
 def run() -> None:

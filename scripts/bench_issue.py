@@ -1,0 +1,11 @@
+"""Issuance benchmark: credentials/s for build + validate + sign, per cryptosuite, one core.
+
+    python scripts/bench_issue.py [--jcs N] [--rdfc N] [--json]     (same as `credanchor bench issue`)
+"""
+
+import sys
+
+from anchor.cli import app
+
+if __name__ == "__main__":
+    app(["bench", "issue", *sys.argv[1:]])
