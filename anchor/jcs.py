@@ -1,17 +1,18 @@
 """RFC 8785 JSON Canonicalization Scheme (JCS).
 
-Credentials are strings, integers, booleans and nulls with ASCII keys. For those, JCS output is
-exactly what `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)` writes:
-JCS escapes strings like ECMAScript's JSON.stringify (short escapes, lower-case \\u00xx for other
-control characters, everything else as UTF-8), as Python's json does, and sorts keys by UTF-16
-code units, which equals Python's code-point order when no key holds a character above U+FFFF.
-Anything else — floats, non-BMP keys — goes to the `rfc8785` reference implementation. A
+Credentials are mostly strings, integers, booleans and nulls. For those, JCS output is exactly
+what `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)` writes: JCS escapes
+strings like ECMAScript's JSON.stringify (short escapes, lower-case \\u00xx for other control
+characters, everything else as UTF-8), as Python's json does, and sorts keys by UTF-16 code
+units, which equals Python's code-point order unless a character above U+FFFF is involved.
+Output with a float or such a character goes to the `rfc8785` reference implementation. A
 property test checks the two agree.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -19,24 +20,29 @@ import rfc8785
 from .errors import ConfigurationError
 
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+_NON_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
-def _fast_path_applies(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(
-            isinstance(k, str) and max(map(ord, k), default=0) <= 0xFFFF and _fast_path_applies(v)
-            for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return all(_fast_path_applies(v) for v in value)
-    return value is None or (isinstance(value, (str, bool, int)) and not isinstance(value, float))
+class _HasFloat(Exception):
+    pass
+
+
+def _no_float(token: str) -> float:
+    raise _HasFloat
 
 
 def canonicalize(value: Any) -> bytes:
     """The JCS serialization of `value` as UTF-8 bytes."""
-    if _fast_path_applies(value):
-        return _dumps(value).encode("utf-8")
     try:
+        text = _dumps(value)
+        if text.isascii() or _NON_BMP.search(text) is None:
+            try:
+                # Re-reading the output in C is the cheapest way to learn whether it holds a float.
+                json.loads(text, parse_float=_no_float)
+            except _HasFloat:
+                pass
+            else:
+                return text.encode("utf-8")
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise ConfigurationError(f"value cannot be canonicalized as JSON (RFC 8785): {exc}") from exc

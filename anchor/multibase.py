@@ -15,14 +15,22 @@ ED25519_PUB = bytes([0xED, 0x01])
 ED25519_PRIV = bytes([0x80, 0x26])
 
 
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # every two-digit base-58 string
+_CHUNK = 58**10
+
+
 def base58_encode(data: bytes) -> str:
+    # Ten digits per big-integer division, two per table lookup: one signature per credential adds up.
     number = int.from_bytes(data, "big")
-    chars = []
+    pieces = []
     while number:
-        number, remainder = divmod(number, 58)
-        chars.append(_ALPHABET[remainder])
+        number, chunk = divmod(number, _CHUNK)
+        for _ in range(5):
+            chunk, pair = divmod(chunk, 3364)
+            pieces.append(_PAIRS[pair])
+    digits = "".join(reversed(pieces)).lstrip("1")
     leading_zeros = len(data) - len(data.lstrip(b"\0"))
-    return "1" * leading_zeros + "".join(reversed(chars))
+    return "1" * leading_zeros + digits
 
 
 def base58_decode(text: str) -> bytes:
