@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,13 +46,18 @@ class Rate:
         return self.count / self.seconds
 
 
-def _pin_one_core() -> str:
-    """Run on one core, as the targets are stated; say which."""
-    if hasattr(os, "sched_setaffinity"):
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-        return f"pinned to core {core}"
-    return "not pinned (no sched_setaffinity)"
+@contextmanager
+def one_core() -> Iterator[str]:
+    """Run on one core, as the targets are stated; say which; restore the affinity afterwards."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield "not pinned (no sched_setaffinity)"
+        return
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        yield f"pinned to core {min(cores)}"
+    finally:
+        os.sched_setaffinity(0, cores)
 
 
 def _timed(label: str, count: int, action: Any) -> Rate:
@@ -62,7 +69,11 @@ def _timed(label: str, count: int, action: Any) -> Rate:
 
 def bench_issue(count_jcs: int = 4_000, count_rdfc: int = 400) -> dict[str, Any]:
     """Credentials/s for build + validate + sign per cryptosuite, against the Ed25519 sign ceiling."""
-    pinned = _pin_one_core()
+    with one_core() as pinned:
+        return _bench_issue(count_jcs, count_rdfc, pinned)
+
+
+def _bench_issue(count_jcs: int, count_rdfc: int, pinned: str) -> dict[str, Any]:
     key = SigningKey.generate()
     body = AwardingBody(key.did, "Universidade Exemplo", "PT", "Lisboa", "https://uni.example")
     issued = datetime(2026, 6, 30, tzinfo=UTC)

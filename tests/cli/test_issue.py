@@ -1,0 +1,144 @@
+"""`credanchor issuer ...`, `credanchor issue ROSTER.csv` and `credanchor bench issue`."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from anchor.cli import app
+from anchor.did import DidResolver
+from anchor.proofs import verify_proofs
+from anchor.roster import SAMPLE_ROSTER
+
+runner = CliRunner()
+PASSPHRASE = "a long enough passphrase"
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CREDANCHOR_KEY_PASSPHRASE", PASSPHRASE)
+    return tmp_path / "data"
+
+
+def cli(*args: str, code: int = 0) -> dict:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == code, result.output
+    return json.loads(result.stdout)
+
+
+def create_issuer() -> dict:
+    return cli("issuer", "create", "uni", "--name", "Universidade Exemplo", "--country", "PT", "--region", "Lisboa")
+
+
+def test_issuer_create_list_show(data_dir):
+    created = create_issuer()
+    assert created["did"].startswith("did:key:z6Mk")
+    assert created["did_document"]["assertionMethod"] == [created["verificationMethod"]]
+    assert cli("issuer", "list") == {"issuers": ["uni"]}
+    shown = cli("issuer", "show")
+    assert shown["did"] == created["did"] and shown["country_code"] == "PT" and shown["region"] == "Lisboa"
+    key_file = (data_dir / "issuers" / "uni" / "key.json").read_text()
+    assert "ENCRYPTED PRIVATE KEY" in key_file
+
+
+def test_issuer_with_did_web(data_dir):
+    created = cli("issuer", "create", "web", "--name", "Web Uni", "--country", "DE", "--did-web", "did:web:uni.example")
+    assert created["did"] == "did:web:uni.example"
+    assert created["did_document"]["id"] == "did:web:uni.example"
+
+
+@pytest.mark.parametrize("country", ["pt", "PRT", "P1"])
+def test_bad_country_is_explained(data_dir, country):
+    result = runner.invoke(app, ["issuer", "create", "uni", "--name", "U", "--country", country])
+    assert result.exit_code == 1 and "ISO 3166-1 alpha-2" in result.output
+
+
+def test_no_passphrase_without_a_terminal(data_dir, monkeypatch):
+    monkeypatch.delenv("CREDANCHOR_KEY_PASSPHRASE")
+    result = runner.invoke(app, ["issuer", "create", "uni", "--name", "U", "--country", "PT"])
+    assert result.exit_code == 1 and "CREDANCHOR_KEY_PASSPHRASE" in result.output
+
+
+def test_wrong_passphrase(data_dir, monkeypatch, tmp_path):
+    create_issuer()
+    monkeypatch.setenv("CREDANCHOR_KEY_PASSPHRASE", "not the right passphrase")
+    result = runner.invoke(app, ["issue", str(SAMPLE_ROSTER), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "wrong passphrase" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("cryptosuite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_issue_the_sample_roster(data_dir, tmp_path, cryptosuite):
+    did = create_issuer()["did"]
+    out = tmp_path / "out"
+    report = cli("issue", str(SAMPLE_ROSTER), "--out", str(out), "--cryptosuite", cryptosuite)
+    assert (report["issued"], report["already-issued"], report["failed"]) == (4, 0, 0)
+    files = sorted(out.glob("*.json"))
+    assert len(files) == 4
+    for path in files:
+        credential = json.loads(path.read_text())
+        assert credential["issuer"]["id"] == did
+        (check,) = verify_proofs(credential, DidResolver())
+        assert check.verified and check.cryptosuite == cryptosuite
+    with (out / "issue-report.csv").open() as report_file:
+        assert [row["status"] for row in csv.DictReader(report_file)] == ["issued"] * 4
+
+
+def test_issue_is_safe_to_rerun(data_dir, tmp_path):
+    create_issuer()
+    out = tmp_path / "out"
+    cli("issue", str(SAMPLE_ROSTER), "--out", str(out))
+    before = {p.name: p.read_bytes() for p in out.glob("*.json")}
+    again = cli("issue", str(SAMPLE_ROSTER), "--out", str(out))
+    assert (again["issued"], again["already-issued"]) == (0, 4)
+    assert {p.name: p.read_bytes() for p in out.glob("*.json")} == before
+
+
+def test_bad_rows_are_reported_and_the_rest_issued(data_dir, tmp_path):
+    create_issuer()
+    lines = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
+    bad = lines[1].replace(",75,3,5,", ",lots,3,9,")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join([lines[0], bad, lines[2]]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    report = cli("issue", str(roster), "--out", str(out), code=1)
+    assert (report["issued"], report["failed"]) == (1, 1)
+    (failed,) = [row for row in report["rows"] if row["status"] == "failed"]
+    assert failed["line"] == 2
+    assert any("workload_hours" in e for e in failed["errors"])
+    text = runner.invoke(app, ["issue", str(roster), "--out", str(tmp_path / "out2")])
+    assert text.exit_code == 1 and "line 2" in text.output and "Traceback" not in text.output
+
+
+def test_invalid_eu_element_names_the_element(data_dir, tmp_path):
+    create_issuer()
+    lines = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join([lines[0], lines[1].replace(",5,,", ",9,,")]) + "\n", encoding="utf-8")
+    report = cli("issue", str(roster), "--out", str(tmp_path / "out"), code=1)
+    assert any("level (EQF/NQF)" in e for e in report["rows"][0]["errors"])
+
+
+def test_missing_roster_column(data_dir, tmp_path):
+    create_issuer()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner_name,title\nAna,X\n", encoding="utf-8")
+    result = runner.invoke(app, ["issue", str(roster), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "missing column(s)" in result.output and "learning_outcomes" in result.output
+
+
+def test_no_issuer_yet(data_dir, tmp_path):
+    result = runner.invoke(app, ["issue", str(SAMPLE_ROSTER), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "credanchor issuer create" in result.output
+
+
+def test_bench_issue_prints_both_rates_and_the_ceiling():
+    report = cli("bench", "issue", "--jcs", "20", "--rdfc", "3")
+    assert report["ed25519_signs_per_second"] > 0
+    assert set(report["cryptosuites"]) == {"eddsa-jcs-2022", "eddsa-rdfc-2022"}
+    for figures in report["cryptosuites"].values():
+        assert figures["credentials_per_second"] > 0 and 0 < figures["share_of_sign_ceiling"] < 1
