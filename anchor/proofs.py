@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
+import re
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pyld import jsonld
+from pyld.canon import URDNA2015
 
 from . import jcs, multibase
 from .did import DidResolutionError, DidResolver
 from .errors import ConfigurationError, CredAnchorError
 from .jsonld import LoaderFn, UnknownContextError, document_loader
 from .keys import SigningKey, verify_signature
+from .rdfc import ShapeCanonicalizer
 
 RDFC = "eddsa-rdfc-2022"
 JCS = "eddsa-jcs-2022"
@@ -57,27 +63,62 @@ def canonical_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
     """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0) of a JSON-LD document as N-Quads.
 
     Fails, like a JSON-LD "safe mode", when a property of the document is not defined by its
-    contexts: such a property would silently fall out of the signed data.
+    contexts (it would silently fall out of the signed data), and on control characters that
+    pyld's N-Quads escaping does not write the RDFC-1.0 way.
     """
-    options = {"documentLoader": loader}
+    canonicalizer = _CANONICALIZERS.get(loader)
+    if canonicalizer is None:
+        canonicalizer = _CANONICALIZERS[loader] = ShapeCanonicalizer(loader, lambda d: _generic_rdf(d, loader))
+    _refuse_control_characters(document)
     try:
-        expanded = jsonld.expand(document, options)
+        return canonicalizer.canonicalize(document, _safe_mode)
     except jsonld.JsonLdError as exc:
         raise _jsonld_error(exc) from exc
+
+
+_CANONICALIZERS: weakref.WeakKeyDictionary[LoaderFn, ShapeCanonicalizer] = weakref.WeakKeyDictionary()
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(document: Any) -> None:
+    text = json.dumps(document, ensure_ascii=False)
+    # json writes control characters as escapes: a cheap look first, then at the strings themselves.
+    maybe = "\\u00" in text or "\\b" in text or "\\f" in text or "\x7f" in text
+    if maybe and any(_CONTROL.search(leaf) for leaf in _strings(document)):
+        raise ProofError("the document holds control characters (other than tab, newline, return): remove them")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def _generic_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
+    """The whole way through pyld: expand, check, to RDF, canonicalize."""
+    expanded = jsonld.expand(document, {"documentLoader": loader})
+    _safe_mode(document, expanded)
+    dataset = jsonld.to_rdf(expanded, {"documentLoader": loader})
+    for graph, triples in dataset.items():  # a dataset is a set: drop repeated triples
+        unique = {json.dumps(t, sort_keys=True): t for t in triples}
+        dataset[graph] = list(unique.values())
+    canonical: str = URDNA2015().main(dataset, {"format": "application/n-quads"})
+    return canonical
+
+
+def _safe_mode(document: dict[str, Any], expanded: Any) -> None:
     lost = _leaf_count(document) - _expanded_leaf_count(expanded)
     if lost:
         raise ProofError(
             f"{lost} value(s) of the document are not defined by its JSON-LD @context and would not be "
             "signed: define every property in a context (or remove it)"
         )
-    try:
-        dataset = jsonld.to_rdf(expanded, {"format": "application/n-quads", "documentLoader": loader})
-        canonical: str = jsonld.normalize(
-            dataset, {"algorithm": "URDNA2015", "inputFormat": "application/n-quads", "format": "application/n-quads"}
-        )
-    except jsonld.JsonLdError as exc:
-        raise _jsonld_error(exc) from exc
-    return canonical
 
 
 def _jsonld_error(exc: Exception) -> Exception:
