@@ -212,6 +212,13 @@ def build_achievement(issuer: AwardingBody, spec: MicroCredentialSpec) -> dict[s
     return achievement
 
 
+def graded(achievement: dict[str, Any]) -> dict[str, Any]:
+    """The achievement with the ResultDescription that a learner's grade (an OB3 Result) refers to."""
+    result_id = f"{achievement['id']}#grade"
+    grade = {"id": result_id, "type": ["ResultDescription"], "name": "Grade", "resultType": "Result"}
+    return {**achievement, "resultDescription": [grade]}
+
+
 def build_issuer(issuer: AwardingBody) -> dict[str, Any]:
     address: dict[str, Any] = {"type": ["Address"], "addressCountryCode": issuer.country_code}
     if issuer.region:
@@ -243,9 +250,9 @@ def build_credential(
     if learner.did:
         subject = {"id": learner.did, **subject}
     if award.grade:
-        result_id = f"{subject['achievement']['id']}#grade"
-        grade = {"id": result_id, "type": ["ResultDescription"], "name": "Grade", "resultType": "Result"}
-        subject["achievement"] = {**subject["achievement"], "resultDescription": [grade]}
+        if "resultDescription" not in subject["achievement"]:
+            subject["achievement"] = graded(subject["achievement"])
+        result_id = subject["achievement"]["resultDescription"][0]["id"]
         subject["result"] = [{"type": ["Result"], "resultDescription": result_id, "value": award.grade}]
     if spec.ects_credits is not None:
         subject["creditsEarned"] = _number(spec.ects_credits)
@@ -271,8 +278,13 @@ def build_credential(
 # -- validation -------------------------------------------------------------------------------
 
 
-def validate_credential(credential: Any) -> None:
-    """Check a micro-credential document; raises CredentialValidationError naming every problem."""
+def validate_credential(credential: Any, *, validated_achievement: dict[str, Any] | None = None) -> None:
+    """Check a micro-credential document; raises CredentialValidationError naming every problem.
+
+    `validated_achievement`: an achievement object already checked with `achievement_errors`
+    (an issuer reuses one per course); when the credential holds that very object it is not
+    checked again.
+    """
     errors: list[FieldError] = []
 
     def need(ok: bool, path: str, message: str) -> bool:
@@ -345,7 +357,24 @@ def validate_credential(credential: Any) -> None:
     if not isinstance(achievement, dict):
         errors.append(FieldError("credentialSubject.achievement", "must be an OB3 Achievement object"))
         raise CredentialValidationError(errors)
-    path = "credentialSubject.achievement"
+    if achievement is not validated_achievement:
+        errors.extend(achievement_errors(achievement))
+    if errors:
+        raise CredentialValidationError(errors)
+
+
+def achievement_errors(achievement: dict[str, Any], path: str = "credentialSubject.achievement") -> list[FieldError]:
+    """Every problem of an OB3 Achievement carrying the EU micro-credential elements."""
+    errors: list[FieldError] = []
+
+    def need(ok: bool, where: str, message: str) -> None:
+        if not ok:
+            errors.append(FieldError(where, message))
+
+    def element(key: str, where: str, what: str) -> None:
+        message = f"EU micro-credential element '{EU_ELEMENTS[key]}' is missing or malformed: {what}"
+        errors.append(FieldError(where, message))
+
     need(_is_uri(achievement.get("id")), f"{path}.id", "must be a URI")
     need(isinstance(achievement.get("type"), list) and "Achievement" in achievement["type"], f"{path}.type",
          "must list Achievement")  # fmt: skip
@@ -382,8 +411,7 @@ def validate_credential(credential: Any) -> None:
             errors.append(FieldError(where, "needs a targetName and a targetUrl URI"))
         elif entry.get("targetFramework") == "ESCO" and not entry["targetUrl"].startswith(ESCO_PREFIX):
             errors.append(FieldError(f"{where}.targetUrl", f"an ESCO alignment must point into {ESCO_PREFIX}"))
-    if errors:
-        raise CredentialValidationError(errors)
+    return errors
 
 
 def _text(value: Any) -> bool:

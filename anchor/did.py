@@ -32,9 +32,15 @@ def did_web_url(did: str) -> str:
     """The HTTPS URL of a did:web document (did:web:example.edu:issuers:1 → …/issuers/1/did.json)."""
     if not did.startswith("did:web:") or len(did) == len("did:web:"):
         raise DidResolutionError(f"{did!r} is not a did:web DID")
-    parts = [urllib.parse.unquote(part) for part in did[len("did:web:") :].split(":")]
-    domain, path = parts[0], parts[1:]
-    return f"https://{domain}/" + ("/".join(path) + "/did.json" if path else ".well-known/did.json")
+    domain, *path = did[len("did:web:") :].split(":")
+    # Only a port may be percent-encoded in the domain (did:web:example.com%3A3000).
+    domain = domain.replace("%3A", ":").replace("%3a", ":")
+    if not domain or any(c in domain for c in "%@/?#\\") or not all(path):
+        raise DidResolutionError(f"{did!r} is not a valid did:web DID (domain[%3Aport][:path]…)")
+    segments = [urllib.parse.unquote(part) for part in path]
+    if any("/" in segment or segment in (".", "..") for segment in segments):
+        raise DidResolutionError(f"{did!r} has a path segment that is not allowed")
+    return f"https://{domain}/" + ("/".join(segments) + "/did.json" if segments else ".well-known/did.json")
 
 
 def did_document(did: str, public_key: bytes, *, key_id: str | None = None) -> dict[str, Any]:

@@ -23,10 +23,13 @@ from typing import Any
 from .credential import (
     Award,
     AwardingBody,
+    CredentialValidationError,
     MicroCredentialSpec,
+    achievement_errors,
     build_achievement,
     build_credential,
     build_issuer,
+    graded,
     validate_credential,
     xsd_datetime,
 )
@@ -111,25 +114,32 @@ class CredentialIssuer:
         self.body, self.key, self.cryptosuite = body, key, cryptosuite
         self._loader = loader or document_loader()
         self._issuer_profile = build_issuer(body)
-        self._achievements: dict[MicroCredentialSpec, dict[str, Any]] = {}
+        # One achievement object per course (and graded or not), validated once.
+        self._achievements: dict[tuple[MicroCredentialSpec, bool], dict[str, Any]] = {}
 
-    def credential_id(self, spec: MicroCredentialSpec, award: Award) -> str:
-        """A stable id: the same issuer, learner, achievement and date always give the same id."""
+    def credential_id(self, spec: MicroCredentialSpec, award: Award, *, dated: bool = True) -> str:
+        """A stable id: the same issuer, learner, achievement (and date, if `dated`) give the same id."""
         learner = award.learner
-        seed = "|".join((self.body.did, spec.title, learner.name, learner.email or "", learner.did or "",
-                         xsd_datetime(award.issued_on)))  # fmt: skip
+        when = xsd_datetime(award.issued_on) if dated else "undated"
+        seed = "|".join((self.body.did, spec.title, learner.name, learner.email or "", learner.did or "", when))
         return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
 
     def issue(self, spec: MicroCredentialSpec, award: Award, *, created: str | None = None) -> dict[str, Any]:
-        achievement = self._achievements.get(spec)
+        key = (spec, bool(award.grade))
+        achievement = self._achievements.get(key)
         if achievement is None:
-            achievement = self._achievements[spec] = build_achievement(self.body, spec)
+            achievement = build_achievement(self.body, spec)
+            achievement = graded(achievement) if award.grade else achievement
+            problems = achievement_errors(achievement)
+            if problems:
+                raise CredentialValidationError(problems)
+            self._achievements[key] = achievement
         if award.credential_id is None:
             award = replace(award, credential_id=self.credential_id(spec, award))
         credential = build_credential(
             self.body, spec, award, achievement=achievement, issuer_profile=self._issuer_profile
         )
-        validate_credential(credential)
+        validate_credential(credential, validated_achievement=achievement)
         return add_proof(credential, self.key, cryptosuite=self.cryptosuite, created=created, loader=self._loader)
 
 
@@ -165,7 +175,7 @@ def issue_roster(
 def _issue_row(row: RosterRow, issuer: CredentialIssuer, out_dir: Path) -> RowOutcome:
     if row.spec is None or row.award is None:
         return RowOutcome(row.line, row.learner_name, "failed", errors=row.errors)
-    credential_id = issuer.credential_id(row.spec, row.award)
+    credential_id = issuer.credential_id(row.spec, row.award, dated=row.dated)
     path = out_dir / f"{slugify(row.learner_name)}-{credential_id.rsplit(':', 1)[1][:8]}.json"
     if path.exists():
         return RowOutcome(row.line, row.learner_name, "already-issued", credential_id, path.name)

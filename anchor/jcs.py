@@ -23,12 +23,20 @@ _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=Fa
 _NON_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
-class _HasFloat(Exception):
+class _NotFast(Exception):
     pass
 
 
 def _no_float(token: str) -> float:
-    raise _HasFloat
+    raise _NotFast
+
+
+def _safe_int(token: str) -> int:
+    # I-JSON (which RFC 8785 requires) has no integers beyond 2**53: let rfc8785 refuse them.
+    number = int(token)
+    if abs(number) >= 2**53:
+        raise _NotFast
+    return number
 
 
 def canonicalize(value: Any) -> bytes:
@@ -38,11 +46,12 @@ def canonicalize(value: Any) -> bytes:
         if text.isascii() or _NON_BMP.search(text) is None:
             try:
                 # Re-reading the output in C is the cheapest way to learn whether it holds a float.
-                json.loads(text, parse_float=_no_float)
-            except _HasFloat:
+                reread = json.loads(text, parse_float=_no_float, parse_int=_safe_int)
+            except _NotFast:
                 pass
             else:
-                return text.encode("utf-8")
+                if reread == value:  # non-string keys read back differently: let rfc8785 refuse them
+                    return text.encode("utf-8")
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise ConfigurationError(f"value cannot be canonicalized as JSON (RFC 8785): {exc}") from exc

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -130,11 +130,27 @@ def _jsonld_error(exc: Exception) -> Exception:
     return ProofError(f"the document is not valid JSON-LD: {exc}")
 
 
+# Safe mode by counting: every value of the compact document must survive expansion. A value
+# object ({"@value": …, "@type"/"@language": …}) is one value; an @json literal is as many values
+# as its JSON holds; @index, @language and @direction annotate, they are not values.
+_ANNOTATIONS = ("@context", "@index", "@language", "@direction")
+
+
 def _leaf_count(value: Any) -> int:
     if isinstance(value, dict):
-        return sum(_leaf_count(v) for k, v in value.items() if k != "@context")
+        if "@value" in value:
+            return _json_leaves(value["@value"]) if value.get("@type") == "@json" else int(value["@value"] is not None)
+        return sum(_leaf_count(v) for k, v in value.items() if k not in _ANNOTATIONS)
     if isinstance(value, list):
         return sum(_leaf_count(v) for v in value)
+    return 0 if value is None else 1
+
+
+def _json_leaves(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(_json_leaves(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_json_leaves(v) for v in value)
     return 0 if value is None else 1
 
 
@@ -144,7 +160,7 @@ def _expanded_leaf_count(value: Any) -> int:
     if not isinstance(value, dict):
         return 0
     if "@value" in value:
-        return 0 if value["@value"] is None else 1
+        return _json_leaves(value["@value"]) if value.get("@type") == "@json" else int(value["@value"] is not None)
     count = 1 if "@id" in value else 0
     for key, item in value.items():
         if key == "@type":
@@ -254,15 +270,19 @@ def verify_proofs(
     resolver: DidResolver,
     *,
     loader: LoaderFn | None = None,
-    cryptosuites: tuple[str, ...] = CRYPTOSUITES,
+    handled_elsewhere: Collection[str] = (),
 ) -> list[ProofCheck]:
-    """Verify every Data Integrity proof with one of `cryptosuites`; other proofs are skipped."""
+    """Verify every proof of `document`; an empty list means it has none.
+
+    A proof this module cannot verify is a failed check, never skipped silently — except proofs
+    whose `cryptosuite` is in `handled_elsewhere` (e.g. an anchor proof checked against a chain).
+    """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     loader = loader or _default_loader()
     return [
         _verify_one(unsecured, proof, resolver, loader)
         for proof in proofs_of(document)
-        if not isinstance(proof, dict) or proof.get("cryptosuite") in cryptosuites or proof.get("type") != PROOF_TYPE
+        if not (isinstance(proof, dict) and proof.get("cryptosuite") in handled_elsewhere)
     ]
 
 

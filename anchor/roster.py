@@ -60,6 +60,9 @@ class RosterRow:
     spec: MicroCredentialSpec | None
     award: Award | None
     errors: tuple[str, ...] = ()
+    #: Whether the row gave its date of issue (an undated row is issued "now", and its credential
+    #: id must not depend on when the roster happened to be run).
+    dated: bool = True
 
 
 def read_roster(path: Path) -> list[RosterRow]:
@@ -75,6 +78,9 @@ def read_roster(path: Path) -> list[RosterRow]:
 def parse_roster(text: str, *, source: str = "roster", now: datetime | None = None) -> Iterator[RosterRow]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise ConfigurationError(f"{source}: column(s) {', '.join(repeated)} appear more than once in the header")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ConfigurationError(
@@ -88,7 +94,8 @@ def parse_roster(text: str, *, source: str = "roster", now: datetime | None = No
     for record in reader:
         line = reader.line_num
         if None in record:
-            yield RosterRow(line, "", None, None, (f"more cells than the {len(header)} columns of the header",))
+            name = (record.get("learner_name") or "").strip()
+            yield RosterRow(line, name, None, None, (f"more cells than the {len(header)} columns of the header",))
             continue
         cells = {k: (v or "").strip() for k, v in record.items()}
         if not any(cells.values()):
@@ -127,6 +134,8 @@ def _row(line: int, cells: dict[str, str], now: datetime) -> RosterRow:
     for column in REQUIRED_COLUMNS:
         if not get(column):
             errors.append(f"{column}: required, but empty")
+    if get("learning_outcomes") and not many("learning_outcomes"):
+        errors.append("learning_outcomes: give at least one outcome (statements are separated by |)")
     uris, labels = many("skill_uris"), many("skill_labels")
     if len(uris) != len(labels):
         errors.append(f"skill_uris has {len(uris)} entries but skill_labels has {len(labels)}: give one label per URI")
@@ -148,6 +157,7 @@ def _row(line: int, cells: dict[str, str], now: datetime) -> RosterRow:
     learner = Learner(name=get("learner_name", ""), email=get("learner_email") or None, did=get("learner_did") or None)
     award = Award(learner=learner, issued_on=moment("issued_on") or now, grade=get("grade") or None,
                   valid_until=moment("valid_until"))  # fmt: skip
+    dated = bool(get("issued_on"))
     if errors:
-        return RosterRow(line, learner.name, None, None, tuple(errors))
-    return RosterRow(line, learner.name, spec, award)
+        return RosterRow(line, learner.name, None, None, tuple(errors), dated)
+    return RosterRow(line, learner.name, spec, award, (), dated)

@@ -42,7 +42,7 @@ def test_issuer_create_list_show(data_dir):
     shown = cli("issuer", "show")
     assert shown["did"] == created["did"] and shown["country_code"] == "PT" and shown["region"] == "Lisboa"
     key_file = (data_dir / "issuers" / "uni" / "key.json").read_text()
-    assert "ENCRYPTED PRIVATE KEY" in key_file
+    assert json.loads(key_file)["encryption"]["cipher"] == "AES-256-GCM"
 
 
 def test_issuer_with_did_web(data_dir):

@@ -31,8 +31,9 @@ ESCO_SKILL = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e
 ISSUED = datetime(2026, 6, 30, 9, 30, tzinfo=UTC)
 ACHIEVEMENT = "credentialSubject.achievement"
 
-BODY = AwardingBody(did=ISSUER_DID, name="Universidade Exemplo", country_code="PT", region="Lisboa",
-                    url="https://uni.example")  # fmt: skip
+BODY = AwardingBody(
+    did=ISSUER_DID, name="Universidade Exemplo", country_code="PT", region="Lisboa", url="https://uni.example"
+)
 SPEC = MicroCredentialSpec(
     title="Data Literacy Essentials",
     description="Reading, cleaning and charting tabular data.",
@@ -79,8 +80,12 @@ DELETE = object()
 
 
 def validation_errors(credential: Any) -> list[str]:
+    return validation_errors_with(credential)
+
+
+def validation_errors_with(credential: Any, **options: Any) -> list[str]:
     with pytest.raises(CredentialValidationError) as caught:
-        validate_credential(credential)
+        validate_credential(credential, **options)
     assert str(caught.value).startswith("invalid micro-credential: ")
     return [str(error) for error in caught.value.errors]
 
@@ -140,14 +145,28 @@ def test_the_eleven_eu_elements_live_where_the_module_says():
 
 
 def test_nqf_level_and_no_optional_fields():
-    spec = MicroCredentialSpec(title="Safety", description="Site safety.", learning_outcomes=("Spot hazards",),
-                               assessment_type="Quiz", participation_form="onsite", quality_assurance="DGERT",
-                               workload_hours=16, nqf_level="NQF 3 (PT)")  # fmt: skip
+    spec = MicroCredentialSpec(
+        title="Safety",
+        description="Site safety.",
+        learning_outcomes=("Spot hazards",),
+        assessment_type="Quiz",
+        participation_form="onsite",
+        quality_assurance="DGERT",
+        workload_hours=16,
+        nqf_level="NQF 3 (PT)",
+    )
     credential = build(spec, Learner(name="Zoë Ñúñez"))
     achievement = credential["credentialSubject"]["achievement"]
     assert achievement["nqfLevel"] == "NQF 3 (PT)"
-    for absent in ("eqfLevel", "ectsCredits", "creditsAvailable", "alignment", "prerequisites", "stackability",
-                   "resultDescription"):  # fmt: skip
+    for absent in (
+        "eqfLevel",
+        "ectsCredits",
+        "creditsAvailable",
+        "alignment",
+        "prerequisites",
+        "stackability",
+        "resultDescription",
+    ):
         assert absent not in achievement
     subject = credential["credentialSubject"]
     assert "id" not in subject and "result" not in subject and "creditsEarned" not in subject
@@ -166,13 +185,14 @@ def test_the_email_is_salted_and_hashed_and_can_be_recomputed():
     # whoever knows the address (normalized: trimmed, lower-case) and the salt can recompute the hash
     expected = hashlib.sha256(("ana.sousa@example.org" + email["salt"]).encode()).hexdigest()
     assert email["identityHash"] == f"sha256${expected}"
-    assert email["identityHash"] != "sha256$" + hashlib.sha256(b"someone.else@example.org" + email["salt"].encode()).hexdigest()
+    assert (
+        email["identityHash"]
+        != "sha256$" + hashlib.sha256(b"someone.else@example.org" + email["salt"].encode()).hexdigest()
+    )
 
 
 def test_each_credential_gets_a_fresh_salt():
-    salts = {
-        next(i["salt"] for i in build()["credentialSubject"]["identifier"] if i.get("hashed")) for _ in range(5)
-    }
+    salts = {next(i["salt"] for i in build()["credentialSubject"]["identifier"] if i.get("hashed")) for _ in range(5)}
     assert len(salts) == 5
 
 
@@ -193,14 +213,31 @@ def test_a_grade_does_not_change_a_shared_achievement():
     assert "resultDescription" in credential["credentialSubject"]["achievement"]
 
 
+def test_a_prevalidated_achievement_is_skipped_only_when_it_is_that_very_object():
+    credential = changed(build(), f"{ACHIEVEMENT}.learningOutcomes", [])
+    broken = credential["credentialSubject"]["achievement"]
+    validate_credential(credential, validated_achievement=broken)  # the caller vouches for this object
+    errors = validation_errors_with(credential, validated_achievement=copy.deepcopy(broken))
+    assert [e.split(":", 1)[0] for e in errors] == [f"{ACHIEVEMENT}.learningOutcomes"]
+
+
 def test_eqf_and_esco_alignments():
     alignment = build()["credentialSubject"]["achievement"]["alignment"]
     assert alignment == [
-        {"type": ["Alignment"], "targetName": "data analytics", "targetUrl": ESCO_SKILL, "targetFramework": "ESCO",
-         "targetType": "ceasn:Competency"},
-        {"type": ["Alignment"], "targetName": "EQF level 5", "targetUrl": "http://data.europa.eu/snb/eqf/5",
-         "targetFramework": "European Qualifications Framework"},
-    ]  # fmt: skip
+        {
+            "type": ["Alignment"],
+            "targetName": "data analytics",
+            "targetUrl": ESCO_SKILL,
+            "targetFramework": "ESCO",
+            "targetType": "ceasn:Competency",
+        },
+        {
+            "type": ["Alignment"],
+            "targetName": "EQF level 5",
+            "targetUrl": "http://data.europa.eu/snb/eqf/5",
+            "targetFramework": "European Qualifications Framework",
+        },
+    ]
 
 
 @pytest.mark.parametrize("level", [1, 4, 8])
@@ -221,16 +258,20 @@ def test_whole_numbers_are_json_integers_and_fractions_stay_floats():
     assert '"creditsEarned": 1.5' in text
 
     whole = build(MicroCredentialSpec(**{**SPEC.__dict__, "ects_credits": 6.0}))
-    for value in (whole["credentialSubject"]["achievement"]["ectsCredits"],
-                  whole["credentialSubject"]["achievement"]["creditsAvailable"],
-                  whole["credentialSubject"]["creditsEarned"]):  # fmt: skip
+    for value in (
+        whole["credentialSubject"]["achievement"]["ectsCredits"],
+        whole["credentialSubject"]["achievement"]["creditsAvailable"],
+        whole["credentialSubject"]["creditsEarned"],
+    ):
         assert type(value) is int and value == 6
 
 
 def test_dates_are_xsd_datetimes_in_utc():
     lisbon_summer = timezone(timedelta(hours=1))
-    credential = build(issued_on=datetime(2026, 7, 1, 0, 15, 59, 999, tzinfo=lisbon_summer),
-                       valid_until=datetime(2029, 7, 1, tzinfo=UTC))  # fmt: skip
+    credential = build(
+        issued_on=datetime(2026, 7, 1, 0, 15, 59, 999, tzinfo=lisbon_summer),
+        valid_until=datetime(2029, 7, 1, tzinfo=UTC),
+    )
     assert credential["validFrom"] == "2026-06-30T23:15:59Z"
     assert credential["validUntil"] == "2029-07-01T00:00:00Z"
 
@@ -252,8 +293,18 @@ def test_extension_terms_are_defined_and_signed_in_rdf():
     """Every EU extension value reaches the canonical N-Quads (none is silently dropped)."""
     credential = build(MicroCredentialSpec(**{**SPEC.__dict__, "nqf_level": "NQF 5"}), grade="A")
     nquads = canonical_rdf(credential, document_loader())
-    for term in ("learningOutcomes", "workloadHours", "ectsCredits", "eqfLevel", "nqfLevel", "assessmentType",
-                 "participationForm", "qualityAssurance", "prerequisites", "stackability"):  # fmt: skip
+    for term in (
+        "learningOutcomes",
+        "workloadHours",
+        "ectsCredits",
+        "eqfLevel",
+        "nqfLevel",
+        "assessmentType",
+        "participationForm",
+        "qualityAssurance",
+        "prerequisites",
+        "stackability",
+    ):
         assert f"<https://w3id.org/credanchor/microcredential#{term}>" in nquads, term
     assert '"Internal QA under ISO 21001"' in nquads
     assert "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#achievementType>" in nquads
@@ -266,7 +317,9 @@ def test_built_credentials_pass_validation():
     validate_credential(build())
     validate_credential(build(grade="B", valid_until=datetime(2030, 1, 1, tzinfo=UTC)))
     validate_credential(build(learner=Learner(name="Li Wei", email="li@example.org")))
-    validate_credential(build(learner=Learner(name="No Mail", did="did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4")))
+    validate_credential(
+        build(learner=Learner(name="No Mail", did="did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4"))
+    )
 
 
 # (EU element key, path, new value or DELETE) — each breaks exactly one EU element
@@ -314,8 +367,11 @@ def _without_learner_id(credential: dict[str, Any]) -> dict[str, Any]:
     return changed(credential, "credentialSubject.id", DELETE)
 
 
-@pytest.mark.parametrize(("element", "path", "value"), EU_BREAKAGES,
-                         ids=[f"{e}-{p.rsplit('.', 1)[-1]}-{i}" for i, (e, p, _) in enumerate(EU_BREAKAGES)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("element", "path", "value"),
+    EU_BREAKAGES,
+    ids=[f"{e}-{p.rsplit('.', 1)[-1]}-{i}" for i, (e, p, _) in enumerate(EU_BREAKAGES)],
+)
 def test_each_eu_element_is_required(element, path, value):
     credential = _without_learner_id(build())
     validate_credential(credential)  # the starting point is valid
@@ -368,8 +424,13 @@ def test_several_problems_are_reported_at_once():
     ]
     with pytest.raises(CredentialValidationError) as caught:
         validate_credential(credential)
-    for name in ("country/region of the issuer", "date of issue", "learning outcomes", "level (EQF/NQF)",
-                 "type of quality assurance"):  # fmt: skip
+    for name in (
+        "country/region of the issuer",
+        "date of issue",
+        "learning outcomes",
+        "level (EQF/NQF)",
+        "type of quality assurance",
+    ):
         assert f"'{name}'" in str(caught.value)
 
 

@@ -1,0 +1,101 @@
+"""anchor.jcs (fast path + rfc8785 fallback) agrees with the rfc8785 reference for every JSON value."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anchor import jcs
+from anchor.errors import ConfigurationError
+
+SAFE_INT = 2**53 - 1  # rfc8785 refuses integers of magnitude 2**53 and above
+
+#: any Unicode scalar value (no lone surrogates: they are not JSON text), control characters and non-BMP included
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+CONTROL_TEXT = st.text(st.characters(max_codepoint=0x20), max_size=6)
+NON_BMP_TEXT = st.text(st.characters(min_codepoint=0x10000, blacklist_categories=("Cs",)), min_size=1, max_size=3)
+KEYS = st.one_of(TEXT, NON_BMP_TEXT, st.text(st.characters(min_codepoint=0xE000, max_codepoint=0xFFFF), max_size=3))
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-SAFE_INT, max_value=SAFE_INT),
+    st.floats(allow_nan=False, allow_infinity=False),
+    TEXT,
+    CONTROL_TEXT,
+    NON_BMP_TEXT,
+)
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(KEYS, children, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400)
+@given(JSON_VALUES)
+def test_canonicalize_is_rfc8785(value):
+    assert jcs.canonicalize(value) == rfc8785.dumps(value)
+
+
+@given(st.dictionaries(st.text(st.characters(blacklist_categories=("Cs",)), max_size=4), st.integers(0, 9)))
+def test_key_order_of_flat_objects(value):
+    assert jcs.canonicalize(value) == rfc8785.dumps(value)
+
+
+def test_keys_sort_by_utf16_code_units():
+    """U+1F600 is D83D DE00 in UTF-16: before U+E000..U+FFFF, although its code point is larger."""
+    value = {"\uffff": 4, "\ue000": 3, "\U0001f600": 2, "z": 1, "\u00e9": 0}
+    expected = '{"z":1,"\u00e9":0,"\U0001f600":2,"\ue000":3,"\uffff":4}'.encode()
+    assert jcs.canonicalize(value) == expected
+    assert rfc8785.dumps(value) == expected
+    # code-point order (Python's sort) would put the emoji last
+    assert json.dumps(value, sort_keys=True, ensure_ascii=False) != expected.decode()
+
+
+def test_a_non_bmp_key_nested_deep_still_sorts_by_utf16():
+    value = {"outer": [{"\uffff": 1, "\U00010000": 2}]}
+    assert jcs.canonicalize(value) == '{"outer":[{"\U00010000":2,"\uffff":1}]}'.encode()
+
+
+def test_control_characters_are_escaped_in_lower_case():
+    value = {"k\x1f": "\x00\x01\x08\t\n\x0b\x0c\r\x1a\x1f \x7f\u2028"}
+    expected = b'{"k\\u001f":"\\u0000\\u0001\\b\\t\\n\\u000b\\f\\r\\u001a\\u001f \x7f\xe2\x80\xa8"}'
+    assert jcs.canonicalize(value) == expected
+    assert rfc8785.dumps(value) == expected
+
+
+def test_quotes_backslashes_and_non_ascii_as_utf8():
+    value = ['"', "\\", "/", "é", "€", "\U0001f600"]
+    assert jcs.canonicalize(value) == '["\\"","\\\\","/","é","€","\U0001f600"]'.encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1.0, b"1"), (-0.0, b"0"), (1.5, b"1.5"), (1e21, b"1e+21"), (1e-7, b"1e-7"), (0.1 + 0.2, b"0.30000000000000004")],
+)
+def test_numbers_are_written_as_ecmascript_does(value, expected):
+    assert jcs.canonicalize(value) == expected
+    assert jcs.canonicalize({"n": value}) == b'{"n":' + expected + b"}"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), {"a": float("-inf")}, "\ud800", b"bytes", {"a": {1, 2}}])
+def test_what_json_cannot_hold_is_a_configuration_error(value):
+    with pytest.raises(ConfigurationError, match="cannot be canonicalized"):
+        jcs.canonicalize(value)
+
+
+@pytest.mark.parametrize("value", [2**53, 2**53 + 1, -(2**53) - 1, {"n": 2**64}])
+def test_integers_beyond_the_double_range_are_refused(value):
+    with pytest.raises(ConfigurationError):
+        jcs.canonicalize(value)
+
+
+@pytest.mark.parametrize("value", [{1: "x"}, {10: "a", 9: "b"}, {None: 1}])
+def test_non_string_keys_are_refused(value):
+    with pytest.raises(ConfigurationError, match="cannot be canonicalized"):
+        jcs.canonicalize(value)
