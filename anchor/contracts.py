@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +112,13 @@ class CredentialAnchorClient(_Client):
     def batch(self, issuer: str, root: Root) -> BatchRecord:
         anchored_at, anchored_block, revoked_at = self._call("batch", issuer, root.value)
         return BatchRecord(anchored_at, anchored_block, revoked_at)
+
+    def verify_credential(
+        self, issuer: str, root: Root, credential_hash: bytes, proof: Sequence[bytes]
+    ) -> tuple[bool, BatchRecord]:
+        """On-chain check (OpenZeppelin MerkleProof) that a credential is in `issuer`'s batch `root`."""
+        included, record = self._call("verifyCredential", issuer, root.value, credential_hash, list(proof))
+        return bool(included), BatchRecord(*record)
 
     def status(self, issuer: str, list_id: int, purpose: StatusPurpose, index: int) -> bool:
         return bool(self._call("statusOf", issuer, list_id, int(purpose), index))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ICredentialAnchor} from "./interfaces/ICredentialAnchor.sol";
 
 /**
@@ -65,12 +66,20 @@ contract CredentialAnchor is ICredentialAnchor {
 
     /// @inheritdoc ICredentialAnchor
     function batch(address issuer, bytes32 root) external view returns (Batch memory) {
+        return _unpack(_batches[issuer][root]);
+    }
+
+    /// @inheritdoc ICredentialAnchor
+    function verifyCredential(
+        address issuer,
+        bytes32 root,
+        bytes32 credentialHash,
+        bytes32[] calldata proof
+    ) external view returns (bool included, Batch memory record) {
         uint256 packed = _batches[issuer][root];
-        return Batch({
-            anchoredAt: uint64(packed),
-            anchoredBlock: uint64(packed >> 64),
-            revokedAt: uint64(packed >> 128)
-        });
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(credentialHash))));
+        included = packed != 0 && MerkleProof.verifyCalldata(proof, root, leaf);
+        record = _unpack(packed);
     }
 
     /// @inheritdoc ICredentialAnchor
@@ -97,6 +106,10 @@ contract CredentialAnchor is ICredentialAnchor {
         for (uint256 i; i < count; ++i) {
             result[i] = words[firstWord + i];
         }
+    }
+
+    function _unpack(uint256 packed) private pure returns (Batch memory) {
+        return Batch({anchoredAt: uint64(packed), anchoredBlock: uint64(packed >> 64), revokedAt: uint64(packed >> 128)});
     }
 
     function _words(

@@ -106,6 +106,20 @@ interface ICredentialAnchor {
     /// @notice The batch `root` as anchored by `issuer` (all zero if it never was).
     function batch(address issuer, bytes32 root) external view returns (Batch memory);
 
+    /**
+     * @notice Whether the credential with hash `credentialHash` is in the batch `root` that `issuer`
+     * anchored, by its Merkle `proof`; and that batch's record (all zero if never anchored).
+     * @dev Leaves follow OpenZeppelin's StandardMerkleTree: keccak256(bytes.concat(keccak256(abi.encode(
+     * credentialHash)))), sorted-pair hashing. `included` is false when the root was never anchored by
+     * `issuer`, even if the proof fits the root.
+     */
+    function verifyCredential(
+        address issuer,
+        bytes32 root,
+        bytes32 credentialHash,
+        bytes32[] calldata proof
+    ) external view returns (bool included, Batch memory record);
+
     /// @notice Whether entry `index` of `issuer`'s list `listId` has its `purpose` bit set.
     function statusOf(
         address issuer,

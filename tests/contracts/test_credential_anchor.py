@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anchor import ContractRevertError, Root, StatusPurpose, pack_indices
-from anchor.contracts import MAX_LIST_ENTRIES
+from anchor.contracts import MAX_LIST_ENTRIES, BatchRecord
+from anchor.merkle import MerkleTree, keccak
 
 REVOCATION, SUSPENSION = StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION
 LIST = 7
@@ -245,3 +246,34 @@ def test_bulk_revocation_gas_when_every_index_has_its_own_word(env):
 
 def test_indices_cost_three_calldata_bytes_each():
     assert len(pack_indices(range(100))) == 300
+
+
+# -- on-chain Merkle inclusion (OpenZeppelin MerkleProof) ---------------------------------------
+
+
+@fixture_settings
+@given(
+    credential_hashes=st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=40, unique=True),
+    pick=st.integers(min_value=0),
+)
+def test_python_proofs_verify_on_chain(env, credential_hashes, pick):
+    snapshot = env.chain.snapshot()
+    try:
+        tree = MerkleTree.build(credential_hashes)
+        root = Root(tree.root)
+        chosen = credential_hashes[pick % len(credential_hashes)]
+        # Before anchoring the proof fits the root, but the root is not the issuer's: not included.
+        assert env.anchor.verify_credential(env.issuer, root, chosen, tree.proof(chosen)) == (
+            False,
+            BatchRecord(0, 0, 0),
+        )
+        receipt = env.anchor.anchor_batch(root, sender=env.issuer)
+        included, record = env.anchor.verify_credential(env.issuer, root, chosen, tree.proof(chosen))
+        assert included and record.anchored_block == receipt.block_number
+        assert not env.anchor.verify_credential(env.other_issuer, root, chosen, tree.proof(chosen))[0]
+        if len(credential_hashes) > 1:
+            assert not env.anchor.verify_credential(env.issuer, root, chosen, tree.proof(chosen)[:-1])[0]
+        stranger = keccak(b"".join(credential_hashes))  # not one of the batch
+        assert not env.anchor.verify_credential(env.issuer, root, stranger, tree.proof(chosen))[0]
+    finally:
+        env.chain.revert(snapshot)
