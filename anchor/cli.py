@@ -24,7 +24,7 @@ from . import devchain as devchain_mod
 from .chain import Chain
 from .credential import AwardingBody
 from .demo import run_demo
-from .deployment import deploy_contracts
+from .deployment import deploy_contracts, trusted_registry
 from .errors import ConfigurationError, CredAnchorError
 from .issuance import (
     REPORT_NAME,
@@ -35,10 +35,12 @@ from .issuance import (
     list_issuers,
     load_key,
     load_profile,
+    write_json,
 )
 from .proofs import CRYPTOSUITES, RDFC
 from .roster import read_roster
 from .settings import Settings
+from .verify import Verifier
 
 app = typer.Typer(help="Blockchain-anchored micro-credentials: issue, anchor, revoke, verify.", no_args_is_help=True)
 devchain_app = typer.Typer(help="The local anvil devchain (persisted state, contracts deployed).", no_args_is_help=True)
@@ -93,10 +95,13 @@ def demo(
 
     def body() -> dict[str, Any]:
         chain = Chain.connect(rpc) if rpc else Chain.embedded()
-        result = run_demo(chain).to_dict()
+        story = run_demo(chain)
+        result = story.to_dict()
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "demo.json").write_text(json.dumps(result, indent=2) + "\n")
+            for credential in story.credentials:
+                name = credential["id"].rsplit(":", 1)[-1][:8]
+                write_json(out / "credentials" / f"{name}.json", credential)
+            write_json(out / "demo.json", result)
         return result
 
     result = _run(body)
@@ -113,7 +118,8 @@ def demo(
     for check, passed in result["checks"].items():
         console.print(f"  {'[green]✓[/]' if passed else '[red]✗[/]'} {check}")
     if out is not None:
-        console.print(f"results written to {out / 'demo.json'}")
+        console.print(f"credentials written to {out / 'credentials'}, results to {out / 'demo.json'}")
+        console.print("(a credential file verifies only while its chain runs: try `credanchor demo --rpc URL`)")
     if not all(result["checks"].values()):
         raise typer.Exit(1)
 
@@ -306,6 +312,49 @@ def issue(
             if outcome.status == "failed":
                 console.print(f"  [red]line {outcome.line}[/] {outcome.learner}: {'; '.join(outcome.errors)}")
     if counts["failed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Credential files (JSON).", metavar="FILE...")],
+    rpc: RpcOption = None,
+    registry: Annotated[
+        str | None,
+        typer.Option("--registry", help="Trusted IssuerRegistry address (default: the chain's recorded deployment)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify credentials with the file and a chain RPC only; exit code 0 iff every file verifies."""
+    settings = Settings.from_env()
+
+    def body() -> list[dict[str, Any]]:
+        chain = Chain.connect(rpc) if rpc else devchain_mod.devchain_chain(settings)[0]
+        trusted = registry or trusted_registry(settings, chain.chain_id)
+        verifier = Verifier(chain, registry=trusted)
+        reports = []
+        for path in files:
+            try:
+                credential = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                reports.append({"file": str(path), "verified": False, "error": f"cannot read {path}: {exc}"})
+                continue
+            reports.append({"file": str(path), **verifier.verify(credential).to_dict()})
+        return reports
+
+    reports = _run(body)
+    if as_json:
+        _emit_json({"verified": all(r["verified"] for r in reports), "reports": reports})
+    else:
+        for report in reports:
+            mark = "[green]verified[/]" if report["verified"] else "[red]NOT verified[/]"
+            console.print(f"{report['file']}: {mark}")
+            if "error" in report:
+                console.print(f"  {report['error']}")
+            for name, check in report.get("checks", {}).items():
+                colour = {"pass": "green", "fail": "red"}.get(check["outcome"], "yellow")
+                console.print(f"  [{colour}]{check['outcome']:>14}[/] {name}: {check['reason']}", highlight=False)
+    if not all(r["verified"] for r in reports):
         raise typer.Exit(1)
 
 

@@ -6,6 +6,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from .artifacts import CONTRACT_NAMES, load_artifact
 from .chain import Chain
@@ -93,3 +94,17 @@ def deploy_contracts(chain: Chain, *, deployer: str, admin: str | None = None) -
     )
     log.info("deployed credanchor contracts on chain %d: %s", deployment.chain_id, deployment.addresses())
     return deployment
+
+
+#: Deployment files shipped with a source checkout (the devchain's deterministic addresses).
+REPO_DEPLOYMENTS = Path(__file__).resolve().parent.parent / "hardhat-free-devchain" / "deployments"
+
+
+def trusted_registry(settings: Any, chain_id: int) -> str | None:
+    """The IssuerRegistry recorded for `chain_id` in the data directory (or the checkout), if any."""
+    for directory in (settings.deployments_dir, REPO_DEPLOYMENTS):
+        try:
+            return Deployment.load(directory, chain_id).issuer_registry
+        except DeploymentError:
+            continue
+    return None

@@ -21,15 +21,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .chain import HARDFORK, Chain
-from .deployment import Deployment, deploy_contracts
+from .deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
 from .errors import ChainError, DeploymentError, DevchainError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-#: Where a source checkout keeps the devchain's deployment files (next to the launcher).
-REPO_DEPLOYMENTS = REPO_ROOT / "hardhat-free-devchain" / "deployments"
 CHAIN_ID = 31337
 #: Foundry's well-known development mnemonic: deterministic, public, worthless outside a devchain.
 MNEMONIC = "test test test test test test test test test test test junk"

@@ -39,6 +39,7 @@ from .keys import SigningKey
 from .proofs import CRYPTOSUITES, RDFC, add_proof
 from .roster import RosterRow
 from .settings import Settings
+from .status import RandomStatusAllocator
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 REPORT_NAME = "issue-report.csv"
@@ -67,7 +68,7 @@ def create_issuer(
         raise ConfigurationError(f"issuer {slug!r} already exists in {folder}")
     key = SigningKey.generate(did_web)
     key.save(folder / "key.json", passphrase)
-    _write_json(folder / "profile.json", asdict(replace(body, did=key.did)))
+    write_json(folder / "profile.json", asdict(replace(body, did=key.did)))
     return key
 
 
@@ -106,12 +107,22 @@ def load_key(settings: Settings, slug: str, passphrase: str) -> SigningKey:
 class CredentialIssuer:
     """Builds, validates and signs credentials for one awarding body and key."""
 
-    def __init__(self, body: AwardingBody, key: SigningKey, *, cryptosuite: str = RDFC, loader: LoaderFn | None = None):
+    def __init__(
+        self,
+        body: AwardingBody,
+        key: SigningKey,
+        *,
+        cryptosuite: str = RDFC,
+        loader: LoaderFn | None = None,
+        status: RandomStatusAllocator | None = None,
+        status_base_url: str | None = None,
+    ):
         if cryptosuite not in CRYPTOSUITES:
             raise ConfigurationError(f"unknown cryptosuite {cryptosuite!r}; use one of {', '.join(CRYPTOSUITES)}")
         if body.did != key.did:
             raise ConfigurationError(f"the profile's DID {body.did} is not the key's DID {key.did}")
         self.body, self.key, self.cryptosuite = body, key, cryptosuite
+        self.status, self.status_base_url = status, status_base_url
         self._loader = loader or document_loader()
         self._issuer_profile = build_issuer(body)
         # One achievement object per course (and graded or not), validated once.
@@ -136,6 +147,9 @@ class CredentialIssuer:
             self._achievements[key] = achievement
         if award.credential_id is None:
             award = replace(award, credential_id=self.credential_id(spec, award))
+        if self.status is not None:
+            entries = self.status.allocate().entries(self.status_base_url)
+            award = replace(award, extra_status=(*award.extra_status, *entries))
         credential = build_credential(
             self.body, spec, award, achievement=achievement, issuer_profile=self._issuer_profile
         )
@@ -184,7 +198,7 @@ def _issue_row(row: RosterRow, issuer: CredentialIssuer, out_dir: Path) -> RowOu
     except CredAnchorError as exc:
         errors = tuple(str(e) for e in getattr(exc, "errors", [])) or (str(exc),)
         return RowOutcome(row.line, row.learner_name, "failed", credential_id, errors=errors)
-    _write_json(path, credential)
+    write_json(path, credential)
     return RowOutcome(row.line, row.learner_name, "issued", credential_id, path.name)
 
 
@@ -198,7 +212,7 @@ def write_report(path: Path, outcomes: list[RowOutcome]) -> None:
     tmp.replace(path)
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
     """Write atomically: a crash leaves either the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -15,13 +15,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from sha3 import keccak_256 as _keccak_new  # safe-pysha3: C keccak, a million-leaf tree in seconds
+from sha3 import keccak_256 as _keccak_new  # type: ignore[import-untyped]  # safe-pysha3: C keccak, a million-leaf tree in seconds
 
 from .errors import ConfigurationError
 
 
 def keccak(data: bytes) -> bytes:
-    return _keccak_new(data).digest()
+    digest: bytes = _keccak_new(data).digest()
+    return digest
 
 
 def leaf_hash(credential_hash: bytes) -> bytes:

@@ -27,11 +27,16 @@ def test_demo_json_reports_gas_and_passing_checks(tmp_path):
         "register and accredit issuer",
         "anchor batch",
         "revoke credential",
-        "revoke batch",
         "mint NFT",
         "burn NFT",
+        "revoke batch",
     ]
+    assert report["credentials_issued"] == 4
+    before, after = report["reports"]["before revocation"], report["reports"]["after revocation"]
+    assert before["verified"] and all(c["outcome"] == "pass" for c in before["checks"].values())
+    assert not after["verified"] and after["checks"]["revocation"]["outcome"] == "fail"
     assert json.loads((tmp_path / "demo.json").read_text()) == report
+    assert len(list((tmp_path / "credentials").glob("*.json"))) == 4
 
 
 def test_demo_text_output(tmp_path):
@@ -40,11 +45,26 @@ def test_demo_text_output(tmp_path):
     assert "anchor batch" in result.stdout and "issuer accredited at anchor time" in result.stdout
 
 
-def test_demo_on_anvil(anvil):
-    result = runner.invoke(app, ["demo", "--json", "--rpc", anvil.url])
+def test_demo_on_anvil_then_verify_the_files_from_another_process(anvil, tmp_path, monkeypatch):
+    monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
+    result = runner.invoke(app, ["demo", "--json", "--rpc", anvil.url, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["chain_id"] == 31337 and report["anchor_batch_gas"] <= 46_500
+    files = sorted(str(p) for p in (tmp_path / "credentials").glob("*.json"))
+    registry = report["contracts"]["IssuerRegistry"]
+    done = subprocess.run(
+        [sys.executable, "-m", "anchor", "verify", *files, "--rpc", anvil.url, "--registry", registry, "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1  # one of the four was revoked
+    verdicts = json.loads(done.stdout)["reports"]
+    assert sorted(r["verified"] for r in verdicts) == [False, True, True, True]
+    (revoked,) = [r for r in verdicts if not r["verified"]]
+    assert [n for n, c in revoked["checks"].items() if c["outcome"] == "fail"] == ["revocation"]
+    good = [f for f, r in zip(files, verdicts, strict=True) if r["verified"]]
+    assert runner.invoke(app, ["verify", *good, "--rpc", anvil.url, "--registry", registry]).exit_code == 0
 
 
 def test_unreachable_rpc_is_a_one_line_error_without_traceback():

@@ -1,0 +1,285 @@
+"""Verifying a credential with nothing but the file and a chain RPC: a report of named checks.
+
+Checks, each `pass`, `fail` or `not_applicable` with a reason:
+
+- `schema`            the micro-credential model (EU elements, OB 3.0 shape);
+- `signature`         the issuer's Data Integrity proof, by a key of the credential's issuer DID;
+- `merkle_inclusion`  the anchor proof's Merkle path leads from the credential's hash to its root;
+- `anchored`          that root was anchored by the proof's account, in a genuine CredentialAnchor
+                      (runtime code equal to the committed artifact), checked on-chain;
+- `issuer_accredited` in the trusted IssuerRegistry, the issuer's DID is bound to that account and
+                      the account was accredited at the anchoring time;
+- `revocation`        the batch is not revoked and the credential's revocation bit is clear;
+- `suspension`        the credential's suspension bit is clear;
+- `validity_period`   now is within validFrom / validUntil.
+
+A credential verifies when no check fails. Contract code and registry answers are cached per
+Verifier, so verifying many credentials reads the chain once per batch and list word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from .anchoring import ANCHOR_PROOF_TYPE, anchor_proofs_of, credential_hash, without_anchor_proofs
+from .artifacts import load_artifact
+from .chain import Chain
+from .contracts import BatchRecord, CredentialAnchorClient, IssuerRegistryClient
+from .credential import CredentialValidationError, validate_credential
+from .did import DidResolver
+from .errors import ChainError, ConfigurationError, ContractRevertError
+from .jsonld import LoaderFn
+from .merkle import process_proof
+from .proofs import verify_proofs
+from .status import read_entry
+from .types import Root, StatusPurpose
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+
+
+CHECKS = (
+    "schema", "signature", "merkle_inclusion", "anchored", "issuer_accredited", "revocation", "suspension",
+    "validity_period",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    outcome: Outcome
+    reason: str
+
+
+@dataclass
+class VerificationReport:
+    credential_id: str | None
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return all(check.outcome is not Outcome.FAIL for check in self.checks)
+
+    def check(self, name: str) -> Check:
+        return next(c for c in self.checks if c.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "credential": self.credential_id,
+            "verified": self.verified,
+            "checks": {c.name: {"outcome": c.outcome.value, "reason": c.reason} for c in self.checks},
+        }
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    issuer: str
+    root: Root
+    record: BatchRecord
+
+
+class Verifier:
+    """Verifies credentials against one chain (or none) and one trusted IssuerRegistry."""
+
+    def __init__(
+        self,
+        chain: Chain | None,
+        *,
+        registry: str | None = None,
+        resolver: DidResolver | None = None,
+        loader: LoaderFn | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.chain = chain
+        self.registry = IssuerRegistryClient(chain, registry) if chain is not None and registry else None
+        self.resolver = resolver or DidResolver()
+        self.loader = loader
+        self.now = now
+        self._genuine: dict[str, bool] = {}
+        self._batches: dict[tuple[str, bytes], BatchRecord] = {}
+
+    def verify(self, credential: Any) -> VerificationReport:
+        report = VerificationReport(credential.get("id") if isinstance(credential, dict) else None)
+        add = report.checks.append
+        if not isinstance(credential, dict):
+            add(Check("schema", Outcome.FAIL, "a credential is a JSON object"))
+            return report
+        add(self._schema(credential))
+        add(self._signature(credential))
+        inclusion, anchor = self._anchoring(credential)
+        add(inclusion[0])
+        add(inclusion[1])
+        add(self._accreditation(credential, anchor))
+        add(self._status(credential, StatusPurpose.REVOCATION, anchor))
+        add(self._status(credential, StatusPurpose.SUSPENSION, anchor))
+        add(self._validity(credential))
+        return report
+
+    # -- checks -----------------------------------------------------------------------------------
+
+    def _schema(self, credential: dict[str, Any]) -> Check:
+        try:
+            validate_credential(without_anchor_proofs(credential))
+        except CredentialValidationError as exc:
+            return Check("schema", Outcome.FAIL, "; ".join(str(e) for e in exc.errors))
+        return Check("schema", Outcome.PASS, "an Open Badges 3.0 micro-credential with every EU element")
+
+    def _signature(self, credential: dict[str, Any]) -> Check:
+        issuer = credential.get("issuer")
+        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+        signed = without_anchor_proofs(credential)
+        checks = verify_proofs(signed, self.resolver, loader=self.loader) if "proof" in signed else []
+        if not checks:
+            return Check("signature", Outcome.FAIL, "the credential carries no issuer proof")
+        failed = [c for c in checks if not c.verified]
+        if failed:
+            return Check("signature", Outcome.FAIL, failed[0].reason)
+        if not any(c.controller == issuer_id and c.proof_purpose == "assertionMethod" for c in checks):
+            return Check("signature", Outcome.FAIL, f"no proof was made by a key of the issuer {issuer_id}")
+        suites = ", ".join(sorted({c.cryptosuite or "" for c in checks}))
+        return Check("signature", Outcome.PASS, f"{suites} proof by {issuer_id} verified")
+
+    def _anchoring(self, credential: dict[str, Any]) -> tuple[tuple[Check, Check], _Anchor | None]:
+        proofs = anchor_proofs_of(credential)
+        if not proofs:
+            reason = "the credential has no anchor proof: it was never anchored"
+            return (_fail("merkle_inclusion", reason), _fail("anchored", reason)), None
+        proof = proofs[-1]
+        try:
+            root = Root.from_hex(str(proof["merkleRoot"]))
+            path = [Root.from_hex(str(node)).value for node in proof["merklePath"]]
+            issuer, contract, chain_id = str(proof["anchoredBy"]), str(proof["anchorContract"]), int(proof["chainId"])
+        except (KeyError, TypeError, ValueError) as exc:
+            reason = f"the {ANCHOR_PROOF_TYPE} is malformed ({exc.__class__.__name__}: {exc})"
+            return (_fail("merkle_inclusion", reason), _fail("anchored", reason)), None
+        if process_proof(credential_hash(credential), path) != root.value:
+            changed = "the Merkle path does not lead to the anchored root: the credential was changed"
+            inclusion = _fail("merkle_inclusion", changed)
+        else:
+            inclusion = Check("merkle_inclusion", Outcome.PASS, f"in the batch with root {root.hex()}")
+        if self.chain is None:
+            return (inclusion, _fail("anchored", "no chain to check against: pass an RPC URL")), None
+        try:
+            if self.chain.chain_id != chain_id:
+                elsewhere = f"anchored on chain {chain_id}, but the RPC serves chain {self.chain.chain_id}"
+                return (inclusion, _fail("anchored", elsewhere)), None
+            if not self._is_genuine(contract):
+                fake = f"{contract} is not a CredentialAnchor contract (its code differs)"
+                return (inclusion, _fail("anchored", fake)), None
+            record = self._batch(contract, issuer, root)
+        except (ChainError, ContractRevertError) as exc:
+            return (inclusion, _fail("anchored", f"cannot read the chain: {exc}")), None
+        if not record.anchored:
+            return (inclusion, _fail("anchored", f"{issuer} never anchored root {root.hex()}")), None
+        when = _iso(record.anchored_at)
+        anchored = Check("anchored", Outcome.PASS, f"anchored by {issuer} at {when} (block {record.anchored_block})")
+        return (inclusion, anchored), _Anchor(issuer, root, record)
+
+    def _accreditation(self, credential: dict[str, Any], anchor: _Anchor | None) -> Check:
+        name = "issuer_accredited"
+        if anchor is None:
+            return _fail(name, "not anchored, so there is no anchoring time to check against")
+        if self.registry is None:
+            return _fail(name, "no trusted IssuerRegistry for this chain: pass its address (--registry)")
+        issuer = credential.get("issuer")
+        did = issuer.get("id") if isinstance(issuer, dict) else issuer
+        when = _iso(anchor.record.anchored_at)
+        try:
+            bound = self.registry.issuer_by_did(str(did))
+            accredited = self.registry.is_accredited(anchor.issuer, anchor.record.anchored_at)
+        except (ChainError, ContractRevertError) as exc:
+            return _fail(name, f"cannot read the registry: {exc}")
+        if bound is None or bound.lower() != anchor.issuer.lower():
+            return _fail(name, f"the registry does not bind {did} to the anchoring account {anchor.issuer}")
+        if not accredited:
+            return _fail(name, f"{did} was not accredited at the anchoring time {when}")
+        return Check(name, Outcome.PASS, f"{did} was accredited at {when}")
+
+    def _status(self, credential: dict[str, Any], purpose: StatusPurpose, anchor: _Anchor | None) -> Check:
+        name = purpose.name.lower()
+        state = "revoked" if purpose is StatusPurpose.REVOCATION else "suspended"
+        if purpose is StatusPurpose.REVOCATION and anchor is not None and anchor.record.revoked:
+            return _fail(name, f"the whole batch was revoked at {_iso(anchor.record.revoked_at)}")
+        entries = [e for e in _listify(credential.get("credentialStatus")) if isinstance(e, dict)]
+        relevant = [e for e in entries if e.get("statusPurpose") == name]
+        if not relevant:
+            if purpose is StatusPurpose.REVOCATION and anchor is not None:
+                return Check(name, Outcome.PASS, "the batch is not revoked (no per-credential revocation entry)")
+            return Check(name, Outcome.NOT_APPLICABLE, f"no {name} status entry")
+        if self.chain is None:
+            return _fail(name, "no chain to read the status list from: pass an RPC URL")
+        for entry in relevant:
+            try:
+                _, location = read_entry(entry)
+                if location.chain_id != self.chain.chain_id or not self._is_genuine(location.contract):
+                    return _fail(name, f"the {name} list is not on this chain's CredentialAnchor")
+                client = CredentialAnchorClient(self.chain, location.contract)
+                if client.status(location.issuer, location.list_id, purpose, location.index):
+                    return _fail(name, f"{state} (list {location.list_id}, index {location.index})")
+            except ConfigurationError as exc:
+                return _fail(name, f"malformed {name} entry: {exc}")
+            except (ChainError, ContractRevertError) as exc:
+                return _fail(name, f"cannot read the status list: {exc}")
+        return Check(name, Outcome.PASS, f"not {state}")
+
+    def _validity(self, credential: dict[str, Any]) -> Check:
+        now = self.now or datetime.now(UTC)
+        try:
+            start = _parse(credential.get("validFrom"))
+            end = _parse(credential.get("validUntil")) if credential.get("validUntil") is not None else None
+        except ValueError as exc:
+            return Check("validity_period", Outcome.FAIL, str(exc))
+        if start is not None and now < start:
+            return Check("validity_period", Outcome.FAIL, f"not valid before {credential['validFrom']}")
+        if end is not None and now > end:
+            return Check("validity_period", Outcome.FAIL, f"expired at {credential['validUntil']}")
+        return Check("validity_period", Outcome.PASS, "within its validity period")
+
+    # -- cached chain reads -----------------------------------------------------------------------
+
+    def _is_genuine(self, contract: str) -> bool:
+        key = contract.lower()
+        if key not in self._genuine:
+            assert self.chain is not None
+            self._genuine[key] = self.chain.code_at(contract) == load_artifact("CredentialAnchor").deployed_bytecode
+        return self._genuine[key]
+
+    def _batch(self, contract: str, issuer: str, root: Root) -> BatchRecord:
+        key = (issuer.lower(), root.value)
+        if key not in self._batches:
+            assert self.chain is not None
+            self._batches[key] = CredentialAnchorClient(self.chain, contract).batch(issuer, root)
+        return self._batches[key]
+
+
+def _fail(name: str, reason: str) -> Check:
+    return Check(name, Outcome.FAIL, reason)
+
+
+def _listify(value: Any) -> Iterable[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _parse(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date-time")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO date-time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _iso(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
