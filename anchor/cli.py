@@ -22,6 +22,7 @@ from rich.table import Table
 
 from . import devchain as devchain_mod
 from .chain import Chain
+from .contracts import CredentialAnchorClient
 from .credential import AwardingBody
 from .demo import run_demo
 from .deployment import deploy_contracts, trusted_registry
@@ -40,6 +41,7 @@ from .issuance import (
 from .proofs import CRYPTOSUITES, RDFC
 from .roster import read_roster
 from .settings import Settings
+from .status import locations_for
 from .verify import Verifier
 
 app = typer.Typer(help="Blockchain-anchored micro-credentials: issue, anchor, revoke, verify.", no_args_is_help=True)
@@ -356,6 +358,78 @@ def verify(
                 console.print(f"  [{colour}]{check['outcome']:>14}[/] {name}: {check['reason']}", highlight=False)
     if not all(r["verified"] for r in reports):
         raise typer.Exit(1)
+
+
+def _status_command(action: str, files: list[Path], rpc: str | None, as_json: bool) -> None:
+    settings = Settings.from_env()
+
+    def body() -> list[dict[str, Any]]:
+        credentials = [_read_credential(path) for path in files]
+        chain = Chain.connect(rpc) if rpc else devchain_mod.devchain_chain(settings)[0]
+        managed = {a.lower() for a in chain.accounts}
+        done = []
+        for (chain_id, contract, issuer, list_id), indices in locations_for(credentials, action).items():
+            if chain_id != chain.chain_id:
+                raise ConfigurationError(
+                    f"the status list is on chain {chain_id}, the RPC serves chain {chain.chain_id}"
+                )
+            if issuer.lower() not in managed:
+                unmanaged = f"the node at {chain.description} does not manage the issuer account {issuer}"
+                raise ConfigurationError(unmanaged)
+            client = CredentialAnchorClient(chain, contract)
+            receipt = getattr(client, action)(list_id, indices, sender=issuer)
+            done.append(
+                {
+                    "list": list_id,
+                    "issuer": issuer,
+                    "credentials": len(indices),
+                    "tx": "0x" + receipt.tx_hash.hex(),
+                    "block": receipt.block_number,
+                    "gas_used": receipt.gas_used,
+                }
+            )
+        return done
+
+    transactions = _run(body)
+    if as_json:
+        _emit_json({"action": action, "transactions": transactions})
+        return
+    for tx in transactions:
+        console.print(
+            f"{action}: {tx['credentials']} credential(s) in list {tx['list']} — one transaction {tx['tx']} "
+            f"(block {tx['block']}, {tx['gas_used']:,} gas)"
+        )
+
+
+def _read_credential(path: Path) -> dict[str, Any]:
+    try:
+        credential = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read a credential from {path}: {exc}") from exc
+    if not isinstance(credential, dict):
+        raise ConfigurationError(f"{path} does not hold a credential (a JSON object)")
+    return credential
+
+
+FilesArgument = Annotated[list[Path], typer.Argument(help="Credential files (JSON).", metavar="FILE...")]
+
+
+@app.command()
+def revoke(files: FilesArgument, rpc: RpcOption = None, as_json: JsonFlag = False) -> None:
+    """Revoke credentials (permanent): their bits set on-chain, one transaction per status list."""
+    _status_command("revoke", files, rpc, as_json)
+
+
+@app.command()
+def suspend(files: FilesArgument, rpc: RpcOption = None, as_json: JsonFlag = False) -> None:
+    """Suspend credentials (reversible), one transaction per status list."""
+    _status_command("suspend", files, rpc, as_json)
+
+
+@app.command()
+def reinstate(files: FilesArgument, rpc: RpcOption = None, as_json: JsonFlag = False) -> None:
+    """Lift the suspension of credentials, one transaction per status list."""
+    _status_command("reinstate", files, rpc, as_json)
 
 
 @bench_app.command("issue")

@@ -102,3 +102,28 @@ class RandomStatusAllocator:
             if index not in self._used:
                 self._used.add(index)
                 return StatusLocation(self.chain_id, self.contract, self.issuer, self._list_id, index)
+
+
+ACTIONS = {"revoke": "revocation", "suspend": "suspension", "reinstate": "suspension"}
+
+
+def locations_for(credentials: list[dict[str, Any]], action: str) -> dict[tuple[int, str, str, int], list[int]]:
+    """The list indices to change per (chain, contract, issuer account, list) for `action`.
+
+    Every credential must carry an on-chain status entry for the action's purpose; otherwise
+    ConfigurationError names it (nothing is sent for a partly valid request).
+    """
+    purpose = ACTIONS[action]
+    groups: dict[tuple[int, str, str, int], list[int]] = {}
+    for credential in credentials:
+        entries = credential.get("credentialStatus") or []
+        entries = entries if isinstance(entries, list) else [entries]
+        matching = [e for e in entries if isinstance(e, dict) and e.get("statusPurpose") == purpose]
+        if not matching:
+            raise ConfigurationError(
+                f"credential {credential.get('id')} has no {purpose} status entry: cannot {action} it"
+            )
+        _, location = read_entry(matching[0])
+        key = (location.chain_id, location.contract, location.issuer, location.list_id)
+        groups.setdefault(key, []).append(location.index)
+    return groups

@@ -86,3 +86,37 @@ def test_help_lists_the_commands():
     assert result.exit_code == 0
     for command in ("demo", "deploy", "devchain"):
         assert command in result.stdout
+
+
+def test_revoke_suspend_reinstate_files_in_one_transaction_each(anvil, tmp_path, monkeypatch):
+    monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
+    result = runner.invoke(app, ["demo", "--json", "--rpc", anvil.url, "--out", str(tmp_path)])
+    report = json.loads(result.stdout)
+    registry = report["contracts"]["IssuerRegistry"]
+    files = sorted(str(p) for p in (tmp_path / "credentials").glob("*.json"))
+
+    def verified() -> list[bool]:
+        done = runner.invoke(app, ["verify", *files, "--rpc", anvil.url, "--registry", registry, "--json"])
+        return [r["verified"] for r in json.loads(done.stdout)["reports"]]
+
+    before = verified()
+    assert before.count(True) == 3
+    suspended = runner.invoke(app, ["suspend", *files, "--rpc", anvil.url, "--json"])
+    assert suspended.exit_code == 0, suspended.output
+    (tx,) = json.loads(suspended.stdout)["transactions"]
+    assert tx["credentials"] == 4
+    assert verified() == [False] * 4
+    assert runner.invoke(app, ["reinstate", *files, "--rpc", anvil.url]).exit_code == 0
+    assert verified() == before
+    assert runner.invoke(app, ["revoke", *files, "--rpc", anvil.url]).exit_code == 0
+    assert runner.invoke(app, ["revoke", *files, "--rpc", anvil.url]).exit_code == 0  # safe to retry
+    assert verified() == [False] * 4
+
+
+def test_status_commands_explain_bad_input(tmp_path, anvil):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    result = runner.invoke(app, ["revoke", str(bad), "--rpc", anvil.url])
+    assert result.exit_code == 1 and "has no revocation status entry" in result.output
+    result = runner.invoke(app, ["revoke", str(tmp_path / "missing.json"), "--rpc", anvil.url])
+    assert result.exit_code == 1 and "cannot read a credential" in result.output
