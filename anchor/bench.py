@@ -104,3 +104,117 @@ def _bench_issue(count_jcs: int, count_rdfc: int, pinned: str) -> dict[str, Any]
             for rate in rates[1:]
         },
     }
+
+
+#: Targets of the Anchoring issue.
+MERKLE_TARGET_SECONDS = 5.0
+GAS_PER_CREDENTIAL_TARGET_AT_10K = 5.0
+VERIFY_TARGET_PER_SECOND = 3_000
+
+
+def bench_anchor(
+    count: int = 100_000,
+    *,
+    cryptosuite: str = JCS,
+    verify_count: int = 2_000,
+    rpc: str | None = None,
+    with_anvil: bool = True,
+    batch_sizes: tuple[int, ...] = (1, 10, 100, 1_000, 10_000, 100_000),
+    merkle_leaves: int = 1_000_000,
+) -> dict[str, Any]:
+    """Merkle root time, gas per credential vs batch size, issue→anchor and verification rates."""
+    import secrets
+
+    from .anchoring import anchor_credentials
+    from .chain import Chain
+    from .deployment import deploy_contracts
+    from .devchain import AnvilProcess
+    from .merkle import MerkleTree
+    from .status import RandomStatusAllocator
+    from .types import Root
+    from .verify import Verifier
+
+    result: dict[str, Any] = {"machine": f"{platform.machine()} {platform.python_implementation()} "
+                              f"{platform.python_version()}", "cryptosuite": cryptosuite}  # fmt: skip
+    hashes = [secrets.token_bytes(32) for _ in range(merkle_leaves)]
+    start = time.perf_counter()
+    MerkleTree.build(hashes)
+    seconds = time.perf_counter() - start
+    result["merkle_root"] = {
+        "leaves": merkle_leaves,
+        "seconds": round(seconds, 2),
+        "target_seconds": MERKLE_TARGET_SECONDS,
+    }
+
+    chains: list[tuple[str, Chain, AnvilProcess | None]] = [("embedded", Chain.embedded(), None)]
+    if rpc:
+        chains.append((rpc, Chain.connect(rpc), None))
+    elif with_anvil:
+        anvil = AnvilProcess()
+        chains.append(("anvil", anvil.chain, anvil))
+    result["chains"] = {}
+    try:
+        for label, chain, _ in chains:
+            result["chains"][label] = _bench_chain(
+                chain, count, cryptosuite, verify_count, batch_sizes, hashes,
+                anchor_credentials=anchor_credentials, deploy_contracts=deploy_contracts,
+                allocator_type=RandomStatusAllocator, root_type=Root, tree_type=MerkleTree, verifier_type=Verifier,
+            )  # fmt: skip
+    finally:
+        for _, _, process in chains:
+            if process is not None:
+                process.stop()
+    return result
+
+
+def _bench_chain(chain: Any, count: int, cryptosuite: str, verify_count: int, batch_sizes: tuple[int, ...],
+                 hashes: list[bytes], **parts: Any) -> dict[str, Any]:  # fmt: skip
+    admin, body_account, issuer_account = chain.accounts[:3]
+    deployment = parts["deploy_contracts"](chain, deployer=admin)
+    anchor = deployment.anchor(chain)
+    gas = {}
+    for size in batch_sizes:
+        root = parts["root_type"](parts["tree_type"].build(hashes[:size]).root)
+        used = anchor.anchor_batch(root, sender=issuer_account).gas_used
+        gas[size] = {"gas": used, "gas_per_credential": round(used / size, 3)}
+
+    key = SigningKey.generate()
+    registry = deployment.registry(chain)
+    registry.grant_body(body_account, sender=admin)
+    registry.register_issuer(issuer_account, did=key.did, name="Bench University", scope="bench", sender=body_account)
+    body = AwardingBody(key.did, "Bench University", "PT")
+    allocator = parts["allocator_type"](chain.chain_id, anchor.address, issuer_account)
+    issuer = CredentialIssuer(body, key, cryptosuite=cryptosuite, status=allocator)
+    issued = datetime(2026, 6, 30, tzinfo=UTC)
+    with one_core():
+        start = time.perf_counter()
+        signed = [
+            issuer.issue(BENCH_SPEC, Award(Learner(f"Learner {i}", f"l{i}@example.org"), issued, grade="A"))
+            for i in range(count)
+        ]
+        signed_at = time.perf_counter()
+        batch = parts["anchor_credentials"](signed, anchor, sender=issuer_account)
+        done = time.perf_counter()
+        verifier = parts["verifier_type"](chain, registry=registry.address)
+        sample = batch.credentials[:verify_count]
+        verifier.verify(sample[0])  # the chain reads a batch needs: once
+        verify_start = time.perf_counter()
+        verified = sum(verifier.verify(c).verified for c in sample)
+        verify_seconds = time.perf_counter() - verify_start
+    return {
+        "gas_by_batch_size": gas,
+        "issue_and_anchor": {
+            "credentials": count,
+            "seconds": round(done - start, 2),
+            "credentials_per_second": round(count / (done - start)),
+            "signing_seconds": round(signed_at - start, 2),
+            "hash_tree_anchor_and_proofs_seconds": round(done - signed_at, 2),
+            "anchor_gas": batch.receipt.gas_used,
+        },
+        "verification": {
+            "credentials": len(sample),
+            "verified": verified,
+            "credentials_per_second": round(len(sample) / verify_seconds),
+            "target_per_second": VERIFY_TARGET_PER_SECOND,
+        },
+    }

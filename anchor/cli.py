@@ -458,3 +458,38 @@ def bench_issue_command(
 
 def run() -> None:
     app()
+
+
+@bench_app.command("anchor")
+def bench_anchor_command(
+    count: Annotated[int, typer.Option("--count", help="Credentials to issue and anchor end to end.", min=1)] = 100_000,
+    cryptosuite: Annotated[
+        str, typer.Option("--cryptosuite", help=f"One of {', '.join(CRYPTOSUITES)}.")
+    ] = "eddsa-jcs-2022",
+    verify_count: Annotated[int, typer.Option("--verify", help="Credentials to verify.", min=1)] = 2_000,
+    rpc: RpcOption = None,
+    no_anvil: Annotated[bool, typer.Option("--no-anvil", help="Only the embedded chain.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Merkle root of 1M leaves, gas per credential vs batch size, issue→anchor and verification rates."""
+    from .bench import bench_anchor
+
+    result = _run(lambda: bench_anchor(count, cryptosuite=cryptosuite, verify_count=verify_count, rpc=rpc,
+                                       with_anvil=not no_anvil))  # fmt: skip
+    if as_json:
+        _emit_json(result)
+        return
+    merkle = result["merkle_root"]
+    console.print(f"{result['machine']}; {result['cryptosuite']}")
+    console.print(
+        f"Merkle root of {merkle['leaves']:,} leaves: {merkle['seconds']} s (target ≤ {merkle['target_seconds']} s)"
+    )
+    for label, figures in result["chains"].items():
+        e2e, check = figures["issue_and_anchor"], figures["verification"]
+        console.print(f"[bold]{label}[/]: issue→anchor {e2e['credentials']:,} credentials in {e2e['seconds']} s "
+                      f"= {e2e['credentials_per_second']:,}/s (signing {e2e['signing_seconds']} s); "
+                      f"verification {check['credentials_per_second']:,}/s (target {check['target_per_second']:,})")  # fmt: skip
+        table = Table("batch size", "anchor gas", "gas per credential")
+        for size, row in figures["gas_by_batch_size"].items():
+            table.add_row(f"{int(size):,}", f"{row['gas']:,}", f"{row['gas_per_credential']:,}")
+        console.print(table)

@@ -112,6 +112,7 @@ def run_demo(chain: Chain) -> DemoResult:
 
     _, location = read_entry(next(e for e in first["credentialStatus"] if e["statusPurpose"] == "revocation"))
     result.record("revoke credential", anchor.revoke(location.list_id, [location.index], sender=issuer))
+    verifier = Verifier(chain, registry=registry.address)  # a fresh one: verifiers cache chain reads
     report = verifier.verify(first)
     result.reports["after revocation"] = report.to_dict()
     result.checks["revoked credential fails verification"] = (

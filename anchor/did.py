@@ -80,9 +80,11 @@ class DidResolver:
     def __init__(self, documents: Mapping[str, dict[str, Any]] | None = None, *, allow_network: bool = False) -> None:
         self._documents = dict(documents or {})
         self._allow_network = allow_network
+        self._methods: dict[str, VerificationMethod] = {}
 
     def add(self, document: dict[str, Any]) -> None:
         self._documents[document["id"]] = document
+        self._methods = {k: v for k, v in self._methods.items() if not k.startswith(document["id"] + "#")}
 
     def document(self, did: str) -> dict[str, Any]:
         if did in self._documents:
@@ -110,6 +112,13 @@ class DidResolver:
         raise DidResolutionError(f"unsupported DID method in {did!r}: credanchor resolves did:key and did:web")
 
     def verification_method(self, method_id: str) -> VerificationMethod:
+        """The public key and authorized purposes of `method_id` (resolved once per resolver)."""
+        method = self._methods.get(method_id)
+        if method is None:
+            method = self._methods[method_id] = self._resolve_method(method_id)
+        return method
+
+    def _resolve_method(self, method_id: str) -> VerificationMethod:
         did, _, fragment = method_id.partition("#")
         if not fragment:
             raise DidResolutionError(f"verification method {method_id!r} has no #fragment")

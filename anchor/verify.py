@@ -13,8 +13,10 @@ Checks, each `pass`, `fail` or `not_applicable` with a reason:
 - `suspension`        the credential's suspension bit is clear;
 - `validity_period`   now is within validFrom / validUntil.
 
-A credential verifies when no check fails. Contract code and registry answers are cached per
-Verifier, so verifying many credentials reads the chain once per batch and list word.
+A credential verifies when no check fails. Chain answers (contract code, batches, registry
+answers, status-list chunks) are cached for the life of a Verifier: verifying a thousand
+credentials of one batch reads the chain a handful of times. Use a fresh Verifier to see changes
+made since (the CLI makes one per run).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from .merkle import process_proof
 from .proofs import verify_proofs
 from .status import read_entry
 from .types import Root, StatusPurpose
+
+_CHUNK_WORDS = 512  # status words read at once: 131,072 entries, a whole default-size list
 
 
 class Outcome(StrEnum):
@@ -104,6 +108,9 @@ class Verifier:
         self.now = now
         self._genuine: dict[str, bool] = {}
         self._batches: dict[tuple[str, bytes], BatchRecord] = {}
+        self._words: dict[tuple[str, str, int, StatusPurpose, int], list[int]] = {}
+        self._did_owners: dict[str, str | None] = {}
+        self._accreditations: dict[tuple[str, int], bool] = {}
 
     def verify(self, credential: Any) -> VerificationReport:
         report = VerificationReport(credential.get("id") if isinstance(credential, dict) else None)
@@ -192,8 +199,8 @@ class Verifier:
         did = issuer.get("id") if isinstance(issuer, dict) else issuer
         when = _iso(anchor.record.anchored_at)
         try:
-            bound = self.registry.issuer_by_did(str(did))
-            accredited = self.registry.is_accredited(anchor.issuer, anchor.record.anchored_at)
+            bound = self._did_owner(str(did))
+            accredited = self._accredited(anchor.issuer, anchor.record.anchored_at)
         except (ChainError, ContractRevertError) as exc:
             return _fail(name, f"cannot read the registry: {exc}")
         if bound is None or bound.lower() != anchor.issuer.lower():
@@ -220,8 +227,7 @@ class Verifier:
                 _, location = read_entry(entry)
                 if location.chain_id != self.chain.chain_id or not self._is_genuine(location.contract):
                     return _fail(name, f"the {name} list is not on this chain's CredentialAnchor")
-                client = CredentialAnchorClient(self.chain, location.contract)
-                if client.status(location.issuer, location.list_id, purpose, location.index):
+                if self._bit(location.contract, location.issuer, location.list_id, purpose, location.index):
                     return _fail(name, f"{state} (list {location.list_id}, index {location.index})")
             except ConfigurationError as exc:
                 return _fail(name, f"malformed {name} entry: {exc}")
@@ -250,6 +256,30 @@ class Verifier:
             assert self.chain is not None
             self._genuine[key] = self.chain.code_at(contract) == load_artifact("CredentialAnchor").deployed_bytecode
         return self._genuine[key]
+
+    def _bit(self, contract: str, issuer: str, list_id: int, purpose: StatusPurpose, index: int) -> bool:
+        """One status bit, from a cached chunk of the list (512 words = 131,072 entries per read)."""
+        chunk = index // (256 * _CHUNK_WORDS)
+        key = (contract.lower(), issuer.lower(), list_id, purpose, chunk)
+        if key not in self._words:
+            assert self.chain is not None
+            client = CredentialAnchorClient(self.chain, contract)
+            self._words[key] = client.status_words(issuer, list_id, purpose, chunk * _CHUNK_WORDS, _CHUNK_WORDS)
+        word = self._words[key][(index // 256) % _CHUNK_WORDS]
+        return bool(word >> (255 - index % 256) & 1)
+
+    def _did_owner(self, did: str) -> str | None:
+        if did not in self._did_owners:
+            assert self.registry is not None
+            self._did_owners[did] = self.registry.issuer_by_did(did)
+        return self._did_owners[did]
+
+    def _accredited(self, issuer: str, timestamp: int) -> bool:
+        key = (issuer.lower(), timestamp)
+        if key not in self._accreditations:
+            assert self.registry is not None
+            self._accreditations[key] = self.registry.is_accredited(issuer, timestamp)
+        return self._accreditations[key]
 
     def _batch(self, contract: str, issuer: str, root: Root) -> BatchRecord:
         key = (issuer.lower(), root.value)

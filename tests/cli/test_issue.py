@@ -142,3 +142,15 @@ def test_bench_issue_prints_both_rates_and_the_ceiling():
     assert set(report["cryptosuites"]) == {"eddsa-jcs-2022", "eddsa-rdfc-2022"}
     for figures in report["cryptosuites"].values():
         assert figures["credentials_per_second"] > 0 and 0 < figures["share_of_sign_ceiling"] < 1
+
+
+def test_bench_anchor_small_run_reports_gas_and_rates():
+    from anchor.bench import bench_anchor
+
+    report = bench_anchor(30, verify_count=10, with_anvil=False, batch_sizes=(1, 100, 10_000), merkle_leaves=10_000)
+    gas = report["chains"]["embedded"]["gas_by_batch_size"]
+    # One root costs the same whatever the batch size: at 10,000 credentials, under 5 gas each.
+    assert gas[1]["gas"] == gas[10_000]["gas"] <= 46_500
+    assert gas[10_000]["gas_per_credential"] <= 5
+    run = report["chains"]["embedded"]
+    assert run["issue_and_anchor"]["credentials"] == 30 and run["verification"]["verified"] == 10
