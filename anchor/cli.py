@@ -486,9 +486,11 @@ def bench_anchor_command(
     )
     for label, figures in result["chains"].items():
         e2e, check = figures["issue_and_anchor"], figures["verification"]
-        console.print(f"[bold]{label}[/]: issue→anchor {e2e['credentials']:,} credentials in {e2e['seconds']} s "
-                      f"= {e2e['credentials_per_second']:,}/s (signing {e2e['signing_seconds']} s); "
-                      f"verification {check['credentials_per_second']:,}/s (target {check['target_per_second']:,})")  # fmt: skip
+        console.print(
+            f"[bold]{label}[/]: issue→anchor {e2e['credentials']:,} credentials in {e2e['seconds']} s "
+            f"= {e2e['credentials_per_second']:,}/s (signing {e2e['signing_seconds']} s); "
+            f"verification {check['credentials_per_second']:,}/s (target {check['target_per_second']:,})"
+        )
         table = Table("batch size", "anchor gas", "gas per credential")
         for size, row in figures["gas_by_batch_size"].items():
             table.add_row(f"{int(size):,}", f"{row['gas']:,}", f"{row['gas_per_credential']:,}")
