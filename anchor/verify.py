@@ -85,6 +85,7 @@ class VerificationReport:
 @dataclass(frozen=True)
 class _Anchor:
     issuer: str
+    contract: str
     root: Root
     record: BatchRecord
 
@@ -187,7 +188,7 @@ class Verifier:
             return (inclusion, _fail("anchored", f"{issuer} never anchored root {root.hex()}")), None
         when = _iso(record.anchored_at)
         anchored = Check("anchored", Outcome.PASS, f"anchored by {issuer} at {when} (block {record.anchored_block})")
-        return (inclusion, anchored), _Anchor(issuer, root, record)
+        return (inclusion, anchored), _Anchor(issuer, contract, root, record)
 
     def _accreditation(self, credential: dict[str, Any], anchor: _Anchor | None) -> Check:
         name = "issuer_accredited"
@@ -227,6 +228,11 @@ class Verifier:
                 _, location = read_entry(entry)
                 if location.chain_id != self.chain.chain_id or not self._is_genuine(location.contract):
                     return _fail(name, f"the {name} list is not on this chain's CredentialAnchor")
+                if anchor is not None and (location.issuer.lower(), location.contract.lower()) != (
+                    anchor.issuer.lower(),
+                    anchor.contract.lower(),
+                ):
+                    return _fail(name, f"the {name} list is not the issuer's own (it must be where it anchored)")
                 if self._bit(location.contract, location.issuer, location.list_id, purpose, location.index):
                     return _fail(name, f"{state} (list {location.list_id}, index {location.index})")
             except ConfigurationError as exc:

@@ -137,7 +137,9 @@ def test_an_account_the_registry_does_not_bind_to_the_did(world):
     )
     credentials = anchor_credentials(world.issue(1), world.anchor, sender=world.other_issuer).credentials
     report = world.verifier().verify(credentials[0])
-    assert failing(report) == ["issuer_accredited"] and "does not bind" in report.check("issuer_accredited").reason
+    # Its status lists are env.issuer's, not the anchoring account's: those checks fail too.
+    assert failing(report) == ["issuer_accredited", "revocation", "suspension"]
+    assert "does not bind" in report.check("issuer_accredited").reason
 
 
 def test_an_anchor_proof_pointing_at_another_contract(world):
@@ -220,3 +222,14 @@ def test_one_verifier_reads_each_batch_and_status_chunk_once(world, monkeypatch)
         monkeypatch.setattr(type(world.anchor), name, counted)
     assert all(verifier.verify(c).verified for c in credentials)
     assert calls == {"batch": 1, "status_words": 2}  # one chunk per purpose, whatever the count
+
+
+def test_a_status_list_that_is_not_the_issuers_own_fails(world):
+    # An issuer whose credentials point at someone else's (empty) list could never be revoked.
+    allocator = RandomStatusAllocator(world.chain.chain_id, world.anchor.address, world.other_issuer)
+    issuer = CredentialIssuer(BODY, KEY, status=allocator)
+    credential = issuer.issue(BENCH_SPEC, Award(Learner("X", "x@example.org"), datetime(2026, 3, 1, tzinfo=UTC)))
+    (anchored_credential,) = anchor_credentials([credential], world.anchor, sender=world.issuer).credentials
+    report = world.verifier().verify(anchored_credential)
+    assert set(failing(report)) == {"revocation", "suspension"}
+    assert "not the issuer's own" in report.check("revocation").reason
