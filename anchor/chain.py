@@ -26,7 +26,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhaust
 
 from .artifacts import CONTRACT_NAMES, load_artifact
 from .errors import ChainError, ConfigurationError, ContractRevertError
-from .types import Event, TxReceipt
+from .types import Event, TxReceipt, check_address
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,7 @@ class Chain:
     # -- contracts --------------------------------------------------------------------------------
 
     def contract(self, name: str, address: str) -> Contract:
+        check_address(address, f"the {name} address")
         key = (name, to_checksum_address(address))
         if key not in self._contracts:
             self._contracts[key] = self._w3.eth.contract(address=key[1], abi=load_artifact(name).abi)
@@ -183,14 +184,13 @@ class Chain:
 
     def call(self, name: str, address: str, function: str, args: Sequence[Any] = ()) -> Any:
         """Call a view function."""
-        fn = self.contract(name, address).functions[function](*args)
-        return self._guard(lambda: fn.call(), name, function)
+        contract = self.contract(name, address)
+        return self._guard(lambda: contract.functions[function](*args).call(), name, function)
 
     def transact(self, name: str, address: str, function: str, args: Sequence[Any] = (), *, sender: str) -> TxReceipt:
         """Send a transaction from a node-managed account and wait for it to be mined."""
         contract = self.contract(name, address)
-        fn = contract.functions[function](*args)
-        raw = self._send(lambda: fn.transact({"from": sender}), name, function)
+        raw = self._send(lambda: contract.functions[function](*args).transact({"from": sender}), name, function)
         receipt = self._receipt(raw, contract)
         log.info(
             "%s.%s mined: tx 0x%s block %d gas %d (chain %d)",
@@ -236,7 +236,7 @@ class Chain:
     def _send(self, send: Any, name: str, function: str) -> Any:
         tx_hash = self._guard(send, name, function)
         try:
-            raw = self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+            raw = self._rpc(lambda: self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120), "await a receipt")
         except TimeExhausted as exc:
             raise ChainError(f"{name}.{function}: tx 0x{bytes(tx_hash).hex()} not mined within 120 s") from exc
         if raw["status"] != 1:
@@ -283,7 +283,10 @@ class Chain:
             raise  # a revert, decoded by _guard
         except OSError as exc:
             raise ChainError(f"{self.description} is unreachable ({exc}): is the chain running?") from exc
-        except Web3Exception as exc:
+        except TimeExhausted:
+            raise
+        except (Web3Exception, ValueError) as exc:
+            # ValueError: an answer that is not JSON-RPC (not a node), or arguments the ABI refuses.
             raise ChainError(f"{self.description}: could not {what}: {exc}") from exc
 
     @cached_property

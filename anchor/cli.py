@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,11 +22,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import devchain as devchain_mod
+from .artifacts import load_artifact
 from .chain import Chain
 from .contracts import CredentialAnchorClient
 from .credential import AwardingBody
 from .demo import run_demo
 from .deployment import deploy_contracts, trusted_registry
+from .did import DidResolver
 from .errors import ConfigurationError, CredAnchorError
 from .issuance import (
     REPORT_NAME,
@@ -38,10 +41,11 @@ from .issuance import (
     load_profile,
     write_json,
 )
-from .proofs import CRYPTOSUITES, RDFC
+from .proofs import JCS, RDFC
 from .roster import read_roster
 from .settings import Settings
 from .status import locations_for
+from .types import check_address
 from .verify import Verifier
 
 app = typer.Typer(help="Blockchain-anchored micro-credentials: issue, anchor, revoke, verify.", no_args_is_help=True)
@@ -66,6 +70,9 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except CredAnchorError as exc:
         errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except OSError as exc:  # a file or directory that cannot be read or written
+        errors.print(f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         errors.print("interrupted")
@@ -132,7 +139,7 @@ def deploy(
     as_json: JsonFlag = False,
 ) -> None:
     """Deploy the three contracts from the node's first unlocked account; record them in the data directory."""
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
 
     def body() -> dict[str, Any]:
         chain = Chain.connect(rpc)
@@ -159,11 +166,13 @@ def _status_dict(status: devchain_mod.DevchainStatus) -> dict[str, Any]:
 
 @devchain_app.command("up")
 def devchain_up(
-    port: Annotated[int | None, typer.Option("--port", help="Port to listen on (default 8545, or a free one).")] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port (default 8545, or a free one).", min=1, max=65535)
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Start anvil with persisted state (or resume it) and deploy the contracts if needed."""
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
     status = _run(lambda: devchain_mod.up(settings, port))
     if as_json:
         _emit_json(_status_dict(status))
@@ -176,7 +185,7 @@ def devchain_up(
 @devchain_app.command("down")
 def devchain_down(as_json: JsonFlag = False) -> None:
     """Stop the devchain; its state is kept for the next `up`."""
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
     stopped = _run(lambda: devchain_mod.down(settings))
     if as_json:
         _emit_json({"stopped": stopped})
@@ -187,7 +196,7 @@ def devchain_down(as_json: JsonFlag = False) -> None:
 @devchain_app.command("status")
 def devchain_status(as_json: JsonFlag = False) -> None:
     """Say whether the devchain runs, where, at which block, with which contracts."""
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
     status = _run(lambda: devchain_mod.status(settings))
     if as_json:
         _emit_json(_status_dict(status))
@@ -198,6 +207,14 @@ def devchain_status(as_json: JsonFlag = False) -> None:
 
 
 PASSPHRASE_ENV = "CREDANCHOR_KEY_PASSPHRASE"
+
+
+class Cryptosuite(StrEnum):
+    RDFC = RDFC
+    JCS = JCS
+
+
+SuiteOption = Annotated[Cryptosuite, typer.Option("--cryptosuite", help="Data Integrity cryptosuite.")]
 
 
 def _passphrase(env_name: str, *, confirm: bool = False) -> str:
@@ -230,7 +247,7 @@ def issuer_create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create an issuer: an Ed25519 key (encrypted at rest) and its awarding-body profile."""
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
 
     def body() -> dict[str, Any]:
         if not (len(country) == 2 and country.isalpha() and country.isupper()):
@@ -252,7 +269,7 @@ def issuer_create(
 @issuer_app.command("list")
 def issuer_list(as_json: JsonFlag = False) -> None:
     """List the issuers in the data directory."""
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
     names = _run(lambda: list_issuers(settings))
     if as_json:
         _emit_json({"issuers": names})
@@ -263,7 +280,7 @@ def issuer_list(as_json: JsonFlag = False) -> None:
 @issuer_app.command("show")
 def issuer_show(issuer: IssuerOption = None, as_json: JsonFlag = False) -> None:
     """Show an issuer's profile (the DID document comes with `issuer create --json`)."""
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
     slug, profile = _run(lambda: load_profile(settings, issuer))
     data = {"issuer": slug, **asdict(profile)}
     if as_json:
@@ -278,17 +295,17 @@ def issue(
     roster: Annotated[Path, typer.Argument(help="CSV roster, one learner per row (see docs/credentials.md).")],
     out: Annotated[Path, typer.Option("--out", help="Directory for the signed credential files.", metavar="DIR")],
     issuer: IssuerOption = None,
-    cryptosuite: Annotated[str, typer.Option("--cryptosuite", help=f"One of {', '.join(CRYPTOSUITES)}.")] = RDFC,
+    cryptosuite: SuiteOption = Cryptosuite.RDFC,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
     """Sign a roster into credential files; every row is reported (DIR/issue-report.csv). Safe to re-run."""
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
 
     def prepare() -> tuple[CredentialIssuer, list[Any]]:
         slug, profile = load_profile(settings, issuer)
         key = load_key(settings, slug, _passphrase(passphrase_env))
-        return CredentialIssuer(profile, key, cryptosuite=cryptosuite), read_roster(roster)
+        return CredentialIssuer(profile, key, cryptosuite=cryptosuite.value), read_roster(roster)
 
     credential_issuer, rows = _run(prepare)
     with Progress(
@@ -325,15 +342,32 @@ def verify(
         str | None,
         typer.Option("--registry", help="Trusted IssuerRegistry address (default: the chain's recorded deployment)."),
     ] = None,
+    did_documents: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--did-document", help="A did:web issuer's DID document (JSON), to verify offline.", metavar="FILE"
+        ),
+    ] = None,
+    allow_did_web: Annotated[
+        bool, typer.Option("--allow-did-web", help="Fetch unknown did:web documents over HTTPS.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Verify credentials with the file and a chain RPC only; exit code 0 iff every file verifies."""
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
 
     def body() -> list[dict[str, Any]]:
         chain = Chain.connect(rpc) if rpc else devchain_mod.devchain_chain(settings)[0]
         trusted = registry or trusted_registry(settings, chain.chain_id)
-        verifier = Verifier(chain, registry=trusted)
+        if trusted is not None:
+            check_address(trusted, "--registry")
+        resolver = DidResolver(allow_network=allow_did_web)
+        for path in did_documents or []:
+            document = _read_credential(path)
+            if not isinstance(document.get("id"), str):
+                raise ConfigurationError(f"{path} is not a DID document (it has no id)")
+            resolver.add(document)
+        verifier = Verifier(chain, registry=trusted, resolver=resolver)
         reports = []
         for path in files:
             try:
@@ -361,28 +395,35 @@ def verify(
 
 
 def _status_command(action: str, files: list[Path], rpc: str | None, as_json: bool) -> None:
-    settings = Settings.from_env()
+    settings = _run(Settings.from_env)
 
     def body() -> list[dict[str, Any]]:
         credentials = [_read_credential(path) for path in files]
         chain = Chain.connect(rpc) if rpc else devchain_mod.devchain_chain(settings)[0]
         managed = {a.lower() for a in chain.accounts}
-        done = []
-        for (chain_id, contract, issuer, list_id), indices in locations_for(credentials, action).items():
+        groups = locations_for(credentials, action)
+        # Check every list before the first transaction: nothing is half done on a bad request.
+        for chain_id, contract, issuer, _ in groups:
             if chain_id != chain.chain_id:
-                raise ConfigurationError(
-                    f"the status list is on chain {chain_id}, the RPC serves chain {chain.chain_id}"
-                )
+                raise ConfigurationError(f"a status list is on chain {chain_id}, the RPC serves {chain.chain_id}")
+            if chain.code_at(contract) != load_artifact("CredentialAnchor").deployed_bytecode:
+                raise ConfigurationError(f"{contract} is not a CredentialAnchor contract: refusing to send to it")
             if issuer.lower() not in managed:
-                unmanaged = f"the node at {chain.description} does not manage the issuer account {issuer}"
-                raise ConfigurationError(unmanaged)
-            client = CredentialAnchorClient(chain, contract)
-            receipt = getattr(client, action)(list_id, indices, sender=issuer)
+                raise ConfigurationError(f"the node at {chain.description} does not manage the issuer account {issuer}")
+        event = {
+            "revoke": "CredentialsRevoked",
+            "suspend": "CredentialsSuspended",
+            "reinstate": "CredentialsReinstated",
+        }
+        done = []
+        for (_, contract, issuer, list_id), indices in groups.items():
+            receipt = getattr(CredentialAnchorClient(chain, contract), action)(list_id, indices, sender=issuer)
+            (logged,) = receipt.events_named(event[action])
             done.append(
                 {
                     "list": list_id,
                     "issuer": issuer,
-                    "credentials": len(indices),
+                    "credentials": logged.args["count"],
                     "tx": "0x" + receipt.tx_hash.hex(),
                     "block": receipt.block_number,
                     "gas_used": receipt.gas_used,
@@ -463,9 +504,7 @@ def run() -> None:
 @bench_app.command("anchor")
 def bench_anchor_command(
     count: Annotated[int, typer.Option("--count", help="Credentials to issue and anchor end to end.", min=1)] = 100_000,
-    cryptosuite: Annotated[
-        str, typer.Option("--cryptosuite", help=f"One of {', '.join(CRYPTOSUITES)}.")
-    ] = "eddsa-jcs-2022",
+    cryptosuite: SuiteOption = Cryptosuite.JCS,
     verify_count: Annotated[int, typer.Option("--verify", help="Credentials to verify.", min=1)] = 2_000,
     rpc: RpcOption = None,
     no_anvil: Annotated[bool, typer.Option("--no-anvil", help="Only the embedded chain.")] = False,
@@ -474,8 +513,11 @@ def bench_anchor_command(
     """Merkle root of 1M leaves, gas per credential vs batch size, issue→anchor and verification rates."""
     from .bench import bench_anchor
 
-    result = _run(lambda: bench_anchor(count, cryptosuite=cryptosuite, verify_count=verify_count, rpc=rpc,
-                                       with_anvil=not no_anvil))  # fmt: skip
+    result = _run(
+        lambda: bench_anchor(
+            count, cryptosuite=cryptosuite.value, verify_count=verify_count, rpc=rpc, with_anvil=not no_anvil
+        )
+    )
     if as_json:
         _emit_json(result)
         return

@@ -157,9 +157,11 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    # A zombie (exited, not yet reaped) is not running.
+    # A zombie (exited, not yet reaped) is not running; nor is a reused pid that is not anvil.
     try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+        if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+            return False
+        return b"anvil" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return True
 
@@ -221,12 +223,17 @@ def down(settings: Settings) -> bool:
     if info is None:
         _info_path(settings).unlink(missing_ok=True)
         return False
-    os.kill(info.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    while _alive(info.pid):
-        if time.monotonic() > deadline:
-            os.kill(info.pid, signal.SIGKILL)
-        time.sleep(0.1)
+    try:
+        os.kill(info.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while _alive(info.pid):
+            if time.monotonic() > deadline:
+                os.kill(info.pid, signal.SIGKILL)
+            time.sleep(0.1)
+    except PermissionError:
+        raise DevchainError(f"not allowed to stop process {info.pid}: is the devchain someone else's?") from None
+    except ProcessLookupError:
+        pass  # it ended on its own meanwhile
     _info_path(settings).unlink(missing_ok=True)
     return True
 

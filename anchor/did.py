@@ -123,6 +123,12 @@ class DidResolver:
         if not fragment:
             raise DidResolutionError(f"verification method {method_id!r} has no #fragment")
         document = self.document(did)
+        try:
+            return self._method_in(document, did, method_id)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise DidResolutionError(f"{did}'s DID document is malformed ({exc.__class__.__name__}: {exc})") from None
+
+    def _method_in(self, document: dict[str, Any], did: str, method_id: str) -> VerificationMethod:
         for method in document.get("verificationMethod", []):
             if _absolute(method.get("id", ""), did) == method_id:
                 break

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigurationError
-from .types import StatusPurpose
+from .types import StatusPurpose, check_address
 
 LIST_SIZE = 131_072
 PURPOSES = {"revocation": StatusPurpose.REVOCATION, "suspension": StatusPurpose.SUSPENSION}
@@ -77,13 +77,22 @@ def read_entry(entry: Any) -> tuple[StatusPurpose, StatusLocation]:
         raise ConfigurationError(
             f"not an on-chain BitstringStatusListEntry ({exc.__class__.__name__}: {exc})"
         ) from None
+    check_address(location.contract, "statusContract")
+    check_address(location.issuer, "statusIssuer")
     if not 0 <= location.index < 2**24:
         raise ConfigurationError(f"statusListIndex {location.index} is outside the list")
+    if not 0 <= location.list_id < 2**32:
+        raise ConfigurationError(f"statusListId {location.list_id} is outside 0..2**32-1")
     return purpose, location
 
 
 class RandomStatusAllocator:
-    """Random, never reused indices in lists of LIST_SIZE entries (in memory; the store persists them)."""
+    """Random, never reused indices in lists of LIST_SIZE entries — within one allocator's life.
+
+    It remembers nothing across processes: two allocators for the same account and contract may
+    hand out the same index. Give each run its own list (`first_list`) until a persistent store
+    keeps the allocations.
+    """
 
     def __init__(self, chain_id: int, contract: str, issuer: str, *, first_list: int = 1, list_size: int = LIST_SIZE):
         if list_size < LIST_SIZE:
@@ -118,7 +127,9 @@ def locations_for(credentials: list[dict[str, Any]], action: str) -> dict[tuple[
     for credential in credentials:
         entries = credential.get("credentialStatus") or []
         entries = entries if isinstance(entries, list) else [entries]
-        matching = [e for e in entries if isinstance(e, dict) and e.get("statusPurpose") == purpose]
+        matching = [
+            e for e in entries if isinstance(e, dict) and e.get("statusPurpose") == purpose and "statusContract" in e
+        ]
         if not matching:
             raise ConfigurationError(
                 f"credential {credential.get('id')} has no {purpose} status entry: cannot {action} it"

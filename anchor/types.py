@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -39,6 +40,16 @@ class Root:
 
     def __str__(self) -> str:
         return self.hex()
+
+
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+def check_address(value: object, what: str) -> str:
+    """An Ethereum address (0x + 40 hex digits), or ConfigurationError naming `what`."""
+    if not isinstance(value, str) or not _ADDRESS.match(value):
+        raise ConfigurationError(f"{what} must be an Ethereum address (0x and 40 hex digits), got {value!r}")
+    return value
 
 
 class StatusPurpose(IntEnum):

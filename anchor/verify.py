@@ -9,8 +9,9 @@ Checks, each `pass`, `fail` or `not_applicable` with a reason:
                       (runtime code equal to the committed artifact), checked on-chain;
 - `issuer_accredited` in the trusted IssuerRegistry, the issuer's DID is bound to that account and
                       the account was accredited at the anchoring time;
-- `revocation`        the batch is not revoked and the credential's revocation bit is clear;
-- `suspension`        the credential's suspension bit is clear;
+- `revocation`        the batch is not revoked and the credential's revocation bit is clear, in the
+                      issuer's own list (the anchoring account, in the anchoring contract);
+- `suspension`        the credential's suspension bit is clear (same list rule);
 - `validity_period`   now is within validFrom / validUntil.
 
 A credential verifies when no check fails. Chain answers (contract code, batches, registry
@@ -38,7 +39,7 @@ from .jsonld import LoaderFn
 from .merkle import process_proof
 from .proofs import verify_proofs
 from .status import read_entry
-from .types import Root, StatusPurpose
+from .types import Root, StatusPurpose, check_address
 
 _CHUNK_WORDS = 512  # status words read at once: 131,072 entries, a whole default-size list
 
@@ -108,7 +109,7 @@ class Verifier:
         self.loader = loader
         self.now = now
         self._genuine: dict[str, bool] = {}
-        self._batches: dict[tuple[str, bytes], BatchRecord] = {}
+        self._batches: dict[tuple[str, str, bytes], BatchRecord] = {}
         self._words: dict[tuple[str, str, int, StatusPurpose, int], list[int]] = {}
         self._did_owners: dict[str, str | None] = {}
         self._accreditations: dict[tuple[str, int], bool] = {}
@@ -163,11 +164,14 @@ class Verifier:
         try:
             root = Root.from_hex(str(proof["merkleRoot"]))
             path = [Root.from_hex(str(node)).value for node in proof["merklePath"]]
-            issuer, contract, chain_id = str(proof["anchoredBy"]), str(proof["anchorContract"]), int(proof["chainId"])
+            issuer = check_address(proof["anchoredBy"], "anchoredBy")
+            contract = check_address(proof["anchorContract"], "anchorContract")
+            chain_id = int(proof["chainId"])
+            hashed = credential_hash(credential)
         except (KeyError, TypeError, ValueError) as exc:
             reason = f"the {ANCHOR_PROOF_TYPE} is malformed ({exc.__class__.__name__}: {exc})"
             return (_fail("merkle_inclusion", reason), _fail("anchored", reason)), None
-        if process_proof(credential_hash(credential), path) != root.value:
+        if process_proof(hashed, path) != root.value:
             changed = "the Merkle path does not lead to the anchored root: the credential was changed"
             inclusion = _fail("merkle_inclusion", changed)
         else:
@@ -215,7 +219,10 @@ class Verifier:
         state = "revoked" if purpose is StatusPurpose.REVOCATION else "suspended"
         if purpose is StatusPurpose.REVOCATION and anchor is not None and anchor.record.revoked:
             return _fail(name, f"the whole batch was revoked at {_iso(anchor.record.revoked_at)}")
-        entries = [e for e in _listify(credential.get("credentialStatus")) if isinstance(e, dict)]
+        raw = credential.get("credentialStatus")
+        entries = list(_listify(raw))
+        if not all(isinstance(e, dict) and e.get("type") == "BitstringStatusListEntry" for e in entries):
+            return _fail(name, "credentialStatus must be a BitstringStatusListEntry or a list of them")
         relevant = [e for e in entries if e.get("statusPurpose") == name]
         if not relevant:
             if purpose is StatusPurpose.REVOCATION and anchor is not None:
@@ -288,7 +295,7 @@ class Verifier:
         return self._accreditations[key]
 
     def _batch(self, contract: str, issuer: str, root: Root) -> BatchRecord:
-        key = (issuer.lower(), root.value)
+        key = (contract.lower(), issuer.lower(), root.value)
         if key not in self._batches:
             assert self.chain is not None
             self._batches[key] = CredentialAnchorClient(self.chain, contract).batch(issuer, root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 from typer.testing import CliRunner
 
@@ -120,3 +121,58 @@ def test_status_commands_explain_bad_input(tmp_path, anvil):
     assert result.exit_code == 1 and "has no revocation status entry" in result.output
     result = runner.invoke(app, ["revoke", str(tmp_path / "missing.json"), "--rpc", anvil.url])
     assert result.exit_code == 1 and "cannot read a credential" in result.output
+
+
+def test_verify_reports_unreadable_files_without_stopping(anvil, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    result = runner.invoke(app, ["verify", str(broken), str(tmp_path / "absent.json"), "--rpc", anvil.url, "--json"])
+    assert result.exit_code == 1
+    reports = json.loads(result.stdout)["reports"]
+    assert [r["verified"] for r in reports] == [False, False] and all("cannot read" in r["error"] for r in reports)
+
+
+def test_bad_registry_and_cryptosuite_values_are_explained(anvil, tmp_path):
+    result = runner.invoke(app, ["verify", str(tmp_path / "x.json"), "--rpc", anvil.url, "--registry", "0xnot"])
+    assert result.exit_code == 1 and "--registry must be an Ethereum address" in result.output
+    result = runner.invoke(app, ["issue", str(tmp_path / "r.csv"), "--out", str(tmp_path), "--cryptosuite", "rsa"])
+    assert result.exit_code == 2
+
+
+def test_status_commands_refuse_a_contract_that_is_not_credential_anchor(anvil, tmp_path, monkeypatch):
+    monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
+    report = json.loads(runner.invoke(app, ["demo", "--json", "--rpc", anvil.url, "--out", str(tmp_path)]).stdout)
+    path = next((tmp_path / "credentials").glob("*.json"))
+    credential = json.loads(path.read_text())
+    for entry in credential["credentialStatus"]:
+        entry["statusContract"] = report["contracts"]["IssuerRegistry"]
+    path.write_text(json.dumps(credential))
+    result = runner.invoke(app, ["revoke", str(path), "--rpc", anvil.url])
+    assert result.exit_code == 1 and "is not a CredentialAnchor contract" in result.output
+
+
+def test_a_did_web_issuer_verifies_with_its_did_document(anvil, tmp_path):
+    from anchor.anchoring import anchor_credentials
+    from anchor.bench import BENCH_SPEC
+    from anchor.credential import Award, AwardingBody, Learner
+    from anchor.deployment import deploy_contracts
+    from anchor.issuance import CredentialIssuer
+    from anchor.keys import SigningKey
+
+    chain = anvil.chain
+    admin, body, issuer = chain.accounts[:3]
+    deployment = deploy_contracts(chain, deployer=admin)
+    key = SigningKey.generate(did_web="did:web:uni.example")
+    registry = deployment.registry(chain)
+    registry.grant_body(body, sender=admin)
+    registry.register_issuer(issuer, did=key.did, name="Web Uni", scope="x", sender=body)
+    credential = CredentialIssuer(AwardingBody(key.did, "Web Uni", "DE"), key).issue(
+        BENCH_SPEC, Award(Learner("Ana", "ana@example.org"), datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    (secured,) = anchor_credentials([credential], deployment.anchor(chain), sender=issuer).credentials
+    (tmp_path / "c.json").write_text(json.dumps(secured))
+    (tmp_path / "did.json").write_text(json.dumps(key.did_document()))
+    args = ["verify", str(tmp_path / "c.json"), "--rpc", anvil.url, "--registry", registry.address]
+    without = runner.invoke(app, args)
+    assert without.exit_code == 1 and "did:web" in without.output
+    assert runner.invoke(app, [*args, "--did-document", str(tmp_path / "did.json")]).exit_code == 0

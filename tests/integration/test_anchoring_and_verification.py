@@ -233,3 +233,30 @@ def test_a_status_list_that_is_not_the_issuers_own_fails(world):
     report = world.verifier().verify(anchored_credential)
     assert set(failing(report)) == {"revocation", "suspension"}
     assert "not the issuer's own" in report.check("revocation").reason
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("anchorContract", "0x1234"), ("anchoredBy", 42), ("chainId", "one"), ("merklePath", None)],
+)
+def test_a_forged_anchor_proof_field_fails_a_check_instead_of_crashing(world, field, value):
+    credential = copy.deepcopy(anchored(world, 1)[0])
+    credential["proof"][-1][field] = value
+    report = world.verifier().verify(credential)
+    assert "anchored" in failing(report) and "malformed" in report.check("anchored").reason
+
+
+def test_a_credential_status_in_another_shape_fails(world):
+    credential = copy.deepcopy(anchored(world, 1)[0])
+    credential["credentialStatus"] = {"@set": credential["credentialStatus"]}
+    report = world.verifier().verify(credential)
+    assert {"revocation", "suspension"} <= set(failing(report))
+
+
+def test_status_entries_with_bad_coordinates_fail(world):
+    credential = copy.deepcopy(anchored(world, 1)[0])
+    credential["credentialStatus"][0]["statusContract"] = "not an address"
+    credential["credentialStatus"][1]["statusListId"] = 2**40
+    report = world.verifier().verify(credential)
+    assert "malformed revocation entry" in report.check("revocation").reason
+    assert "malformed suspension entry" in report.check("suspension").reason
