@@ -5,11 +5,16 @@ resembles, so callers may catch either::
 
     CredAnchorError
     ├── ConfigurationError (ValueError)        a bad setting, argument or input file
+    ├── CredentialValidationError (ValueError) a credential misses EU elements (anchor.credential)
     ├── ArtifactError (FileNotFoundError)      a compiled contract artifact is missing or unreadable
     ├── ChainError (ConnectionError)           the chain cannot be reached or answered wrongly
     ├── ContractRevertError (RuntimeError)     a contract call reverted; `.error` names the custom error
     ├── DeploymentError (LookupError)          no deployment of the contracts is known for a chain
-    └── DevchainError (RuntimeError)           the local anvil devchain cannot be started or found
+    ├── DevchainError (RuntimeError)           the local anvil devchain cannot be started or found
+    ├── KeyFileError (ValueError)              a key file is unreadable or the passphrase wrong (anchor.keys)
+    ├── ProofError (ValueError)                a document cannot be secured (anchor.proofs)
+    ├── DidResolutionError (LookupError)       a DID or verification method cannot be resolved (anchor.did)
+    └── UnknownContextError (LookupError)      a JSON-LD context is not bundled; never fetched (anchor.jsonld)
 
 Messages say what went wrong and what to do next; they never contain keys.
 """

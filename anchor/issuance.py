@@ -34,9 +34,9 @@ from .credential import (
     xsd_datetime,
 )
 from .errors import ConfigurationError, CredAnchorError
-from .jsonld import LoaderFn, document_loader
+from .jsonld import LoaderFn
 from .keys import SigningKey
-from .proofs import CRYPTOSUITES, RDFC, add_proof
+from .proofs import CRYPTOSUITES, RDFC, add_proof, default_loader
 from .roster import RosterRow
 from .settings import Settings
 from .status import RandomStatusAllocator
@@ -123,7 +123,7 @@ class CredentialIssuer:
             raise ConfigurationError(f"the profile's DID {body.did} is not the key's DID {key.did}")
         self.body, self.key, self.cryptosuite = body, key, cryptosuite
         self.status, self.status_base_url = status, status_base_url
-        self._loader = loader or document_loader()
+        self._loader = loader or default_loader()
         self._issuer_profile = build_issuer(body)
         # One achievement object per course (and graded or not), validated once.
         self._achievements: dict[tuple[MicroCredentialSpec, bool], dict[str, Any]] = {}

@@ -13,7 +13,6 @@ import copy
 import hashlib
 import json
 import re
-import weakref
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,9 +65,12 @@ def canonical_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
     contexts (it would silently fall out of the signed data), and on control characters that
     pyld's N-Quads escaping does not write the RDFC-1.0 way.
     """
-    canonicalizer = _CANONICALIZERS.get(loader)
+    canonicalizer = _CANONICALIZERS.pop(loader, None)
     if canonicalizer is None:
-        canonicalizer = _CANONICALIZERS[loader] = ShapeCanonicalizer(loader, lambda d: _generic_rdf(d, loader))
+        canonicalizer = ShapeCanonicalizer(loader, lambda d: _generic_rdf(d, loader))
+    _CANONICALIZERS[loader] = canonicalizer  # most recently used last
+    while len(_CANONICALIZERS) > _MAX_LOADERS:
+        _CANONICALIZERS.pop(next(iter(_CANONICALIZERS)))
     _refuse_control_characters(document)
     try:
         return canonicalizer.canonicalize(document, _safe_mode)
@@ -76,7 +78,9 @@ def canonical_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
         raise _jsonld_error(exc) from exc
 
 
-_CANONICALIZERS: weakref.WeakKeyDictionary[LoaderFn, ShapeCanonicalizer] = weakref.WeakKeyDictionary()
+# One shape canonicalizer per document loader (each loader may serve other contexts), a few kept.
+_CANONICALIZERS: dict[LoaderFn, ShapeCanonicalizer] = {}
+_MAX_LOADERS = 8
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -238,7 +242,7 @@ def create_proof(
         challenge=challenge,
         domain=domain,
     )
-    signature = key.sign(hash_data(unsecured, config, loader or _default_loader()))
+    signature = key.sign(hash_data(unsecured, config, loader or default_loader()))
     proof = dict(config)
     if cryptosuite == RDFC:
         proof.pop("@context", None)  # the rdfc proof inherits the document's context
@@ -278,7 +282,7 @@ def verify_proofs(
     whose `cryptosuite` is in `handled_elsewhere` (e.g. an anchor proof checked against a chain).
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    loader = loader or _default_loader()
+    loader = loader or default_loader()
     return [
         _verify_one(unsecured, proof, resolver, loader)
         for proof in proofs_of(document)
@@ -326,7 +330,8 @@ def _verify_one(unsecured: dict[str, Any], proof: Any, resolver: DidResolver, lo
 _LOADER: LoaderFn | None = None
 
 
-def _default_loader() -> LoaderFn:
+def default_loader() -> LoaderFn:
+    """The shared loader of the bundled contexts (its canonicalization templates are shared too)."""
     global _LOADER
     if _LOADER is None:
         _LOADER = document_loader()
