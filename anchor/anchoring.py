@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .contracts import CredentialAnchorClient
-from .errors import ConfigurationError
+from .errors import ConfigurationError, ContractRevertError
 from .jcs import canonicalize
 from .merkle import MerkleTree, keccak
 from .proofs import proofs_of
@@ -52,18 +52,30 @@ class AnchoredBatch:
 def anchor_credentials(
     credentials: Sequence[dict[str, Any]], anchor: CredentialAnchorClient, *, sender: str
 ) -> AnchoredBatch:
-    """Anchor one batch and return the credentials with their anchor proofs added."""
+    """Anchor one batch and return the credentials with their anchor proofs added.
+
+    Safe to retry: if this root was already anchored by `sender`, the proofs are built from the
+    original anchoring transaction instead of anchoring again.
+    """
     if not credentials:
         raise ConfigurationError("nothing to anchor: the batch is empty")
     for credential in credentials:
         if anchor_proofs_of(credential):
-            raise ConfigurationError(f"credential {credential.get('id')} is already anchored")
+            raise ConfigurationError(f"credential {credential.get('id')} already carries an anchor proof")
         if not proofs_of(credential):
             raise ConfigurationError(f"credential {credential.get('id')} is not signed: sign it before anchoring")
     hashes = [credential_hash(c) for c in credentials]
     tree = MerkleTree.build(hashes)
     root = Root(tree.root)
-    receipt = anchor.anchor_batch(root, sender=sender)
+    try:
+        receipt = anchor.anchor_batch(root, sender=sender)
+    except ContractRevertError as exc:
+        # Anchored before (a retry after a crash between the transaction and writing the proofs):
+        # the chain has the receipt, so the proofs can still be made — never a second anchoring.
+        found = anchor.anchoring_receipt(sender, root) if exc.error == "CredentialAnchorRootExists" else None
+        if found is None:
+            raise
+        receipt = found
     anchored_at = anchor.chain.block_timestamp(receipt.block_number)
     created = datetime.fromtimestamp(anchored_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     anchored = []

@@ -203,6 +203,18 @@ class Chain:
         )
         return receipt
 
+    def find_event(self, name: str, address: str, event: str, block: int, **indexed: Any) -> TxReceipt | None:
+        """The receipt of the transaction that emitted `event` (with these indexed arguments) in `block`."""
+        contract = self.contract(name, address)
+        found = self._rpc(
+            lambda: contract.events[event]().get_logs(from_block=block, to_block=block, argument_filters=indexed),
+            f"read {event} logs",
+        )
+        if not found:
+            return None
+        raw = self._rpc(lambda: self._w3.eth.get_transaction_receipt(found[0]["transactionHash"]), "read a receipt")
+        return self._receipt(raw, contract)
+
     # -- devchain controls (eth-tester and anvil both answer these) ---------------------------
 
     def snapshot(self) -> object:

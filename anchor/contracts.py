@@ -97,6 +97,15 @@ class CredentialAnchorClient(_Client):
     def anchor_batch(self, root: Root, *, sender: str) -> TxReceipt:
         return self._transact("anchorBatch", root.value, sender=sender)
 
+    def anchoring_receipt(self, issuer: str, root: Root) -> TxReceipt | None:
+        """The receipt of the transaction that anchored `root` for `issuer` (None if it never was)."""
+        record = self.batch(issuer, root)
+        if not record.anchored:
+            return None
+        return self.chain.find_event(
+            self.NAME, self.address, "BatchAnchored", record.anchored_block, issuer=issuer, root=root.value
+        )
+
     def revoke_batch(self, root: Root, *, sender: str) -> TxReceipt:
         return self._transact("revokeBatch", root.value, sender=sender)
 
