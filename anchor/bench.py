@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,10 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .anchoring import anchor_credentials
+from .chain import Chain
 from .credential import Award, AwardingBody, Learner, MicroCredentialSpec, Skill
+from .deployment import deploy_contracts
+from .devchain import AnvilProcess
 from .issuance import CredentialIssuer
 from .keys import SigningKey
+from .merkle import MerkleTree
 from .proofs import JCS, RDFC
+from .status import RandomStatusAllocator
+from .types import Root
+from .verify import Verifier
 
 #: The targets of the Credentials issue, per cryptosuite (credentials per second, one core).
 ISSUE_TARGETS = {JCS: 8_000, RDFC: 600}
@@ -123,17 +132,6 @@ def bench_anchor(
     merkle_leaves: int = 1_000_000,
 ) -> dict[str, Any]:
     """Merkle root time, gas per credential vs batch size, issue→anchor and verification rates."""
-    import secrets
-
-    from .anchoring import anchor_credentials
-    from .chain import Chain
-    from .deployment import deploy_contracts
-    from .devchain import AnvilProcess
-    from .merkle import MerkleTree
-    from .status import RandomStatusAllocator
-    from .types import Root
-    from .verify import Verifier
-
     result: dict[str, Any] = {"machine": f"{platform.machine()} {platform.python_implementation()} "
                               f"{platform.python_version()}", "cryptosuite": cryptosuite}  # fmt: skip
     hashes = [secrets.token_bytes(32) for _ in range(merkle_leaves)]
@@ -155,11 +153,7 @@ def bench_anchor(
     result["chains"] = {}
     try:
         for label, chain, _ in chains:
-            result["chains"][label] = _bench_chain(
-                chain, count, cryptosuite, verify_count, batch_sizes, hashes,
-                anchor_credentials=anchor_credentials, deploy_contracts=deploy_contracts,
-                allocator_type=RandomStatusAllocator, root_type=Root, tree_type=MerkleTree, verifier_type=Verifier,
-            )  # fmt: skip
+            result["chains"][label] = _bench_chain(chain, count, cryptosuite, verify_count, batch_sizes, hashes)
     finally:
         for _, _, process in chains:
             if process is not None:
@@ -167,14 +161,15 @@ def bench_anchor(
     return result
 
 
-def _bench_chain(chain: Any, count: int, cryptosuite: str, verify_count: int, batch_sizes: tuple[int, ...],
-                 hashes: list[bytes], **parts: Any) -> dict[str, Any]:  # fmt: skip
+def _bench_chain(
+    chain: Chain, count: int, cryptosuite: str, verify_count: int, batch_sizes: tuple[int, ...], hashes: list[bytes]
+) -> dict[str, Any]:
     admin, body_account, issuer_account = chain.accounts[:3]
-    deployment = parts["deploy_contracts"](chain, deployer=admin)
+    deployment = deploy_contracts(chain, deployer=admin)
     anchor = deployment.anchor(chain)
     gas = {}
     for size in batch_sizes:
-        root = parts["root_type"](parts["tree_type"].build(hashes[:size]).root)
+        root = Root(MerkleTree.build(hashes[:size]).root)
         used = anchor.anchor_batch(root, sender=issuer_account).gas_used
         gas[size] = {"gas": used, "gas_per_credential": round(used / size, 3)}
 
@@ -183,7 +178,7 @@ def _bench_chain(chain: Any, count: int, cryptosuite: str, verify_count: int, ba
     registry.grant_body(body_account, sender=admin)
     registry.register_issuer(issuer_account, did=key.did, name="Bench University", scope="bench", sender=body_account)
     body = AwardingBody(key.did, "Bench University", "PT")
-    allocator = parts["allocator_type"](chain.chain_id, anchor.address, issuer_account)
+    allocator = RandomStatusAllocator(chain.chain_id, anchor.address, issuer_account)
     issuer = CredentialIssuer(body, key, cryptosuite=cryptosuite, status=allocator)
     issued = datetime(2026, 6, 30, tzinfo=UTC)
     with one_core():
@@ -193,9 +188,9 @@ def _bench_chain(chain: Any, count: int, cryptosuite: str, verify_count: int, ba
             for i in range(count)
         ]
         signed_at = time.perf_counter()
-        batch = parts["anchor_credentials"](signed, anchor, sender=issuer_account)
+        batch = anchor_credentials(signed, anchor, sender=issuer_account)
         done = time.perf_counter()
-        verifier = parts["verifier_type"](chain, registry=registry.address)
+        verifier = Verifier(chain, registry=registry.address)
         sample = batch.credentials[:verify_count]
         verifier.verify(sample[0])  # the chain reads a batch needs: once
         verify_start = time.perf_counter()

@@ -160,9 +160,6 @@ class Chain:
     def code_at(self, address: str) -> bytes:
         return bytes(self._rpc(lambda: self._w3.eth.get_code(to_checksum_address(address)), "read code"))
 
-    def balance(self, address: str) -> int:
-        return int(self._rpc(lambda: self._w3.eth.get_balance(to_checksum_address(address)), "read a balance"))
-
     # -- contracts --------------------------------------------------------------------------------
 
     def contract(self, name: str, address: str) -> Contract:
@@ -225,9 +222,6 @@ class Chain:
         """Return to a snapshot. The snapshot is used up: take a new one to return again."""
         if self._request("evm_revert", [snapshot_id]) is False:
             raise ChainError(f"{self.description} refused to revert to snapshot {snapshot_id}")
-
-    def mine(self) -> None:
-        self._request("evm_mine", [])
 
     def advance_time(self, seconds: int) -> None:
         """Move the chain clock forward by `seconds` and mine a block (devchains only)."""

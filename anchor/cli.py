@@ -159,11 +159,6 @@ def deploy(
             console.print(f"  {key}: {result[key]}")
 
 
-def _status_dict(status: devchain_mod.DevchainStatus) -> dict[str, Any]:
-    data = asdict(status)
-    return data
-
-
 @devchain_app.command("up")
 def devchain_up(
     port: Annotated[
@@ -175,7 +170,7 @@ def devchain_up(
     settings = _run(Settings.from_env)
     status = _run(lambda: devchain_mod.up(settings, port))
     if as_json:
-        _emit_json(_status_dict(status))
+        _emit_json(asdict(status))
         return
     console.print(f"devchain running at {status.url} (pid {status.pid}, block {status.block_number})")
     if status.deployment is not None:
@@ -199,7 +194,7 @@ def devchain_status(as_json: JsonFlag = False) -> None:
     settings = _run(Settings.from_env)
     status = _run(lambda: devchain_mod.status(settings))
     if as_json:
-        _emit_json(_status_dict(status))
+        _emit_json(asdict(status))
     elif status.running:
         console.print(f"devchain running at {status.url} (pid {status.pid}, block {status.block_number})")
     else:
