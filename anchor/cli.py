@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -22,12 +23,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import devchain as devchain_mod
+from .anchoring import credential_hash
 from .artifacts import load_artifact
 from .chain import Chain
 from .contracts import CredentialAnchorClient
 from .credential import AwardingBody
 from .demo import run_demo
-from .deployment import deploy_contracts, trusted_registry
+from .deployment import Deployment, deploy_contracts, trusted_registry
 from .did import DidResolver
 from .errors import ConfigurationError, CredAnchorError
 from .issuance import (
@@ -45,14 +47,20 @@ from .proofs import JCS, RDFC
 from .roster import read_roster
 from .settings import Settings
 from .status import locations_for
+from .store import Store, StoreStatusAllocator, database_url
 from .types import check_address
 from .verify import Verifier
+from .worker import anchor_due
 
 app = typer.Typer(help="Blockchain-anchored micro-credentials: issue, anchor, revoke, verify.", no_args_is_help=True)
 devchain_app = typer.Typer(help="The local anvil devchain (persisted state, contracts deployed).", no_args_is_help=True)
 app.add_typer(devchain_app, name="devchain")
 issuer_app = typer.Typer(help="Issuer profiles and their encrypted signing keys.", no_args_is_help=True)
 app.add_typer(issuer_app, name="issuer")
+accreditation_app = typer.Typer(
+    help="The on-chain trust registry: accreditation bodies accredit issuers.", no_args_is_help=True
+)
+app.add_typer(accreditation_app, name="accreditation")
 bench_app = typer.Typer(help="Benchmarks that print figures and ratios measured in one run.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
@@ -291,16 +299,41 @@ def issue(
     out: Annotated[Path, typer.Option("--out", help="Directory for the signed credential files.", metavar="DIR")],
     issuer: IssuerOption = None,
     cryptosuite: SuiteOption = Cryptosuite.RDFC,
+    anchor_account: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor-account",
+            help="The issuer's Ethereum account: give each credential on-chain status entries and queue it "
+            "for `credanchor anchor` (chain: --rpc or the devchain).",
+            metavar="ADDRESS",
+        ),
+    ] = None,
+    rpc: RpcOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
     """Sign a roster into credential files; every row is reported (DIR/issue-report.csv). Safe to re-run."""
     settings = _run(Settings.from_env)
+    queue: Callable[[dict[str, Any], Path], None] | None = None
+    recorded: Callable[[str], dict[str, Any] | None] | None = None
 
     def prepare() -> tuple[CredentialIssuer, list[Any]]:
+        nonlocal queue, recorded
         slug, profile = load_profile(settings, issuer)
+        rows = read_roster(roster)
+        status = None
+        if anchor_account is not None:
+            account = check_address(anchor_account, "--anchor-account")
+            chain, deployment = _chain_and_deployment(settings, rpc)
+            store = Store.open(database_url(settings.data_dir))
+            status = StoreStatusAllocator(store, chain.chain_id, deployment.credential_anchor, account)
+
+            def queue_for_anchoring(credential: dict[str, Any], path: Path) -> None:
+                store.queue(credential, credential_hash(credential), account, file_name=path.name)
+
+            queue, recorded = queue_for_anchoring, store.document
         key = load_key(settings, slug, _passphrase(passphrase_env))
-        return CredentialIssuer(profile, key, cryptosuite=cryptosuite.value), read_roster(roster)
+        return CredentialIssuer(profile, key, cryptosuite=cryptosuite.value, status=status), rows
 
     credential_issuer, rows = _run(prepare)
     with Progress(
@@ -312,7 +345,9 @@ def issue(
         def advance(outcome: RowOutcome) -> None:
             progress.advance(task)
 
-        outcomes = _run(lambda: issue_roster(rows, credential_issuer, out, on_row=advance))
+        outcomes = _run(
+            lambda: issue_roster(rows, credential_issuer, out, on_row=advance, on_issued=queue, recorded=recorded)
+        )
     counts = {status: sum(o.status == status for o in outcomes) for status in ("issued", "already-issued", "failed")}
     if as_json:
         _emit_json({"out": str(out), "report": str(out / REPORT_NAME), **counts,
@@ -327,6 +362,176 @@ def issue(
                 console.print(f"  [red]line {outcome.line}[/] {outcome.learner}: {'; '.join(outcome.errors)}")
     if counts["failed"]:
         raise typer.Exit(1)
+
+
+def _chain_and_deployment(settings: Settings, rpc: str | None) -> tuple[Chain, Deployment]:
+    """The chain (--rpc, else the devchain) and the deployment recorded for it in the data directory."""
+    if rpc is None:
+        return devchain_mod.devchain_chain(settings)
+    chain = Chain.connect(rpc)
+    deployment = Deployment.load(settings.deployments_dir, chain.chain_id)
+    deployment.check(chain)
+    return chain, deployment
+
+
+@app.command()
+def anchor(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the anchored credentials to.", metavar="DIR")],
+    account: Annotated[
+        str | None, typer.Option("--account", help="Only this issuer account (default: every one queued).")
+    ] = None,
+    max_size: Annotated[int, typer.Option("--max-size", help="Credentials per batch at most.", min=1)] = 10_000,
+    max_age: Annotated[
+        int | None,
+        typer.Option(
+            "--max-age",
+            help="Only close batches whose oldest credential waited this many seconds "
+            "(or that are full); default: anchor everything queued now.",
+            min=0,
+        ),
+    ] = None,
+    rpc: RpcOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Close and anchor queued credentials in batches (one root each); write them with their anchor proofs.
+
+    Safe to interrupt and re-run: a batch left half done is finished, never anchored twice.
+    """
+    settings = _run(Settings.from_env)
+
+    def body() -> list[dict[str, Any]]:
+        chain, deployment = _chain_and_deployment(settings, rpc)
+        store = Store.open(database_url(settings.data_dir))
+        accounts = [check_address(account, "--account")] if account else store.accounts_with_work()
+        managed = {a.lower() for a in chain.accounts}
+        client = deployment.anchor(chain)
+        summary = []
+        for issuer_account in accounts:
+            if issuer_account.lower() not in managed:
+                raise ConfigurationError(f"the node at {chain.description} does not manage {issuer_account}")
+            age = timedelta(seconds=max_age) if max_age is not None else None
+            for run in anchor_due(store, client, issuer_account, max_size=max_size, max_age=age, force=age is None):
+                for credential in run.anchored.credentials:
+                    _, _, file_name = store.credential(credential["id"])
+                    write_json(out / (file_name or f"{credential['id'].rsplit(':', 1)[-1]}.json"), credential)
+                summary.append({
+                    "account": issuer_account, "batch": run.batch.id, "root": run.batch.root,
+                    "credentials": len(run.anchored.credentials), "tx": "0x" + run.anchored.receipt.tx_hash.hex(),
+                    "block": run.anchored.receipt.block_number, "gas_used": run.anchored.receipt.gas_used,
+                    "resumed": run.resumed,
+                })  # fmt: skip
+        return summary
+
+    batches = _run(body)
+    if as_json:
+        _emit_json({"out": str(out), "batches": batches})
+        return
+    if not batches:
+        console.print("nothing to anchor")
+    for b in batches:
+        resumed = " (resumed)" if b["resumed"] else ""
+        console.print(
+            f"batch {b['batch']}{resumed}: {b['credentials']} credential(s), root {b['root'][:18]}…, "
+            f"tx {b['tx'][:18]}… (block {b['block']}, {b['gas_used']:,} gas) → {out}"
+        )
+
+
+AccountArgument = Annotated[str, typer.Argument(help="An Ethereum account (0x…).", metavar="ADDRESS")]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="Sending account, managed by the node (default: see each command).")
+]
+
+
+def _registry_action(rpc: str | None, action: Callable[[Chain, Deployment], dict[str, Any]], as_json: bool) -> None:
+    settings = _run(Settings.from_env)
+    result = _run(lambda: action(*_chain_and_deployment(settings, rpc)))
+    if as_json:
+        _emit_json(result)
+    else:
+        for key, value in result.items():
+            console.print(f"{key}: {value}", highlight=False)
+
+
+def _tx(receipt: Any) -> dict[str, Any]:
+    return {"tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number, "gas_used": receipt.gas_used}
+
+
+@accreditation_app.command("grant-body")
+def accreditation_grant_body(
+    body: AccountArgument, sender: FromOption = None, rpc: RpcOption = None, as_json: JsonFlag = False
+) -> None:
+    """Admin: make ADDRESS an accreditation body (default sender: the deployment's admin)."""
+
+    def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
+        receipt = deployment.registry(chain).grant_body(
+            check_address(body, "ADDRESS"), sender=sender or deployment.admin
+        )
+        return {"accreditation_body": body, **_tx(receipt)}
+
+    _registry_action(rpc, action, as_json)
+
+
+@accreditation_app.command("register")
+def accreditation_register(
+    issuer_account: AccountArgument,
+    sender: Annotated[str, typer.Option("--from", help="The accreditation body's account.")],
+    issuer: IssuerOption = None,
+    scope: Annotated[str, typer.Option("--scope", help="What the issuer is accredited for.")] = "micro-credentials",
+    valid_days: Annotated[
+        int | None, typer.Option("--valid-days", help="Accredited for this many days (default: open-ended).", min=1)
+    ] = None,
+    rpc: RpcOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Body: register and accredit ADDRESS as the issuer --issuer (its DID and name from the data directory)."""
+    settings = _run(Settings.from_env)
+    _, profile = _run(lambda: load_profile(settings, issuer))
+
+    def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
+        until = chain.block_timestamp() + valid_days * 86_400 if valid_days else None
+        receipt = deployment.registry(chain).register_issuer(
+            check_address(issuer_account, "ADDRESS"), did=profile.did, name=profile.name, scope=scope,
+            valid_until=until, sender=check_address(sender, "--from"),
+        )  # fmt: skip
+        return {"issuer": issuer_account, "did": profile.did, **_tx(receipt)}
+
+    _registry_action(rpc, action, as_json)
+
+
+@accreditation_app.command("deaccredit")
+def accreditation_deaccredit(
+    issuer_account: AccountArgument,
+    sender: Annotated[str, typer.Option("--from", help="The issuer's body of record.")],
+    rpc: RpcOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Body: end ADDRESS's accreditation now (credentials anchored before stay valid)."""
+
+    def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
+        registry = deployment.registry(chain)
+        receipt = registry.deaccredit(check_address(issuer_account, "ADDRESS"), sender=check_address(sender, "--from"))
+        return {"issuer": issuer_account, **_tx(receipt)}
+
+    _registry_action(rpc, action, as_json)
+
+
+@accreditation_app.command("show")
+def accreditation_show(issuer_account: AccountArgument, rpc: RpcOption = None, as_json: JsonFlag = False) -> None:
+    """What the registry says about ADDRESS: DID, name, body of record, accreditation windows."""
+
+    def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
+        registry = deployment.registry(chain)
+        record = registry.issuer(check_address(issuer_account, "ADDRESS"))
+        if record is None:
+            raise ConfigurationError(f"{issuer_account} is not registered in {registry.address}")
+        now = chain.block_timestamp()
+        return {
+            "issuer": issuer_account, "did": record.did, "name": record.name, "body": record.body,
+            "accredited_now": registry.is_accredited(issuer_account, now),
+            "windows": [asdict(window) for window in registry.accreditations(issuer_account)],
+        }  # fmt: skip
+
+    _registry_action(rpc, action, as_json)
 
 
 @app.command()

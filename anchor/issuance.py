@@ -39,7 +39,7 @@ from .keys import SigningKey
 from .proofs import CRYPTOSUITES, RDFC, add_proof, default_loader
 from .roster import RosterRow
 from .settings import Settings
-from .status import RandomStatusAllocator
+from .status import StatusAllocator
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 REPORT_NAME = "issue-report.csv"
@@ -114,7 +114,7 @@ class CredentialIssuer:
         *,
         cryptosuite: str = RDFC,
         loader: LoaderFn | None = None,
-        status: RandomStatusAllocator | None = None,
+        status: StatusAllocator | None = None,
         status_base_url: str | None = None,
     ):
         if cryptosuite not in CRYPTOSUITES:
@@ -173,12 +173,19 @@ def issue_roster(
     out_dir: Path,
     *,
     on_row: Callable[[RowOutcome], None] | None = None,
+    on_issued: Callable[[dict[str, Any], Path], None] | None = None,
+    recorded: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> list[RowOutcome]:
-    """Sign every valid row into `out_dir/<learner>-<id>.json`; every row gets an outcome, none is dropped."""
+    """Sign every valid row into `out_dir/<learner>-<id>.json`; every row gets an outcome, none is dropped.
+
+    `on_issued(credential, path)` runs before a new file is written (e.g. to queue it for anchoring);
+    `recorded(id)` returns a credential recorded by an earlier run, which is written again rather
+    than signed anew — so a run that died between the two steps is finished by the next one.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     outcomes = []
     for row in rows:
-        outcome = _issue_row(row, issuer, out_dir)
+        outcome = _issue_row(row, issuer, out_dir, on_issued, recorded)
         outcomes.append(outcome)
         if on_row is not None:
             on_row(outcome)
@@ -186,18 +193,30 @@ def issue_roster(
     return outcomes
 
 
-def _issue_row(row: RosterRow, issuer: CredentialIssuer, out_dir: Path) -> RowOutcome:
+def _issue_row(
+    row: RosterRow,
+    issuer: CredentialIssuer,
+    out_dir: Path,
+    on_issued: Callable[[dict[str, Any], Path], None] | None,
+    recorded: Callable[[str], dict[str, Any] | None] | None,
+) -> RowOutcome:
     if row.spec is None or row.award is None:
         return RowOutcome(row.line, row.learner_name, "failed", errors=row.errors)
     credential_id = issuer.credential_id(row.spec, row.award, dated=row.dated)
     path = out_dir / f"{slugify(row.learner_name)}-{credential_id.rsplit(':', 1)[1][:8]}.json"
     if path.exists():
         return RowOutcome(row.line, row.learner_name, "already-issued", credential_id, path.name)
+    earlier = recorded(credential_id) if recorded is not None else None
+    if earlier is not None:
+        write_json(path, earlier)
+        return RowOutcome(row.line, row.learner_name, "already-issued", credential_id, path.name)
     try:
         credential = issuer.issue(row.spec, replace(row.award, credential_id=credential_id))
     except CredAnchorError as exc:
         errors = tuple(str(e) for e in getattr(exc, "errors", [])) or (str(exc),)
         return RowOutcome(row.line, row.learner_name, "failed", credential_id, errors=errors)
+    if on_issued is not None:
+        on_issued(credential, path)  # e.g. queue for anchoring, before the file exists: a retry redoes both
     write_json(path, credential)
     return RowOutcome(row.line, row.learner_name, "issued", credential_id, path.name)
 

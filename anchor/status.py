@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import ConfigurationError
 from .types import StatusPurpose, check_address
@@ -84,6 +84,12 @@ def read_entry(entry: Any) -> tuple[StatusPurpose, StatusLocation]:
     if not 0 <= location.list_id < 2**32:
         raise ConfigurationError(f"statusListId {location.list_id} is outside 0..2**32-1")
     return purpose, location
+
+
+class StatusAllocator(Protocol):
+    """Hands out a fresh status-list location per credential."""
+
+    def allocate(self) -> StatusLocation: ...
 
 
 class RandomStatusAllocator:

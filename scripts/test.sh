@@ -10,6 +10,10 @@ npm ci --no-audit --no-fund --loglevel=error
 echo "== installing credanchor with its dev dependencies"
 python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
+echo "== PostgreSQL for the store tests (Debian package, started locally)"
+CREDANCHOR_TEST_DATABASE_URL="$(bash scripts/postgres_for_tests.sh)"
+export CREDANCHOR_TEST_DATABASE_URL
+
 echo "== lint and types"
 python3 -m ruff check .
 python3 -m ruff format --check .

@@ -1,0 +1,356 @@
+"""The store: issued credentials (private data — never on-chain), batches, status allocations and an
+append-only audit log, in SQLAlchemy 2. SQLite file by default, PostgreSQL by URL
+(`CREDANCHOR_DATABASE_URL`); the schema is created and upgraded by Alembic migrations.
+
+Every write is one database transaction and safe to retry: queueing the same credential twice is a
+no-op, a status index is unique per list (a clash is retried with another random index), and a
+batch is recorded as anchored together with every credential's anchored document.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from .errors import ConfigurationError, CredAnchorError
+from .status import LIST_SIZE, StatusLocation
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreError(CredAnchorError, RuntimeError):
+    """The database cannot be reached or refused a write."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CredentialRow(Base):
+    __tablename__ = "credentials"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    issuer_did: Mapped[str] = mapped_column(String(300), index=True)
+    issuer_account: Mapped[str] = mapped_column(String(42), index=True)
+    credential_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    document: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # queued | batched | anchored
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BatchRow(Base):
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("issuer_account", "root"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuer_account: Mapped[str] = mapped_column(String(42), index=True)
+    root: Mapped[str] = mapped_column(String(66))
+    size: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # closed | anchored
+    chain_id: Mapped[int | None] = mapped_column(Integer)
+    contract: Mapped[str | None] = mapped_column(String(42))
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    block_number: Mapped[int | None] = mapped_column(Integer)
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    anchored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatusAllocationRow(Base):
+    __tablename__ = "status_allocations"
+    __table_args__ = (UniqueConstraint("chain_id", "contract", "issuer_account", "list_id", "list_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(Integer)
+    contract: Mapped[str] = mapped_column(String(42))
+    issuer_account: Mapped[str] = mapped_column(String(42))
+    list_id: Mapped[int] = mapped_column(Integer)
+    list_index: Mapped[int] = mapped_column(Integer)
+    allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+@dataclass(frozen=True)
+class QueuedCredential:
+    id: str
+    issuer_account: str
+    document: dict[str, Any]
+    file_name: str | None
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    issuer_account: str
+    root: str
+    state: str
+    credential_ids: tuple[str, ...]
+
+
+def database_url(data_dir: Path, environ: dict[str, str] | None = None) -> str:
+    import os
+
+    env = os.environ if environ is None else environ
+    return env.get("CREDANCHOR_DATABASE_URL") or f"sqlite:///{data_dir / 'credanchor.sqlite'}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """The SQLAlchemy store. Open with `Store.open(url)`, which migrates the schema to the latest."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        try:
+            engine = create_engine(url)
+            with engine.begin() as connection:
+                config = Config()
+                config.set_main_option("script_location", str(MIGRATIONS))
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the database {engine.url.render_as_string()}: {exc.orig}") from None
+        except Exception as exc:  # an unknown driver or a malformed URL from the user
+            if isinstance(exc, CredAnchorError):
+                raise
+            raise ConfigurationError(f"cannot use database URL {url!r}: {exc}") from None
+        return cls(engine)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def _audit(self, session: Session, action: str, subject: str, **detail: Any) -> None:
+        session.add(AuditRow(at=_now(), action=action, subject=subject, detail=detail))
+
+    # -- status lists -----------------------------------------------------------------------------
+
+    def allocate_status(
+        self, chain_id: int, contract: str, issuer_account: str, *, list_size: int = LIST_SIZE
+    ) -> StatusLocation:
+        """A random index never handed out before in this issuer's lists (a list is used up to half)."""
+        if list_size < LIST_SIZE:
+            raise ConfigurationError(f"status lists need at least {LIST_SIZE:,} entries for herd privacy")
+        while True:
+            with self._session() as session:
+                where = (
+                    (StatusAllocationRow.chain_id == chain_id)
+                    & (StatusAllocationRow.contract == contract)
+                    & (StatusAllocationRow.issuer_account == issuer_account)
+                )
+                list_id = session.scalar(select(func.max(StatusAllocationRow.list_id)).where(where)) or 1
+                used = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(StatusAllocationRow)
+                        .where(where & (StatusAllocationRow.list_id == list_id))
+                    )
+                    or 0
+                )
+                if used >= list_size // 2:
+                    list_id += 1
+                index = secrets.randbelow(list_size)
+                try:
+                    with session.begin_nested():
+                        session.add(
+                            StatusAllocationRow(
+                                chain_id=chain_id,
+                                contract=contract,
+                                issuer_account=issuer_account,
+                                list_id=list_id,
+                                list_index=index,
+                                allocated_at=_now(),
+                            )
+                        )
+                except IntegrityError:
+                    continue  # taken: draw again
+                self._audit(session, "status.allocate", issuer_account, list=list_id, index=index)
+                return StatusLocation(chain_id, contract, issuer_account, list_id, index)
+
+    # -- credentials and batches ------------------------------------------------------------------
+
+    def queue(
+        self, credential: dict[str, Any], credential_hash: bytes, issuer_account: str, *, file_name: str | None = None
+    ) -> bool:
+        """Queue a signed credential for anchoring; False if it was queued before (same id and hash)."""
+        hash_hex = "0x" + credential_hash.hex()
+        with self._session() as session:
+            existing = session.get(CredentialRow, credential["id"])
+            if existing is not None:
+                if existing.credential_hash != hash_hex:
+                    raise ConfigurationError(f"credential {credential['id']} was queued before with other content")
+                return False
+            issuer = credential.get("issuer")
+            session.add(
+                CredentialRow(
+                    id=credential["id"],
+                    issuer_did=str(issuer.get("id") if isinstance(issuer, dict) else issuer),
+                    issuer_account=issuer_account,
+                    credential_hash=hash_hex,
+                    document=json.dumps(credential),
+                    file_name=file_name,
+                    state="queued",
+                    queued_at=_now(),
+                )
+            )
+            self._audit(session, "credential.queue", credential["id"], hash=hash_hex)
+        return True
+
+    def close_batch(
+        self, issuer_account: str, *, max_size: int, max_age: timedelta | None, force: bool = False, root_of: Any
+    ) -> Batch | None:
+        """Close a batch of queued credentials when `max_size` are waiting, the oldest is `max_age` old,
+        or `force`; `root_of(documents)` computes the Merkle root. None when nothing is due."""
+        with self._session() as session:
+            queued = session.scalars(
+                select(CredentialRow)
+                .where((CredentialRow.issuer_account == issuer_account) & (CredentialRow.state == "queued"))
+                .order_by(CredentialRow.queued_at, CredentialRow.id)
+                .limit(max_size)
+            ).all()
+            if not queued:
+                return None
+            oldest = queued[0].queued_at if queued[0].queued_at.tzinfo else queued[0].queued_at.replace(tzinfo=UTC)
+            due = force or len(queued) >= max_size or (max_age is not None and _now() - oldest >= max_age)
+            if not due:
+                return None
+            root = root_of([json.loads(row.document) for row in queued])
+            batch = BatchRow(
+                issuer_account=issuer_account, root=root, size=len(queued), state="closed", closed_at=_now()
+            )
+            session.add(batch)
+            session.flush()
+            for row in queued:
+                row.state, row.batch_id = "batched", batch.id
+            self._audit(session, "batch.close", root, size=len(queued), batch=batch.id)
+            return Batch(batch.id, issuer_account, root, "closed", tuple(row.id for row in queued))
+
+    def accounts_with_work(self) -> list[str]:
+        """Issuer accounts with queued credentials or batches not yet recorded as anchored."""
+        with self._session() as session:
+            queued = session.scalars(select(CredentialRow.issuer_account).where(CredentialRow.state != "anchored"))
+            return sorted(set(queued))
+
+    def open_batches(self, issuer_account: str) -> list[Batch]:
+        """Closed batches not yet recorded as anchored (after a crash: anchor them again, safely)."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(BatchRow)
+                .where((BatchRow.issuer_account == issuer_account) & (BatchRow.state == "closed"))
+                .order_by(BatchRow.id)
+            ).all()
+            return [self._batch(session, row) for row in rows]
+
+    def documents(self, batch: Batch) -> list[dict[str, Any]]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(CredentialRow)
+                .where(CredentialRow.batch_id == batch.id)
+                .order_by(CredentialRow.queued_at, CredentialRow.id)
+            ).all()
+            return [json.loads(row.document) for row in rows]
+
+    def record_anchored(
+        self,
+        batch: Batch,
+        anchored: Sequence[dict[str, Any]],
+        *,
+        chain_id: int,
+        contract: str,
+        tx_hash: str,
+        block_number: int,
+    ) -> None:
+        """Record the batch as anchored and every credential's document with its anchor proof, at once."""
+        by_id = {c["id"]: c for c in anchored}
+        with self._session() as session:
+            row = session.get(BatchRow, batch.id)
+            if row is None:
+                raise ConfigurationError(f"no batch {batch.id}")
+            if row.state == "anchored":
+                return  # a retry after success
+            row.state, row.chain_id, row.contract = "anchored", chain_id, contract
+            row.tx_hash, row.block_number, row.anchored_at = tx_hash, block_number, _now()
+            for credential in session.scalars(select(CredentialRow).where(CredentialRow.batch_id == batch.id)):
+                credential.document, credential.state = json.dumps(by_id[credential.id]), "anchored"
+            self._audit(session, "batch.anchor", batch.root, tx=tx_hash, block=block_number, size=len(by_id))
+
+    def document(self, credential_id: str) -> dict[str, Any] | None:
+        """The stored credential (with its anchor proof once anchored), or None."""
+        with self._session() as session:
+            row = session.get(CredentialRow, credential_id)
+            return None if row is None else dict(json.loads(row.document))
+
+    def credential(self, credential_id: str) -> tuple[str, dict[str, Any], str | None]:
+        """(state, document, file name) of a stored credential."""
+        with self._session() as session:
+            row = session.get(CredentialRow, credential_id)
+            if row is None:
+                raise ConfigurationError(f"no credential {credential_id} in the store")
+            return row.state, json.loads(row.document), row.file_name
+
+    def audit(self) -> list[tuple[str, str, dict[str, Any]]]:
+        with self._session() as session:
+            return [(r.action, r.subject, r.detail) for r in session.scalars(select(AuditRow).order_by(AuditRow.id))]
+
+    def _batch(self, session: Session, row: BatchRow) -> Batch:
+        ids = session.scalars(
+            select(CredentialRow.id)
+            .where(CredentialRow.batch_id == row.id)
+            .order_by(CredentialRow.queued_at, CredentialRow.id)
+        ).all()
+        return Batch(row.id, row.issuer_account, row.root, row.state, tuple(ids))
+
+
+class StoreStatusAllocator:
+    """Status locations allocated in the store: random, never reused, across processes."""
+
+    def __init__(self, store: Store, chain_id: int, contract: str, issuer_account: str) -> None:
+        self.store, self.chain_id, self.contract, self.issuer_account = store, chain_id, contract, issuer_account
+
+    def allocate(self) -> StatusLocation:
+        return self.store.allocate_status(self.chain_id, self.contract, self.issuer_account)

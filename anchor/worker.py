@@ -1,0 +1,73 @@
+"""The anchoring worker: close due batches from the store, anchor them, record the proofs.
+
+Restartable at any point. A batch is closed (its credentials and root fixed) in one database
+transaction before anything is sent; anchoring a root that is already on-chain is reconciled from
+its BatchAnchored log instead of sent again (`anchor_credentials`); the anchored documents are
+recorded with the batch in one transaction. So a crash before sending, after sending, or after
+the receipt but before recording leaves a closed batch that the next run finishes — exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from .anchoring import AnchoredBatch, anchor_credentials, credential_hash
+from .contracts import CredentialAnchorClient
+from .errors import CredAnchorError
+from .merkle import MerkleTree
+from .store import Batch, Store
+
+log = logging.getLogger(__name__)
+
+
+class BatchMismatchError(CredAnchorError, RuntimeError):
+    """A stored batch's credentials no longer hash to its recorded root (the store was edited)."""
+
+
+def batch_root(documents: list[dict[str, Any]]) -> str:
+    return "0x" + MerkleTree.build([credential_hash(d) for d in documents]).root.hex()
+
+
+@dataclass(frozen=True)
+class AnchorRun:
+    batch: Batch
+    anchored: AnchoredBatch
+    resumed: bool
+
+
+def anchor_due(
+    store: Store,
+    anchor: CredentialAnchorClient,
+    issuer_account: str,
+    *,
+    max_size: int = 10_000,
+    max_age: timedelta | None = None,
+    force: bool = False,
+) -> list[AnchorRun]:
+    """Finish batches left closed by an earlier run, then close and anchor every due batch."""
+    runs = [AnchorRun(batch, _anchor(store, anchor, batch), True) for batch in store.open_batches(issuer_account)]
+    while True:
+        batch = store.close_batch(issuer_account, max_size=max_size, max_age=max_age, force=force, root_of=batch_root)
+        if batch is None:
+            return runs
+        runs.append(AnchorRun(batch, _anchor(store, anchor, batch), False))
+
+
+def _anchor(store: Store, anchor: CredentialAnchorClient, batch: Batch) -> AnchoredBatch:
+    documents = store.documents(batch)
+    if batch_root(documents) != batch.root:
+        raise BatchMismatchError(f"batch {batch.id}: its credentials do not hash to its root {batch.root}")
+    anchored = anchor_credentials(documents, anchor, sender=batch.issuer_account)
+    store.record_anchored(
+        batch,
+        anchored.credentials,
+        chain_id=anchor.chain.chain_id,
+        contract=anchor.address,
+        tx_hash="0x" + anchored.receipt.tx_hash.hex(),
+        block_number=anchored.receipt.block_number,
+    )
+    log.info("batch %d anchored: root %s, tx 0x%s", batch.id, batch.root, anchored.receipt.tx_hash.hex())
+    return anchored
