@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typer.testing import CliRunner
 
 from anchor.cli import app
+from anchor.roster import SAMPLE_ROSTER
 
 runner = CliRunner()
 
@@ -176,3 +177,36 @@ def test_a_did_web_issuer_verifies_with_its_did_document(anvil, tmp_path):
     without = runner.invoke(app, args)
     assert without.exit_code == 1 and "did:web" in without.output
     assert runner.invoke(app, [*args, "--did-document", str(tmp_path / "did.json")]).exit_code == 0
+
+
+def test_the_whole_cli_flow_across_processes(anvil, tmp_path, monkeypatch):
+    """issuer create → accreditation → issue --anchor-account → anchor → verify → revoke, with a store."""
+    monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CREDANCHOR_KEY_PASSPHRASE", "a long enough passphrase")
+    body, issuer = anvil.chain.accounts[1:3]
+    deployed = runner.invoke(app, ["deploy", "--rpc", anvil.url, "--json"])
+    assert deployed.exit_code == 0, deployed.output
+    rpc = ["--rpc", anvil.url]
+
+    def ok(*args: str) -> str:
+        result = runner.invoke(app, [*args, *rpc])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    assert runner.invoke(app, ["issuer", "create", "uni", "--name", "Uni", "--country", "PT"]).exit_code == 0
+    ok("accreditation", "grant-body", body)
+    ok("accreditation", "register", issuer, "--from", body, "--scope", "EQF 5")
+    out = tmp_path / "out"
+    ok("issue", str(SAMPLE_ROSTER), "--out", str(out), "--anchor-account", issuer)
+    files = sorted(str(p) for p in out.glob("*.json"))
+    assert len(files) == 4
+    assert runner.invoke(app, ["verify", *files, *rpc]).exit_code == 1  # signed, not anchored yet
+    anchored = json.loads(ok("anchor", "--out", str(out), "--json"))
+    assert [b["credentials"] for b in anchored["batches"]] == [4]
+    assert json.loads(ok("anchor", "--out", str(out), "--json"))["batches"] == []
+    assert runner.invoke(app, ["verify", *files, *rpc]).exit_code == 0
+    ok("revoke", files[0])
+    report = json.loads(runner.invoke(app, ["verify", *files, *rpc, "--json"]).stdout)
+    assert [r["verified"] for r in report["reports"]] == [False, True, True, True]
+    shown = json.loads(ok("accreditation", "show", issuer, "--json"))
+    assert shown["accredited_now"] and shown["body"] == body

@@ -1,0 +1,85 @@
+"""The anchoring worker on both chains: batches from the store, resumed after a crash, exactly once."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from anchor.anchoring import anchor_credentials, credential_hash
+from anchor.bench import BENCH_SPEC
+from anchor.credential import Award, AwardingBody, Learner
+from anchor.issuance import CredentialIssuer
+from anchor.keys import SigningKey
+from anchor.store import Store, StoreStatusAllocator
+from anchor.verify import Verifier
+from anchor.worker import BatchMismatchError, anchor_due, batch_root
+
+KEY = SigningKey.generate()
+
+
+@pytest.fixture
+def setup(env, tmp_path):
+    env.registry.grant_body(env.body, sender=env.admin)
+    env.registry.register_issuer(env.issuer, did=KEY.did, name="U", scope="x", sender=env.body)
+    store = Store.open(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    allocator = StoreStatusAllocator(store, env.chain.chain_id, env.anchor.address, env.issuer)
+    issuer = CredentialIssuer(AwardingBody(KEY.did, "U", "PT"), KEY, status=allocator)
+    when = datetime(2026, 5, 1, tzinfo=UTC)
+    for number in range(7):
+        signed = issuer.issue(BENCH_SPEC, Award(Learner(f"L{number}", f"l{number}@example.org"), when))
+        store.queue(signed, credential_hash(signed), env.issuer)
+    return env, store
+
+
+def test_due_batches_are_anchored_and_every_credential_verifies(setup):
+    env, store = setup
+    runs = anchor_due(store, env.anchor, env.issuer, max_size=3, force=True)
+    assert [len(run.batch.credential_ids) for run in runs] == [3, 3, 1]
+    assert not any(run.resumed for run in runs)
+    verifier = Verifier(env.chain, registry=env.registry.address)
+    for run in runs:
+        for credential in run.anchored.credentials:
+            assert verifier.verify(credential).verified
+            assert store.credential(credential["id"])[:2] == ("anchored", credential)
+    assert anchor_due(store, env.anchor, env.issuer, force=True) == []
+
+
+def test_nothing_is_closed_before_it_is_due(setup):
+    env, store = setup
+    assert anchor_due(store, env.anchor, env.issuer, max_size=100, max_age=timedelta(hours=1)) == []
+    assert [len(r.batch.credential_ids) for r in anchor_due(store, env.anchor, env.issuer, max_size=5)] == [5]
+
+
+def test_a_crash_after_the_transaction_is_finished_without_a_second_one(setup):
+    env, store = setup
+    batch = store.close_batch(env.issuer, max_size=10, max_age=None, force=True, root_of=batch_root)
+    # The worker sent the transaction and died before recording it:
+    sent = anchor_credentials(store.documents(batch), env.anchor, sender=env.issuer)
+    blocks = env.chain.block_number()
+    (run,) = anchor_due(store, env.anchor, env.issuer, force=True)
+    assert run.resumed and run.anchored.receipt.tx_hash == sent.receipt.tx_hash
+    assert env.chain.block_number() == blocks
+    assert store.open_batches(env.issuer) == []
+
+
+def test_a_crash_after_closing_before_sending_is_finished(setup):
+    env, store = setup
+    store.close_batch(env.issuer, max_size=10, max_age=None, force=True, root_of=batch_root)
+    (run,) = anchor_due(store, env.anchor, env.issuer)
+    assert run.resumed and len(run.anchored.credentials) == 7
+
+
+def test_an_edited_store_is_refused_rather_than_anchored(setup):
+    env, store = setup
+    batch = store.close_batch(env.issuer, max_size=10, max_age=None, force=True, root_of=batch_root)
+    with store.engine.begin() as connection:
+        row = connection.execute(text("SELECT id, document FROM credentials LIMIT 1")).one()
+        changed = json.loads(row.document) | {"name": "Edited"}
+        connection.execute(
+            text("UPDATE credentials SET document = :d WHERE id = :i"), {"d": json.dumps(changed), "i": row.id}
+        )
+    with pytest.raises(BatchMismatchError, match=f"batch {batch.id}"):
+        anchor_due(store, env.anchor, env.issuer)
