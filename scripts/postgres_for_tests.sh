@@ -2,12 +2,13 @@
 # Installs (Debian package), starts and prepares a local PostgreSQL for the test suite, then prints
 # the database URL for CREDANCHOR_TEST_DATABASE_URL. Idempotent: safe to run before every test run.
 set -euo pipefail
-if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+# The client (psql) may be there without the server: look for the server binary itself.
+if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || ! command -v pg_ctlcluster >/dev/null 2>&1; then
   echo "== installing PostgreSQL (Debian package)" >&2
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
 fi
-version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+version=$(basename "$(dirname "$(dirname "$(compgen -G "/usr/lib/postgresql/*/bin/postgres" | sort -V | tail -1)")")")
 if ! pg_lsclusters -h | grep -q "^$version main .* online"; then
   pg_lsclusters -h | grep -q "^$version main" || pg_createcluster "$version" main >&2
   pg_ctlcluster "$version" main start >&2
