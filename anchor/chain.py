@@ -26,6 +26,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhaust
 
 from .artifacts import CONTRACT_NAMES, load_artifact
 from .errors import ChainError, ConfigurationError, ContractRevertError
+from .failpoints import AFTER_SEND, crash_point
 from .types import Event, TxReceipt, check_address
 
 log = logging.getLogger(__name__)
@@ -241,6 +242,7 @@ class Chain:
 
     def _send(self, send: Any, name: str, function: str) -> Any:
         tx_hash = self._guard(send, name, function)
+        crash_point(AFTER_SEND)
         try:
             raw = self._rpc(lambda: self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120), "await a receipt")
         except TimeExhausted as exc:

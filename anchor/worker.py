@@ -17,6 +17,7 @@ from typing import Any
 from .anchoring import AnchoredBatch, anchor_credentials, credential_hash
 from .contracts import CredentialAnchorClient
 from .errors import CredAnchorError
+from .failpoints import AFTER_CLOSE, AFTER_RECEIPT, crash_point
 from .merkle import MerkleTree
 from .store import Batch, Store
 
@@ -53,6 +54,7 @@ def anchor_due(
         batch = store.close_batch(issuer_account, max_size=max_size, max_age=max_age, force=force, root_of=batch_root)
         if batch is None:
             return runs
+        crash_point(AFTER_CLOSE)
         runs.append(AnchorRun(batch, _anchor(store, anchor, batch), False))
 
 
@@ -61,6 +63,7 @@ def _anchor(store: Store, anchor: CredentialAnchorClient, batch: Batch) -> Ancho
     if batch_root(documents) != batch.root:
         raise BatchMismatchError(f"batch {batch.id}: its credentials do not hash to its root {batch.root}")
     anchored = anchor_credentials(documents, anchor, sender=batch.issuer_account)
+    crash_point(AFTER_RECEIPT)
     store.record_anchored(
         batch,
         anchored.credentials,

@@ -1,0 +1,79 @@
+"""The anchoring worker killed with SIGKILL at each risky point, for real, on anvil: on restart no
+credential is lost and no root is anchored twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from anchor.cli import app
+from anchor.deployment import Deployment
+from anchor.failpoints import AFTER_CLOSE, AFTER_RECEIPT, AFTER_SEND
+from anchor.roster import SAMPLE_ROSTER
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def issued(anvil, tmp_path, monkeypatch):
+    """A data directory with a deployment, an accredited issuer and 4 queued credentials."""
+    env = {"CREDANCHOR_DATA_DIR": str(tmp_path / "data"), "CREDANCHOR_KEY_PASSPHRASE": "a long enough passphrase"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    body, issuer = anvil.chain.accounts[1], anvil.chain.accounts[5]
+    rpc = ["--rpc", anvil.url]
+    for args in (
+        ["deploy", *rpc],
+        ["issuer", "create", "uni", "--name", "Uni", "--country", "PT"],
+        ["accreditation", "grant-body", body, *rpc],
+        ["accreditation", "register", issuer, "--from", body, *rpc],
+        ["issue", str(SAMPLE_ROSTER), "--out", str(tmp_path / "out"), "--anchor-account", issuer, *rpc],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    deployment = Deployment.load(tmp_path / "data" / "deployments", anvil.chain.chain_id)
+    return {"env": {**os.environ, **env}, "out": tmp_path / "out", "issuer": issuer, "deployment": deployment}
+
+
+def worker(anvil, issued, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(issued["env"])
+    env.pop("CREDANCHOR_CRASH_AT", None)
+    if crash_at:
+        env["CREDANCHOR_CRASH_AT"] = crash_at
+    command = [sys.executable, "-m", "anchor", "anchor", "--out", str(issued["out"]), "--rpc", anvil.url, "--json"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def anchorings(anvil, issued) -> list:
+    contract = anvil.chain.contract("CredentialAnchor", issued["deployment"].credential_anchor)
+    return contract.events.BatchAnchored().get_logs(from_block=0, argument_filters={"issuer": issued["issuer"]})
+
+
+@pytest.mark.parametrize(
+    ("point", "sent"),
+    [(AFTER_CLOSE, 0), (AFTER_SEND, 1), (AFTER_RECEIPT, 1)],
+)
+def test_a_killed_worker_is_finished_by_the_next_run_exactly_once(anvil, issued, point, sent):
+    crashed = worker(anvil, issued, crash_at=point)
+    assert crashed.returncode == -signal.SIGKILL
+    assert len(anchorings(anvil, issued)) == sent
+    files = sorted(issued["out"].glob("*.json"))
+    assert len(files) == 4 and not any("EthereumMerkleAnchorProof" in f.read_text() for f in files)
+
+    finished = worker(anvil, issued)
+    assert finished.returncode == 0, finished.stderr
+    (batch,) = json.loads(finished.stdout)["batches"]
+    assert batch["resumed"] and batch["credentials"] == 4
+    assert len(anchorings(anvil, issued)) == 1  # never twice
+    assert json.loads(worker(anvil, issued).stdout)["batches"] == []
+    verified = subprocess.run(
+        [sys.executable, "-m", "anchor", "verify", *map(str, files), "--rpc", anvil.url, "--json"],
+        env=issued["env"], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stdout
