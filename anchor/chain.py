@@ -224,6 +224,10 @@ class Chain:
         if self._request("evm_revert", [snapshot_id]) is False:
             raise ChainError(f"{self.description} refused to revert to snapshot {snapshot_id}")
 
+    def mine(self) -> None:
+        """Mine an empty block (devchains only)."""
+        self._request("evm_mine", [])
+
     def advance_time(self, seconds: int) -> None:
         """Move the chain clock forward by `seconds` and mine a block (devchains only)."""
         if self._embedded:

@@ -50,7 +50,7 @@ from .status import locations_for
 from .store import Store, StoreStatusAllocator, database_url
 from .types import check_address
 from .verify import Verifier
-from .worker import anchor_due
+from .worker import anchor_due, recheck_anchored
 
 app = typer.Typer(help="Blockchain-anchored micro-credentials: issue, anchor, revoke, verify.", no_args_is_help=True)
 devchain_app = typer.Typer(help="The local anvil devchain (persisted state, contracts deployed).", no_args_is_help=True)
@@ -390,6 +390,9 @@ def anchor(
             min=0,
         ),
     ] = None,
+    reorg_depth: Annotated[
+        int, typer.Option("--reorg-depth", help="Re-check batches anchored in this many recent blocks.", min=0)
+    ] = 64,
     rpc: RpcOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -402,7 +405,7 @@ def anchor(
     def body() -> list[dict[str, Any]]:
         chain, deployment = _chain_and_deployment(settings, rpc)
         store = Store.open(database_url(settings.data_dir))
-        accounts = [check_address(account, "--account")] if account else store.accounts_with_work()
+        accounts = [check_address(account, "--account")] if account else store.accounts()
         managed = {a.lower() for a in chain.accounts}
         client = deployment.anchor(chain)
         summary = []
@@ -410,6 +413,11 @@ def anchor(
             if issuer_account.lower() not in managed:
                 raise ConfigurationError(f"the node at {chain.description} does not manage {issuer_account}")
             age = timedelta(seconds=max_age) if max_age is not None else None
+            for moved in recheck_anchored(store, client, issuer_account, depth=reorg_depth):
+                for credential_id in moved.credential_ids:  # re-included elsewhere: proofs rewritten
+                    state, document, file_name = store.credential(credential_id)
+                    if state == "anchored" and file_name:
+                        write_json(out / file_name, document)
             for run in anchor_due(store, client, issuer_account, max_size=max_size, max_age=age, force=age is None):
                 for credential in run.anchored.credentials:
                     _, _, file_name = store.credential(credential["id"])

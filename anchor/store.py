@@ -270,6 +270,11 @@ class Store:
             self._audit(session, "batch.close", root, size=len(queued), batch=batch.id)
             return Batch(batch.id, issuer_account, root, "closed", tuple(row.id for row in queued))
 
+    def accounts(self) -> list[str]:
+        """Every issuer account with credentials in the store."""
+        with self._session() as session:
+            return sorted(set(session.scalars(select(CredentialRow.issuer_account))))
+
     def accounts_with_work(self) -> list[str]:
         """Issuer accounts with queued credentials or batches not yet recorded as anchored."""
         with self._session() as session:
@@ -285,6 +290,32 @@ class Store:
                 .order_by(BatchRow.id)
             ).all()
             return [self._batch(session, row) for row in rows]
+
+    def anchored_batches(self, issuer_account: str, *, since_block: int = 0) -> list[tuple[Batch, int, str]]:
+        """Batches recorded as anchored at or after `since_block`: (batch, block number, tx hash)."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(BatchRow)
+                .where(
+                    (BatchRow.issuer_account == issuer_account)
+                    & (BatchRow.state == "anchored")
+                    & (BatchRow.block_number >= since_block)
+                )
+                .order_by(BatchRow.id)
+            ).all()
+            return [(self._batch(session, row), row.block_number or 0, row.tx_hash or "") for row in rows]
+
+    def reopen(self, batch: Batch, documents: Sequence[dict[str, Any]]) -> None:
+        """A batch whose anchoring was dropped (reorg): closed again, its credentials as signed."""
+        by_id = {d["id"]: d for d in documents}
+        with self._session() as session:
+            row = session.get(BatchRow, batch.id)
+            if row is None:
+                raise ConfigurationError(f"no batch {batch.id}")
+            row.state, row.tx_hash, row.block_number, row.anchored_at = "closed", None, None, None
+            for credential in session.scalars(select(CredentialRow).where(CredentialRow.batch_id == batch.id)):
+                credential.document, credential.state = json.dumps(by_id[credential.id]), "batched"
+            self._audit(session, "batch.reopen", batch.root, reason="anchoring transaction no longer on-chain")
 
     def documents(self, batch: Batch) -> list[dict[str, Any]]:
         with self._session() as session:
@@ -311,7 +342,7 @@ class Store:
             row = session.get(BatchRow, batch.id)
             if row is None:
                 raise ConfigurationError(f"no batch {batch.id}")
-            if row.state == "anchored":
+            if row.state == "anchored" and row.tx_hash == tx_hash:
                 return  # a retry after success
             row.state, row.chain_id, row.contract = "anchored", chain_id, contract
             row.tx_hash, row.block_number, row.anchored_at = tx_hash, block_number, _now()

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .anchoring import AnchoredBatch, anchor_credentials, credential_hash
+from .anchoring import AnchoredBatch, anchor_credentials, credential_hash, without_anchor_proofs
 from .contracts import CredentialAnchorClient
 from .errors import CredAnchorError
 from .failpoints import AFTER_CLOSE, AFTER_RECEIPT, crash_point
 from .merkle import MerkleTree
 from .store import Batch, Store
+from .types import Root
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,33 @@ class AnchorRun:
     batch: Batch
     anchored: AnchoredBatch
     resumed: bool
+
+
+def recheck_anchored(
+    store: Store, anchor: CredentialAnchorClient, issuer_account: str, *, depth: int = 64
+) -> list[Batch]:
+    """Reorg check of the batches anchored in the last `depth` blocks.
+
+    A batch whose root is no longer anchored on-chain is reopened (closed again, its credentials
+    as signed) so that the next `anchor_due` anchors it again; a batch re-included in another
+    block gets its proofs rewritten from the new transaction. Returns the batches changed.
+    """
+    latest = anchor.chain.block_number()
+    changed = []
+    for batch, block, tx_hash in store.anchored_batches(issuer_account, since_block=max(0, latest - depth)):
+        record = anchor.batch(issuer_account, Root.from_hex(batch.root))
+        if record.anchored and record.anchored_block == block:
+            continue
+        documents = [without_anchor_proofs(d) for d in store.documents(batch)]
+        if not record.anchored:
+            log.warning("batch %d: anchoring tx %s is gone (reorg); anchoring again", batch.id, tx_hash)
+            store.reopen(batch, documents)
+        else:
+            log.warning("batch %d moved from block %d to %d (reorg); updating its proofs", batch.id, block,
+                        record.anchored_block)  # fmt: skip
+            _anchor(store, anchor, batch, documents)
+        changed.append(batch)
+    return changed
 
 
 def anchor_due(
@@ -58,8 +86,10 @@ def anchor_due(
         runs.append(AnchorRun(batch, _anchor(store, anchor, batch), False))
 
 
-def _anchor(store: Store, anchor: CredentialAnchorClient, batch: Batch) -> AnchoredBatch:
-    documents = store.documents(batch)
+def _anchor(
+    store: Store, anchor: CredentialAnchorClient, batch: Batch, documents: list[dict[str, Any]] | None = None
+) -> AnchoredBatch:
+    documents = documents if documents is not None else store.documents(batch)
     if batch_root(documents) != batch.root:
         raise BatchMismatchError(f"batch {batch.id}: its credentials do not hash to its root {batch.root}")
     anchored = anchor_credentials(documents, anchor, sender=batch.issuer_account)

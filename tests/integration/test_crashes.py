@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from anchor.cli import app
 from anchor.deployment import Deployment
+from anchor.devchain import AnvilProcess
 from anchor.failpoints import AFTER_CLOSE, AFTER_RECEIPT, AFTER_SEND
 from anchor.roster import SAMPLE_ROSTER
 
@@ -22,6 +23,10 @@ runner = CliRunner()
 
 @pytest.fixture
 def issued(anvil, tmp_path, monkeypatch):
+    return prepare(anvil, tmp_path, monkeypatch)
+
+
+def prepare(anvil, tmp_path, monkeypatch) -> dict:
     """A data directory with a deployment, an accredited issuer and 4 queued credentials."""
     env = {"CREDANCHOR_DATA_DIR": str(tmp_path / "data"), "CREDANCHOR_KEY_PASSPHRASE": "a long enough passphrase"}
     for key, value in env.items():
@@ -77,3 +82,31 @@ def test_a_killed_worker_is_finished_by_the_next_run_exactly_once(anvil, issued,
         env=issued["env"], capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert verified.returncode == 0, verified.stdout
+
+
+def test_a_reorg_that_drops_the_anchoring_is_detected_and_the_batch_anchored_again(tmp_path, monkeypatch):
+    """On a dedicated anvil the anchoring block is taken back (snapshot/revert); the worker notices."""
+    own = AnvilProcess()
+    try:
+        issued = prepare(own, tmp_path, monkeypatch)
+        before = own.chain.snapshot()
+        first = worker(own, issued)
+        assert first.returncode == 0, first.stderr
+        (batch,) = json.loads(first.stdout)["batches"]
+        own.chain.revert(before)  # the anchoring transaction is gone
+        assert anchorings(own, issued) == []
+        own.chain.mine()
+        again = worker(own, issued)
+        assert again.returncode == 0, again.stderr
+        (redone,) = json.loads(again.stdout)["batches"]
+        assert redone["root"] == batch["root"] and redone["resumed"] and redone["tx"] != batch["tx"]
+        assert len(anchorings(own, issued)) == 1
+        files = sorted(issued["out"].glob("*.json"))
+        assert all(redone["tx"] in f.read_text() for f in files)  # the proofs point at the new transaction
+        verified = subprocess.run(
+            [sys.executable, "-m", "anchor", "verify", *map(str, files), "--rpc", own.url],
+            env=issued["env"], capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert verified.returncode == 0, verified.stdout
+    finally:
+        own.stop()
