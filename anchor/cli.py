@@ -393,6 +393,12 @@ def anchor(
     reorg_depth: Annotated[
         int, typer.Option("--reorg-depth", help="Re-check batches anchored in this many recent blocks.", min=0)
     ] = 64,
+    confirmations: Annotated[
+        int, typer.Option("--confirmations", help="Blocks (the anchoring one included) before recording.", min=1)
+    ] = 1,
+    wait: Annotated[
+        int, typer.Option("--wait", help="Seconds to wait for confirmations (else a later run records).", min=0)
+    ] = 0,
     rpc: RpcOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -418,7 +424,15 @@ def anchor(
                     state, document, file_name = store.credential(credential_id)
                     if state == "anchored" and file_name:
                         write_json(out / file_name, document)
-            for run in anchor_due(store, client, issuer_account, max_size=max_size, max_age=age, force=age is None):
+            runs = anchor_due(
+                store, client, issuer_account, max_size=max_size, max_age=age, force=age is None,
+                confirmations=confirmations, wait_seconds=wait,
+            )  # fmt: skip
+            for run in runs:
+                if not run.recorded:
+                    summary.append({"account": issuer_account, "batch": run.batch.id, "root": run.batch.root,
+                                    "waiting_for_confirmations": confirmations})  # fmt: skip
+                    continue
                 for credential in run.anchored.credentials:
                     _, _, file_name = store.credential(credential["id"])
                     write_json(out / (file_name or f"{credential['id'].rsplit(':', 1)[-1]}.json"), credential)
@@ -437,6 +451,10 @@ def anchor(
     if not batches:
         console.print("nothing to anchor")
     for b in batches:
+        if "waiting_for_confirmations" in b:
+            console.print(f"batch {b['batch']}: sent, waiting for {b['waiting_for_confirmations']} confirmations "
+                          "(run again later, or use --wait)")  # fmt: skip
+            continue
         resumed = " (resumed)" if b["resumed"] else ""
         console.print(
             f"batch {b['batch']}{resumed}: {b['credentials']} credential(s), root {b['root'][:18]}…, "
@@ -606,7 +624,7 @@ def _status_command(action: str, files: list[Path], rpc: str | None, as_json: bo
     settings = _run(Settings.from_env)
 
     def body() -> list[dict[str, Any]]:
-        credentials = [_read_credential(path) for path in files]
+        credentials = [_credential_by_id_or_file(settings, str(path)) for path in files]
         chain = Chain.connect(rpc) if rpc else devchain_mod.devchain_chain(settings)[0]
         managed = {a.lower() for a in chain.accounts}
         groups = locations_for(credentials, action)
@@ -650,6 +668,16 @@ def _status_command(action: str, files: list[Path], rpc: str | None, as_json: bo
         )
 
 
+def _credential_by_id_or_file(settings: Settings, reference: str) -> dict[str, Any]:
+    """A credential named by its id (looked up in the store) or by its file."""
+    if reference.startswith("urn:") and not Path(reference).exists():
+        document = Store.open(database_url(settings.data_dir)).document(reference)
+        if document is None:
+            raise ConfigurationError(f"no credential {reference} in the store: give its file instead")
+        return document
+    return _read_credential(Path(reference))
+
+
 def _read_credential(path: Path) -> dict[str, Any]:
     try:
         credential = json.loads(path.read_text(encoding="utf-8"))
@@ -660,7 +688,9 @@ def _read_credential(path: Path) -> dict[str, Any]:
     return credential
 
 
-FilesArgument = Annotated[list[Path], typer.Argument(help="Credential files (JSON).", metavar="FILE...")]
+FilesArgument = Annotated[
+    list[Path], typer.Argument(help="Credential files (JSON) or credential ids from the store.", metavar="ID|FILE...")
+]
 
 
 @app.command()

@@ -10,6 +10,7 @@ the receipt but before recording leaves a closed batch that the next run finishe
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -38,6 +39,9 @@ class AnchorRun:
     batch: Batch
     anchored: AnchoredBatch
     resumed: bool
+    #: False when the transaction has fewer confirmations than asked: not recorded yet (a later
+    #: run records it, or anchors again if a reorg dropped it).
+    recorded: bool = True
 
 
 def recheck_anchored(
@@ -75,25 +79,61 @@ def anchor_due(
     max_size: int = 10_000,
     max_age: timedelta | None = None,
     force: bool = False,
+    confirmations: int = 1,
+    wait_seconds: float = 0,
 ) -> list[AnchorRun]:
-    """Finish batches left closed by an earlier run, then close and anchor every due batch."""
-    runs = [AnchorRun(batch, _anchor(store, anchor, batch), True) for batch in store.open_batches(issuer_account)]
+    """Finish batches left closed by an earlier run, then close and anchor every due batch.
+
+    A batch is recorded as anchored once its transaction has `confirmations` blocks (its own
+    included); up to `wait_seconds` are spent waiting for them.
+    """
+    runs: list[AnchorRun] = []
+    for earlier in store.open_batches(issuer_account):
+        runs.append(_run(store, anchor, earlier, True, confirmations, wait_seconds))
+        if not runs[-1].recorded:
+            return runs  # the rest waits behind it, in order
     while True:
         batch = store.close_batch(issuer_account, max_size=max_size, max_age=max_age, force=force, root_of=batch_root)
         if batch is None:
             return runs
         crash_point(AFTER_CLOSE)
-        runs.append(AnchorRun(batch, _anchor(store, anchor, batch), False))
+        runs.append(_run(store, anchor, batch, False, confirmations, wait_seconds))
+        if not runs[-1].recorded:
+            return runs
+
+
+def _run(
+    store: Store, anchor: CredentialAnchorClient, batch: Batch, resumed: bool, confirmations: int, wait_seconds: float
+) -> AnchorRun:
+    documents = store.documents(batch)
+    anchored = _send(anchor, batch, documents)
+    deadline = time.monotonic() + wait_seconds
+    while anchor.chain.block_number() - anchored.receipt.block_number + 1 < confirmations:
+        if time.monotonic() >= deadline:
+            log.info("batch %d: waiting for %d confirmations", batch.id, confirmations)
+            return AnchorRun(batch, anchored, resumed, recorded=False)
+        time.sleep(1)
+    _record(store, anchor, batch, anchored)
+    return AnchorRun(batch, anchored, resumed)
 
 
 def _anchor(
     store: Store, anchor: CredentialAnchorClient, batch: Batch, documents: list[dict[str, Any]] | None = None
 ) -> AnchoredBatch:
-    documents = documents if documents is not None else store.documents(batch)
+    anchored = _send(anchor, batch, documents if documents is not None else store.documents(batch))
+    _record(store, anchor, batch, anchored)
+    return anchored
+
+
+def _send(anchor: CredentialAnchorClient, batch: Batch, documents: list[dict[str, Any]]) -> AnchoredBatch:
     if batch_root(documents) != batch.root:
         raise BatchMismatchError(f"batch {batch.id}: its credentials do not hash to its root {batch.root}")
     anchored = anchor_credentials(documents, anchor, sender=batch.issuer_account)
     crash_point(AFTER_RECEIPT)
+    return anchored
+
+
+def _record(store: Store, anchor: CredentialAnchorClient, batch: Batch, anchored: AnchoredBatch) -> None:
     store.record_anchored(
         batch,
         anchored.credentials,
@@ -103,4 +143,3 @@ def _anchor(
         block_number=anchored.receipt.block_number,
     )
     log.info("batch %d anchored: root %s, tx 0x%s", batch.id, batch.root, anchored.receipt.tx_hash.hex())
-    return anchored

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -206,7 +207,11 @@ def test_the_whole_cli_flow_across_processes(anvil, tmp_path, monkeypatch):
     assert json.loads(ok("anchor", "--out", str(out), "--json"))["batches"] == []
     assert runner.invoke(app, ["verify", *files, *rpc]).exit_code == 0
     ok("revoke", files[0])
+    second_id = json.loads(Path(files[1]).read_text())["id"]
+    ok("suspend", second_id)  # by id: looked up in the store
     report = json.loads(runner.invoke(app, ["verify", *files, *rpc, "--json"]).stdout)
-    assert [r["verified"] for r in report["reports"]] == [False, True, True, True]
+    assert [r["verified"] for r in report["reports"]] == [False, False, True, True]
+    unknown = runner.invoke(app, ["revoke", "urn:uuid:00000000-0000-4000-8000-000000000000", *rpc])
+    assert unknown.exit_code == 1 and "no credential" in unknown.output
     shown = json.loads(ok("accreditation", "show", issuer, "--json"))
     assert shown["accredited_now"] and shown["body"] == body

@@ -83,3 +83,17 @@ def test_an_edited_store_is_refused_rather_than_anchored(setup):
         )
     with pytest.raises(BatchMismatchError, match=f"batch {batch.id}"):
         anchor_due(store, env.anchor, env.issuer)
+
+
+def test_a_batch_is_recorded_only_with_enough_confirmations(setup):
+    env, store = setup
+    (waiting,) = anchor_due(store, env.anchor, env.issuer, force=True, confirmations=3)
+    assert not waiting.recorded and [b.id for b in store.open_batches(env.issuer)] == [waiting.batch.id]
+    env.chain.mine()
+    assert not anchor_due(store, env.anchor, env.issuer, confirmations=3)[0].recorded
+    blocks = env.chain.block_number()
+    env.chain.mine()
+    (recorded,) = anchor_due(store, env.anchor, env.issuer, confirmations=3)
+    assert recorded.recorded and recorded.resumed
+    assert recorded.anchored.receipt.tx_hash == waiting.anchored.receipt.tx_hash  # sent once
+    assert env.chain.block_number() == blocks + 1 and store.open_batches(env.issuer) == []
