@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
@@ -31,7 +32,7 @@ from .credential import AwardingBody
 from .demo import run_demo
 from .deployment import Deployment, deploy_contracts, trusted_registry
 from .did import DidResolver
-from .errors import ConfigurationError, CredAnchorError
+from .errors import ChainError, ConfigurationError, CredAnchorError, DevchainError
 from .issuance import (
     REPORT_NAME,
     CredentialIssuer,
@@ -47,7 +48,7 @@ from .proofs import JCS, RDFC
 from .roster import read_roster
 from .settings import Settings
 from .status import locations_for
-from .store import Store, StoreStatusAllocator, database_url
+from .store import Store, StoreError, StoreStatusAllocator, database_url
 from .types import check_address
 from .verify import Verifier
 from .worker import anchor_due, recheck_anchored
@@ -399,6 +400,18 @@ def anchor(
     wait: Annotated[
         int, typer.Option("--wait", help="Seconds to wait for confirmations (else a later run records).", min=0)
     ] = 0,
+    watch: Annotated[
+        float | None,
+        typer.Option(
+            "--watch",
+            help="Keep running: a cycle every SECONDS; an unreachable chain or database is waited out, not fatal.",
+            metavar="SECONDS",
+            min=0.1,
+        ),
+    ] = None,
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="With --watch: stop after a cycle that found nothing to do.")
+    ] = False,
     rpc: RpcOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -444,7 +457,23 @@ def anchor(
                 })  # fmt: skip
         return summary
 
-    batches = _run(body)
+    if watch is None:
+        batches = _run(body)
+    else:
+        batches = []
+        while True:
+            try:
+                done = body()
+            except (ChainError, DevchainError, StoreError) as exc:  # transient: wait it out
+                errors.print(f"[yellow]waiting:[/] {exc}", highlight=False)
+            except CredAnchorError as exc:
+                errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+                raise typer.Exit(1) from None
+            else:
+                batches.extend(done)
+                if until_idle and not done:
+                    break
+            time.sleep(watch)
     if as_json:
         _emit_json({"out": str(out), "batches": batches})
         return

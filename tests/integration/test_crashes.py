@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -110,3 +111,32 @@ def test_a_reorg_that_drops_the_anchoring_is_detected_and_the_batch_anchored_aga
         assert verified.returncode == 0, verified.stdout
     finally:
         own.stop()
+
+
+def test_an_rpc_outage_is_waited_out_without_an_operator(tmp_path, monkeypatch):
+    """The chain goes down (anvil stopped, its state kept), the worker keeps trying, the chain comes back."""
+    state = tmp_path / "anvil-state.json"
+    first = AnvilProcess(state_file=state)
+    port = first.port
+    try:
+        issued = prepare(first, tmp_path, monkeypatch)
+    finally:
+        first.stop()  # the RPC is down; anvil wrote its state on the way out
+    command = [sys.executable, "-m", "anchor", "anchor", "--out", str(issued["out"]), "--rpc", first.url,
+               "--watch", "0.5", "--until-idle", "--json"]  # fmt: skip
+    running = subprocess.Popen(command, env=issued["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)
+        assert running.poll() is None  # still trying
+        second = AnvilProcess(port=port, state_file=state)
+        try:
+            stdout, stderr = running.communicate(timeout=120)
+            assert running.returncode == 0, stderr
+            assert "waiting:" in stderr and "unreachable" in stderr
+            (batch,) = json.loads(stdout)["batches"]
+            assert batch["credentials"] == 4 and len(anchorings(second, issued)) == 1
+        finally:
+            second.stop()
+    finally:
+        if running.poll() is None:
+            running.kill()
