@@ -78,60 +78,29 @@ class SigningKey:
 
     def save(self, path: Path, passphrase: str) -> None:
         """Write the key encrypted with `passphrase`; refuses to overwrite an existing file."""
-        if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-            raise ConfigurationError(f"the key passphrase must have at least {MIN_PASSPHRASE_LENGTH} characters")
-        salt, nonce = os.urandom(16), os.urandom(12)
         document: dict[str, Any] = {
             "format": KEY_FILE_FORMAT,
             "did": self.did,
             "verificationMethod": self.verification_method,
             "publicKeyMultibase": self.public_key_multibase,
         }
-        seed = self.private_key.private_bytes_raw()
-        cipher = AESGCM(_derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P))
-        document["encryption"] = {
-            "kdf": "scrypt",
-            "n": SCRYPT_N,
-            "r": SCRYPT_R,
-            "p": SCRYPT_P,
-            "salt": _b64(salt),
-            "cipher": "AES-256-GCM",
-            "nonce": _b64(nonce),
-            "ciphertext": _b64(cipher.encrypt(nonce, seed, _associated_data(document))),
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise KeyFileError(f"{path} already exists: choose another path or remove it first") from None
-        with os.fdopen(fd, "w") as out:
-            json.dump(document, out, indent=2)
-            out.write("\n")
+        bound = (self.did, self.verification_method, self.public_key_multibase)
+        document["encryption"] = seal(self.private_key.private_bytes_raw(), passphrase, bound)
+        write_key_file(path, document)
 
     @classmethod
     def load(cls, path: Path, passphrase: str) -> SigningKey:
+        document = read_key_file(path, KEY_FILE_FORMAT)
         try:
-            document = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise KeyFileError(f"no key file at {path}: create one with `credanchor issuer create`") from None
-        except (OSError, ValueError) as exc:
-            raise KeyFileError(f"{path} is not a credanchor key file: {exc}") from exc
-        if not isinstance(document, dict) or document.get("format") != KEY_FILE_FORMAT:
-            raise KeyFileError(f"{path} is not a credanchor key file (format {KEY_FILE_FORMAT})")
-        try:
-            box = document["encryption"]
-            if box["kdf"] != "scrypt" or box["cipher"] != "AES-256-GCM":
-                raise KeyFileError(f"{path} uses an unknown encryption ({box['kdf']}, {box['cipher']})")
             did, method = str(document["did"]), str(document["verificationMethod"])
-            key = _derive(passphrase, _unb64(box["salt"]), int(box["n"]), int(box["r"]), int(box["p"]))
-            ciphertext, nonce = _unb64(box["ciphertext"]), _unb64(box["nonce"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise KeyFileError(f"{path} is damaged ({exc.__class__.__name__}: {exc})") from None
+        except KeyError as exc:
+            raise KeyFileError(f"{path} is damaged (KeyError: {exc})") from None
+        bound = (document.get("did"), document.get("verificationMethod"), document.get("publicKeyMultibase"))
+        seed = unseal(document, passphrase, bound, path)
         try:
-            seed = AESGCM(key).decrypt(nonce, ciphertext, _associated_data(document))
-        except InvalidTag:
-            raise KeyFileError(f"cannot decrypt {path}: wrong passphrase, or the file was changed") from None
-        signing_key = cls(Ed25519PrivateKey.from_private_bytes(seed), did, method)
+            signing_key = cls(Ed25519PrivateKey.from_private_bytes(seed), did, method)
+        except ValueError as exc:
+            raise KeyFileError(f"{path} is damaged ({exc})") from None
         if signing_key.public_key_multibase != document.get("publicKeyMultibase"):
             raise KeyFileError(f"{path}: the public key does not match the private key")
         return signing_key
@@ -140,15 +109,69 @@ class SigningKey:
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 
 
+def seal(secret: bytes, passphrase: str, bound: tuple[Any, ...]) -> dict[str, Any]:
+    """`secret` encrypted under `passphrase` (scrypt + AES-256-GCM); `bound` is authenticated with it."""
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise ConfigurationError(f"the key passphrase must have at least {MIN_PASSPHRASE_LENGTH} characters")
+    salt, nonce = os.urandom(16), os.urandom(12)
+    cipher = AESGCM(_derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P))
+    return {
+        "kdf": "scrypt",
+        "n": SCRYPT_N,
+        "r": SCRYPT_R,
+        "p": SCRYPT_P,
+        "salt": _b64(salt),
+        "cipher": "AES-256-GCM",
+        "nonce": _b64(nonce),
+        "ciphertext": _b64(cipher.encrypt(nonce, secret, json.dumps(bound).encode())),
+    }
+
+
+def unseal(document: dict[str, Any], passphrase: str, bound: tuple[Any, ...], path: Path) -> bytes:
+    """The secret sealed in `document["encryption"]`; KeyFileError if damaged or the passphrase is wrong."""
+    try:
+        box = document["encryption"]
+        if box["kdf"] != "scrypt" or box["cipher"] != "AES-256-GCM":
+            raise KeyFileError(f"{path} uses an unknown encryption ({box['kdf']}, {box['cipher']})")
+        key = _derive(passphrase, _unb64(box["salt"]), int(box["n"]), int(box["r"]), int(box["p"]))
+        ciphertext, nonce = _unb64(box["ciphertext"]), _unb64(box["nonce"])
+        cipher = AESGCM(key)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KeyFileError(f"{path} is damaged ({exc.__class__.__name__}: {exc})") from None
+    try:
+        return cipher.decrypt(nonce, ciphertext, json.dumps(bound).encode())
+    except (InvalidTag, ValueError):
+        raise KeyFileError(f"cannot decrypt {path}: wrong passphrase, or the file was changed") from None
+
+
+def write_key_file(path: Path, document: dict[str, Any]) -> None:
+    """Create a key file readable by its owner only; never overwrite one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KeyFileError(f"{path} already exists: choose another path or remove it first") from None
+    with os.fdopen(fd, "w") as out:
+        json.dump(document, out, indent=2)
+        out.write("\n")
+
+
+def read_key_file(path: Path, key_format: str) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise KeyFileError(f"no key file at {path}: create one with `credanchor issuer create`") from None
+    except (OSError, ValueError) as exc:
+        raise KeyFileError(f"{path} is not a credanchor key file: {exc}") from exc
+    if not isinstance(document, dict) or document.get("format") != key_format:
+        raise KeyFileError(f"{path} is not a credanchor key file (format {key_format})")
+    return document
+
+
 def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     if not (2**14 <= n <= 2**20 and 1 <= r <= 32 and 1 <= p <= 16):
         raise ValueError(f"scrypt parameters out of range (n={n}, r={r}, p={p})")
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
-
-
-def _associated_data(document: dict[str, Any]) -> bytes:
-    fields = (document.get("did"), document.get("verificationMethod"), document.get("publicKeyMultibase"))
-    return json.dumps(fields).encode()
 
 
 def _b64(data: bytes) -> str:
