@@ -9,13 +9,16 @@ more proof in its proof set (format: docs/anchor-proof.md).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
+
 from .contracts import CredentialAnchorClient
 from .errors import ConfigurationError, ContractRevertError
+from .failpoints import AFTER_SIGN, crash_point
 from .jcs import canonicalize
 from .merkle import MerkleTree, keccak
 from .proofs import proofs_of
@@ -50,13 +53,65 @@ class AnchoredBatch:
 
 
 def anchor_credentials(
-    credentials: Sequence[dict[str, Any]], anchor: CredentialAnchorClient, *, sender: str
+    credentials: Sequence[dict[str, Any]],
+    anchor: CredentialAnchorClient,
+    *,
+    sender: str | LocalAccount,
+    signed: bytes | None = None,
+    on_signed: Callable[[bytes], None] | None = None,
 ) -> AnchoredBatch:
     """Anchor one batch and return the credentials with their anchor proofs added.
 
     Safe to retry: if this root was already anchored by `sender`, the proofs are built from the
-    original anchoring transaction instead of anchoring again.
+    original anchoring transaction instead of anchoring again. With a local account, the signed
+    transaction is handed to `on_signed` before it is sent (to be stored), and a stored one is
+    passed back as `signed` to be sent again unchanged — same nonce, same hash, never a second one.
     """
+    hashes, tree = _tree_of(credentials)
+    root = Root(tree.root)
+    address = sender if isinstance(sender, str) else str(sender.address)
+    try:
+        if isinstance(sender, str):
+            receipt = anchor.anchor_batch(root, sender=sender)
+        else:
+            receipt = _send_signed(anchor, root, sender, signed, on_signed)
+    except ContractRevertError as exc:
+        # Anchored before (a retry after a crash between the transaction and writing the proofs):
+        # the chain has the receipt, so the proofs can still be made — never a second anchoring.
+        found = anchor.anchoring_receipt(address, root) if exc.error == "CredentialAnchorRootExists" else None
+        if found is None:
+            raise
+        receipt = found
+    return _with_proofs(credentials, hashes, tree, anchor, address, receipt)
+
+
+def _send_signed(
+    anchor: CredentialAnchorClient,
+    root: Root,
+    account: LocalAccount,
+    signed: bytes | None,
+    on_signed: Callable[[bytes], None] | None,
+) -> TxReceipt:
+    chain = anchor.chain
+    if signed is not None:
+        receipt = chain.send_raw(signed, anchor.NAME, "anchorBatch")
+        if receipt is not None:
+            return receipt
+        found = anchor.anchoring_receipt(str(account.address), root)
+        if found is not None:
+            return found  # anchored by a transaction sent some other way
+        # The stored transaction's nonce went to another transaction: sign a fresh one.
+    fresh = chain.sign(anchor.NAME, anchor.address, "anchorBatch", [root.value], account=account)
+    if on_signed is not None:
+        on_signed(fresh.raw)
+    crash_point(AFTER_SIGN)
+    receipt = chain.send_raw(fresh.raw, anchor.NAME, "anchorBatch")
+    if receipt is None:
+        raise ConfigurationError(f"the nonce of {account.address} was taken by another transaction: run again")
+    return receipt
+
+
+def _tree_of(credentials: Sequence[dict[str, Any]]) -> tuple[list[bytes], MerkleTree]:
     if not credentials:
         raise ConfigurationError("nothing to anchor: the batch is empty")
     for credential in credentials:
@@ -65,17 +120,18 @@ def anchor_credentials(
         if not proofs_of(credential):
             raise ConfigurationError(f"credential {credential.get('id')} is not signed: sign it before anchoring")
     hashes = [credential_hash(c) for c in credentials]
-    tree = MerkleTree.build(hashes)
+    return hashes, MerkleTree.build(hashes)
+
+
+def _with_proofs(
+    credentials: Sequence[dict[str, Any]],
+    hashes: list[bytes],
+    tree: MerkleTree,
+    anchor: CredentialAnchorClient,
+    sender: str,
+    receipt: TxReceipt,
+) -> AnchoredBatch:
     root = Root(tree.root)
-    try:
-        receipt = anchor.anchor_batch(root, sender=sender)
-    except ContractRevertError as exc:
-        # Anchored before (a retry after a crash between the transaction and writing the proofs):
-        # the chain has the receipt, so the proofs can still be made — never a second anchoring.
-        found = anchor.anchoring_receipt(sender, root) if exc.error == "CredentialAnchorRootExists" else None
-        if found is None:
-            raise
-        receipt = found
     anchored_at = anchor.chain.block_timestamp(receipt.block_number)
     created = datetime.fromtimestamp(anchored_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     anchored = []

@@ -17,12 +17,21 @@ from functools import cached_property
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from eth_utils.exceptions import ValidationError as EthValidationError
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3Exception
+from web3.exceptions import (
+    ContractCustomError,
+    ContractLogicError,
+    TimeExhausted,
+    TransactionNotFound,
+    Web3Exception,
+)
 
 from .artifacts import CONTRACT_NAMES, load_artifact
 from .errors import ChainError, ConfigurationError, ContractRevertError
@@ -37,6 +46,13 @@ HARDFORK = "cancun"
 
 _ERROR_STRING = keccak(text="Error(string)")[:4]
 _PANIC = keccak(text="Panic(uint256)")[:4]
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    raw: bytes
+    tx_hash: bytes
+    nonce: int
 
 
 @dataclass(frozen=True)
@@ -185,10 +201,17 @@ class Chain:
         contract = self.contract(name, address)
         return self._guard(lambda: contract.functions[function](*args).call(), name, function)
 
-    def transact(self, name: str, address: str, function: str, args: Sequence[Any] = (), *, sender: str) -> TxReceipt:
-        """Send a transaction from a node-managed account and wait for it to be mined."""
+    def transact(
+        self, name: str, address: str, function: str, args: Sequence[Any] = (), *, sender: str | LocalAccount
+    ) -> TxReceipt:
+        """Send a transaction — from a node-managed account, or signed here by a local account — and
+        wait for it to be mined."""
         contract = self.contract(name, address)
-        raw = self._send(lambda: contract.functions[function](*args).transact({"from": sender}), name, function)
+        if not isinstance(sender, str):
+            signed = self.sign(name, address, function, args, account=sender)
+            raw = self._send(lambda: self._w3.eth.send_raw_transaction(signed.raw), name, function)
+        else:
+            raw = self._send(lambda: contract.functions[function](*args).transact({"from": sender}), name, function)
         receipt = self._receipt(raw, contract)
         log.info(
             "%s.%s mined: tx 0x%s block %d gas %d (chain %d)",
@@ -200,6 +223,49 @@ class Chain:
             self.chain_id,
         )
         return receipt
+
+    def sign(self, name: str, address: str, function: str, args: Sequence[Any], *, account: LocalAccount) -> SignedTx:
+        """A signed transaction for the account's next nonce (the caller owns the account's nonces)."""
+        contract = self.contract(name, address)
+        nonce = self._rpc(lambda: self._w3.eth.get_transaction_count(account.address, "pending"), "read a nonce")
+        tx = self._guard(
+            lambda: contract.functions[function](*args).build_transaction(
+                {"from": account.address, "nonce": nonce, "chainId": self.chain_id}
+            ),
+            name,
+            function,
+        )
+        signed = account.sign_transaction(tx)
+        return SignedTx(bytes(signed.raw_transaction), bytes(signed.hash), int(nonce))
+
+    def send_raw(self, raw: bytes, name: str, function: str) -> TxReceipt | None:
+        """Send (or send again: idempotent) a signed transaction and wait for its receipt.
+
+        None when the transaction can never be mined — its nonce was used by another transaction.
+        """
+        tx_hash = HexBytes(keccak(raw))
+        try:
+            self._rpc(lambda: self._w3.eth.send_raw_transaction(raw), f"send {name}.{function}")
+        except ChainError as exc:
+            message = str(exc).lower()
+            if not any(hint in message for hint in ("nonce too low", "already known", "invalid transaction nonce")):
+                raise
+            known = self._rpc(lambda: self._receipt_or_none(tx_hash), "read a receipt")
+            if known is None:
+                return None  # the nonce went to another transaction: this one is void
+        crash_point(AFTER_SEND)
+        raw_receipt = self._rpc(
+            lambda: self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120), "await a receipt"
+        )
+        if raw_receipt["status"] != 1:
+            raise ContractRevertError("Reverted", {"tx": tx_hash}, contract=name, function=function)
+        return self._receipt(raw_receipt, self.contract(name, raw_receipt["to"]))
+
+    def _receipt_or_none(self, tx_hash: HexBytes) -> Any:
+        try:
+            return self._w3.eth.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            return None
 
     def find_event(self, name: str, address: str, event: str, block: int, **indexed: Any) -> TxReceipt | None:
         """The receipt of the transaction that emitted `event` (with these indexed arguments) in `block`."""
@@ -297,8 +363,9 @@ class Chain:
             raise ChainError(f"{self.description} is unreachable ({exc}): is the chain running?") from exc
         except TimeExhausted:
             raise
-        except (Web3Exception, ValueError) as exc:
-            # ValueError: an answer that is not JSON-RPC (not a node), or arguments the ABI refuses.
+        except (Web3Exception, ValueError, EthValidationError) as exc:
+            # ValueError: an answer that is not JSON-RPC (not a node), or arguments the ABI refuses;
+            # EthValidationError: eth-tester refusing a transaction (e.g. a used nonce).
             raise ChainError(f"{self.description}: could not {what}: {exc}") from exc
 
     @cached_property

@@ -12,11 +12,13 @@ import signal
 
 #: After a batch is closed in the store, before anything is sent.
 AFTER_CLOSE = "after-close"
+#: After the anchoring transaction is signed and stored, before it is sent (local accounts).
+AFTER_SIGN = "after-sign"
 #: After the anchoring transaction is sent, before its receipt is read.
 AFTER_SEND = "after-send"
 #: After the receipt, before the anchored documents are recorded.
 AFTER_RECEIPT = "after-receipt"
-POINTS = (AFTER_CLOSE, AFTER_SEND, AFTER_RECEIPT)
+POINTS = (AFTER_CLOSE, AFTER_SIGN, AFTER_SEND, AFTER_RECEIPT)
 
 
 def crash_point(name: str) -> None:

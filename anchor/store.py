@@ -76,6 +76,7 @@ class BatchRow(Base):
     chain_id: Mapped[int | None] = mapped_column(Integer)
     contract: Mapped[str | None] = mapped_column(String(42))
     tx_hash: Mapped[str | None] = mapped_column(String(66))
+    raw_tx: Mapped[str | None] = mapped_column(Text)
     block_number: Mapped[int | None] = mapped_column(Integer)
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     anchored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -312,10 +313,24 @@ class Store:
             row = session.get(BatchRow, batch.id)
             if row is None:
                 raise ConfigurationError(f"no batch {batch.id}")
-            row.state, row.tx_hash, row.block_number, row.anchored_at = "closed", None, None, None
+            row.state, row.tx_hash, row.block_number, row.anchored_at, row.raw_tx = "closed", None, None, None, None
             for credential in session.scalars(select(CredentialRow).where(CredentialRow.batch_id == batch.id)):
                 credential.document, credential.state = json.dumps(by_id[credential.id]), "batched"
             self._audit(session, "batch.reopen", batch.root, reason="anchoring transaction no longer on-chain")
+
+    def record_signed(self, batch: Batch, raw_tx: bytes) -> None:
+        """Remember the signed anchoring transaction before it is sent (a restart sends it again)."""
+        with self._session() as session:
+            row = session.get(BatchRow, batch.id)
+            if row is None:
+                raise ConfigurationError(f"no batch {batch.id}")
+            row.raw_tx = raw_tx.hex()
+            self._audit(session, "batch.sign", batch.root, bytes=len(raw_tx))
+
+    def signed_transaction(self, batch: Batch) -> bytes | None:
+        with self._session() as session:
+            row = session.get(BatchRow, batch.id)
+            return bytes.fromhex(row.raw_tx) if row is not None and row.raw_tx else None
 
     def documents(self, batch: Batch) -> list[dict[str, Any]]:
         with self._session() as session:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
+
 from .anchoring import AnchoredBatch, anchor_credentials, credential_hash, without_anchor_proofs
 from .contracts import CredentialAnchorClient
 from .errors import CredAnchorError
@@ -81,15 +83,20 @@ def anchor_due(
     force: bool = False,
     confirmations: int = 1,
     wait_seconds: float = 0,
+    account: LocalAccount | None = None,
 ) -> list[AnchorRun]:
     """Finish batches left closed by an earlier run, then close and anchor every due batch.
 
     A batch is recorded as anchored once its transaction has `confirmations` blocks (its own
-    included); up to `wait_seconds` are spent waiting for them.
+    included); up to `wait_seconds` are spent waiting for them. With `account` (the issuer's key)
+    transactions are signed here — the worker owns the account's nonces — and each signed
+    transaction is stored before it is sent, so a restart sends the very same one again.
     """
+    if account is not None and account.address.lower() != issuer_account.lower():
+        raise CredAnchorError(f"the signing account {account.address} is not the issuer account {issuer_account}")
     runs: list[AnchorRun] = []
     for earlier in store.open_batches(issuer_account):
-        runs.append(_run(store, anchor, earlier, True, confirmations, wait_seconds))
+        runs.append(_run(store, anchor, earlier, True, confirmations, wait_seconds, account))
         if not runs[-1].recorded:
             return runs  # the rest waits behind it, in order
     while True:
@@ -97,16 +104,22 @@ def anchor_due(
         if batch is None:
             return runs
         crash_point(AFTER_CLOSE)
-        runs.append(_run(store, anchor, batch, False, confirmations, wait_seconds))
+        runs.append(_run(store, anchor, batch, False, confirmations, wait_seconds, account))
         if not runs[-1].recorded:
             return runs
 
 
 def _run(
-    store: Store, anchor: CredentialAnchorClient, batch: Batch, resumed: bool, confirmations: int, wait_seconds: float
+    store: Store,
+    anchor: CredentialAnchorClient,
+    batch: Batch,
+    resumed: bool,
+    confirmations: int,
+    wait_seconds: float,
+    account: LocalAccount | None,
 ) -> AnchorRun:
     documents = store.documents(batch)
-    anchored = _send(anchor, batch, documents)
+    anchored = _send(store, anchor, batch, documents, account)
     deadline = time.monotonic() + wait_seconds
     while anchor.chain.block_number() - anchored.receipt.block_number + 1 < confirmations:
         if time.monotonic() >= deadline:
@@ -120,15 +133,30 @@ def _run(
 def _anchor(
     store: Store, anchor: CredentialAnchorClient, batch: Batch, documents: list[dict[str, Any]] | None = None
 ) -> AnchoredBatch:
-    anchored = _send(anchor, batch, documents if documents is not None else store.documents(batch))
+    anchored = _send(store, anchor, batch, documents if documents is not None else store.documents(batch), None)
     _record(store, anchor, batch, anchored)
     return anchored
 
 
-def _send(anchor: CredentialAnchorClient, batch: Batch, documents: list[dict[str, Any]]) -> AnchoredBatch:
+def _send(
+    store: Store,
+    anchor: CredentialAnchorClient,
+    batch: Batch,
+    documents: list[dict[str, Any]],
+    account: LocalAccount | None,
+) -> AnchoredBatch:
     if batch_root(documents) != batch.root:
         raise BatchMismatchError(f"batch {batch.id}: its credentials do not hash to its root {batch.root}")
-    anchored = anchor_credentials(documents, anchor, sender=batch.issuer_account)
+    if account is None:
+        anchored = anchor_credentials(documents, anchor, sender=batch.issuer_account)
+    else:
+        anchored = anchor_credentials(
+            documents,
+            anchor,
+            sender=account,
+            signed=store.signed_transaction(batch),
+            on_signed=lambda raw: store.record_signed(batch, raw),
+        )
     crash_point(AFTER_RECEIPT)
     return anchored
 

@@ -13,6 +13,7 @@ from anchor.bench import BENCH_SPEC
 from anchor.credential import Award, AwardingBody, Learner
 from anchor.issuance import CredentialIssuer
 from anchor.keys import SigningKey
+from anchor.merkle import keccak
 from anchor.store import Store, StoreStatusAllocator
 from anchor.verify import Verifier
 from anchor.worker import BatchMismatchError, anchor_due, batch_root
@@ -97,3 +98,56 @@ def test_a_batch_is_recorded_only_with_enough_confirmations(setup):
     assert recorded.recorded and recorded.resumed
     assert recorded.anchored.receipt.tx_hash == waiting.anchored.receipt.tx_hash  # sent once
     assert env.chain.block_number() == blocks + 1 and store.open_batches(env.issuer) == []
+
+
+@pytest.fixture
+def local(env, tmp_path):
+    """An issuer that signs its own transactions: a local Ethereum key, funded, accredited."""
+    from anchor.accounts import EthereumKey
+
+    ethereum = EthereumKey.generate()
+    raw = env.chain._w3.eth.send_transaction({"from": env.admin, "to": ethereum.address, "value": 10**18})
+    env.chain._w3.eth.wait_for_transaction_receipt(raw)
+    env.registry.grant_body(env.body, sender=env.admin)
+    env.registry.register_issuer(ethereum.address, did=KEY.did, name="U", scope="x", sender=env.body)
+    store = Store.open(f"sqlite:///{tmp_path / 'local.sqlite'}")
+    allocator = StoreStatusAllocator(store, env.chain.chain_id, env.anchor.address, ethereum.address)
+    issuer = CredentialIssuer(AwardingBody(KEY.did, "U", "PT"), KEY, status=allocator)
+    for number in range(3):
+        signed = issuer.issue(BENCH_SPEC, Award(Learner(f"L{number}"), datetime(2026, 5, 1, tzinfo=UTC)))
+        store.queue(signed, credential_hash(signed), ethereum.address)
+    return env, store, ethereum
+
+
+def test_a_local_account_signs_its_own_anchoring(local):
+    env, store, ethereum = local
+    (run,) = anchor_due(store, env.anchor, ethereum.address, force=True, account=ethereum.account)
+    assert run.recorded and run.anchored.receipt.gas_used <= 46_500
+    verifier = Verifier(env.chain, registry=env.registry.address)
+    assert all(verifier.verify(c).verified for c in run.anchored.credentials)
+    with pytest.raises(Exception, match="not the issuer account"):
+        anchor_due(store, env.anchor, env.issuer, account=ethereum.account)
+
+
+def test_a_crash_between_signing_and_sending_sends_the_stored_transaction(local, monkeypatch):
+    env, store, ethereum = local
+    import anchor.anchoring as anchoring
+
+    class Crash(Exception):
+        pass
+
+    def crash(point: str) -> None:
+        if point == "after-sign":
+            raise Crash
+
+    monkeypatch.setattr(anchoring, "crash_point", crash)
+    with pytest.raises(Crash):
+        anchor_due(store, env.anchor, ethereum.address, force=True, account=ethereum.account)
+    (batch,) = store.open_batches(ethereum.address)
+    stored = store.signed_transaction(batch)
+    assert stored is not None
+    monkeypatch.setattr(anchoring, "crash_point", lambda point: None)
+    (run,) = anchor_due(store, env.anchor, ethereum.address, account=ethereum.account)
+    assert run.resumed and run.anchored.receipt.tx_hash == keccak(stored)  # the very same transaction
+    # And sending it once more (a crash after sending) changes nothing.
+    assert env.chain.send_raw(stored, "CredentialAnchor", "anchorBatch").tx_hash == keccak(stored)
