@@ -32,6 +32,7 @@ from web3.exceptions import (
     TransactionNotFound,
     Web3Exception,
 )
+from web3.types import Wei
 
 from .artifacts import CONTRACT_NAMES, load_artifact
 from .errors import ChainError, ConfigurationError, ContractRevertError
@@ -223,6 +224,15 @@ class Chain:
             self.chain_id,
         )
         return receipt
+
+    def send_value(self, sender: str, to: str, wei: int) -> TxReceipt:
+        """Send ether from a node-managed account (devchains: funding an issuer's own account)."""
+        tx_hash = self._rpc(
+            lambda: self._w3.eth.send_transaction({"from": sender, "to": to_checksum_address(to), "value": Wei(wei)}),
+            "send ether",
+        )
+        raw = self._rpc(lambda: self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120), "await a receipt")
+        return TxReceipt(bytes(raw["transactionHash"]), int(raw["blockNumber"]), int(raw["gasUsed"]))
 
     def sign(self, name: str, address: str, function: str, args: Sequence[Any], *, account: LocalAccount) -> SignedTx:
         """A signed transaction for the account's next nonce (the caller owns the account's nonces)."""

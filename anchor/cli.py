@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -39,11 +40,14 @@ from .issuance import (
     RowOutcome,
     create_issuer,
     issue_roster,
+    issuer_owning,
     list_issuers,
     load_key,
     load_profile,
+    signing_account,
     write_json,
 )
+from .issuance import issuer_account as own_account
 from .proofs import JCS, RDFC
 from .roster import read_roster
 from .settings import Settings
@@ -186,6 +190,28 @@ def devchain_up(
         console.print(f"  contracts recorded in {settings.deployments_dir / f'{status.deployment.chain_id}.json'}")
 
 
+@devchain_app.command("fund")
+def devchain_fund(
+    address: Annotated[str, typer.Argument(help="Account to fund (e.g. an issuer's).", metavar="ADDRESS")],
+    eth: Annotated[float, typer.Option("--eth", help="Amount of (devchain) ether.", min=0.001)] = 1.0,
+    rpc: RpcOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Devchains only: send ether from the node's first account, so an issuer can pay for its transactions."""
+    settings = _run(Settings.from_env)
+
+    def body() -> dict[str, Any]:
+        chain = Chain.connect(rpc) if rpc else devchain_mod.devchain_chain(settings)[0]
+        receipt = chain.send_value(chain.accounts[0], check_address(address, "ADDRESS"), int(eth * 10**18))
+        return {"funded": address, "wei": int(eth * 10**18), "tx": "0x" + receipt.tx_hash.hex()}
+
+    result = _run(body)
+    if as_json:
+        _emit_json(result)
+    else:
+        console.print(f"sent {eth} ether to {address}")
+
+
 @devchain_app.command("down")
 def devchain_down(as_json: JsonFlag = False) -> None:
     """Stop the devchain; its state is kept for the next `up`."""
@@ -259,13 +285,14 @@ def issuer_create(
         profile = AwardingBody("", display_name, country, region, url)
         key = create_issuer(settings, name, profile, _passphrase(passphrase_env, confirm=True), did_web=did_web)
         return {"issuer": name, "did": key.did, "verificationMethod": key.verification_method,
-                "did_document": key.did_document()}  # fmt: skip
+                "ethereum_account": own_account(settings, name), "did_document": key.did_document()}  # fmt: skip
 
     result = _run(body)
     if as_json:
         _emit_json(result)
     else:
         console.print(f"issuer [bold]{name}[/] created: {result['did']}")
+        console.print(f"  its Ethereum account (signs its transactions; fund it): {result['ethereum_account']}")
         if did_web:
             console.print("publish its DID document (credanchor issuer show --json) at the did:web URL")
 
@@ -286,7 +313,7 @@ def issuer_show(issuer: IssuerOption = None, as_json: JsonFlag = False) -> None:
     """Show an issuer's profile (the DID document comes with `issuer create --json`)."""
     settings = _run(Settings.from_env)
     slug, profile = _run(lambda: load_profile(settings, issuer))
-    data = {"issuer": slug, **asdict(profile)}
+    data = {"issuer": slug, **asdict(profile), "ethereum_account": own_account(settings, slug)}
     if as_json:
         _emit_json(data)
     else:
@@ -365,6 +392,18 @@ def issue(
         raise typer.Exit(1)
 
 
+def _signer(settings: Settings, chain: Chain, address: str, passphrase_env: str) -> LocalAccount | None:
+    """The issuer's local key for `address` (signing here), or None when the node manages the account."""
+    if issuer_owning(settings, address) is not None:
+        key = signing_account(settings, address, _passphrase(passphrase_env))
+        return key.account if key is not None else None
+    if address.lower() in {a.lower() for a in chain.accounts}:
+        return None
+    raise ConfigurationError(
+        f"no key for {address}: it is neither an issuer account in the data directory nor managed by the node"
+    )
+
+
 def _chain_and_deployment(settings: Settings, rpc: str | None) -> tuple[Chain, Deployment]:
     """The chain (--rpc, else the devchain) and the deployment recorded for it in the data directory."""
     if rpc is None:
@@ -413,6 +452,7 @@ def anchor(
         bool, typer.Option("--until-idle", help="With --watch: stop after a cycle that found nothing to do.")
     ] = False,
     rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
     """Close and anchor queued credentials in batches (one root each); write them with their anchor proofs.
@@ -425,12 +465,10 @@ def anchor(
         chain, deployment = _chain_and_deployment(settings, rpc)
         store = Store.open(database_url(settings.data_dir))
         accounts = [check_address(account, "--account")] if account else store.accounts()
-        managed = {a.lower() for a in chain.accounts}
         client = deployment.anchor(chain)
         summary = []
         for issuer_account in accounts:
-            if issuer_account.lower() not in managed:
-                raise ConfigurationError(f"the node at {chain.description} does not manage {issuer_account}")
+            signer = _signer(settings, chain, issuer_account, passphrase_env)
             age = timedelta(seconds=max_age) if max_age is not None else None
             for moved in recheck_anchored(store, client, issuer_account, depth=reorg_depth):
                 for credential_id in moved.credential_ids:  # re-included elsewhere: proofs rewritten
@@ -439,7 +477,7 @@ def anchor(
                         write_json(out / file_name, document)
             runs = anchor_due(
                 store, client, issuer_account, max_size=max_size, max_age=age, force=age is None,
-                confirmations=confirmations, wait_seconds=wait,
+                confirmations=confirmations, wait_seconds=wait, account=signer,
             )  # fmt: skip
             for run in runs:
                 if not run.recorded:
@@ -649,7 +687,9 @@ def verify(
         raise typer.Exit(1)
 
 
-def _status_command(action: str, files: list[Path], rpc: str | None, as_json: bool) -> None:
+def _status_command(
+    action: str, files: list[Path], rpc: str | None, as_json: bool, passphrase_env: str = PASSPHRASE_ENV
+) -> None:
     settings = _run(Settings.from_env)
 
     def body() -> list[dict[str, Any]]:
@@ -663,8 +703,10 @@ def _status_command(action: str, files: list[Path], rpc: str | None, as_json: bo
                 raise ConfigurationError(f"a status list is on chain {chain_id}, the RPC serves {chain.chain_id}")
             if chain.code_at(contract) != load_artifact("CredentialAnchor").deployed_bytecode:
                 raise ConfigurationError(f"{contract} is not a CredentialAnchor contract: refusing to send to it")
-            if issuer.lower() not in managed:
-                raise ConfigurationError(f"the node at {chain.description} does not manage the issuer account {issuer}")
+            if issuer.lower() not in managed and issuer_owning(settings, issuer) is None:
+                raise ConfigurationError(
+                    f"no key for the issuer account {issuer} here, and the node does not manage it"
+                )
         event = {
             "revoke": "CredentialsRevoked",
             "suspend": "CredentialsSuspended",
@@ -672,7 +714,9 @@ def _status_command(action: str, files: list[Path], rpc: str | None, as_json: bo
         }
         done = []
         for (_, contract, issuer, list_id), indices in groups.items():
-            receipt = getattr(CredentialAnchorClient(chain, contract), action)(list_id, indices, sender=issuer)
+            signer = _signer(settings, chain, issuer, passphrase_env)
+            sender: str | LocalAccount = signer if signer is not None else issuer
+            receipt = getattr(CredentialAnchorClient(chain, contract), action)(list_id, indices, sender=sender)
             (logged,) = receipt.events_named(event[action])
             done.append(
                 {

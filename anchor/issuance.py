@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .accounts import EthereumKey, account_address
 from .credential import (
     Award,
     AwardingBody,
@@ -68,8 +69,31 @@ def create_issuer(
         raise ConfigurationError(f"issuer {slug!r} already exists in {folder}")
     key = SigningKey.generate(did_web)
     key.save(folder / "key.json", passphrase)
+    EthereumKey.generate().save(folder / ACCOUNT_FILE, passphrase)  # signs its transactions
     write_json(folder / "profile.json", asdict(replace(body, did=key.did)))
     return key
+
+
+ACCOUNT_FILE = "account.json"
+
+
+def issuer_account(settings: Settings, slug: str) -> str | None:
+    """The issuer's own Ethereum address (from its account file, without decrypting it)."""
+    return account_address(issuers_dir(settings) / slug / ACCOUNT_FILE)
+
+
+def issuer_owning(settings: Settings, address: str) -> str | None:
+    """The issuer in the data directory whose Ethereum account is `address`, if any."""
+    for slug in list_issuers(settings):
+        if (issuer_account(settings, slug) or "").lower() == address.lower():
+            return slug
+    return None
+
+
+def signing_account(settings: Settings, address: str, passphrase: str) -> EthereumKey | None:
+    """The local key of whichever issuer in the data directory owns `address`, if one does."""
+    slug = issuer_owning(settings, address)
+    return None if slug is None else EthereumKey.load(issuers_dir(settings) / slug / ACCOUNT_FILE, passphrase)
 
 
 def list_issuers(settings: Settings) -> list[str]:

@@ -215,3 +215,35 @@ def test_the_whole_cli_flow_across_processes(anvil, tmp_path, monkeypatch):
     assert unknown.exit_code == 1 and "no credential" in unknown.output
     shown = json.loads(ok("accreditation", "show", issuer, "--json"))
     assert shown["accredited_now"] and shown["body"] == body
+
+
+def test_an_issuer_signs_its_own_transactions(anvil, tmp_path, monkeypatch):
+    """The issuer's own Ethereum key (created with it, encrypted) signs anchoring and revocation."""
+    monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CREDANCHOR_KEY_PASSPHRASE", "a long enough passphrase")
+    body = anvil.chain.accounts[1]
+    rpc = ["--rpc", anvil.url]
+
+    def ok(*args: str) -> dict:
+        result = runner.invoke(app, [*args, *rpc, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    ok("deploy")
+    created = json.loads(
+        runner.invoke(app, ["issuer", "create", "uni", "--name", "U", "--country", "PT", "--json"]).stdout
+    )
+    own = created["ethereum_account"]
+    assert own not in anvil.chain.accounts  # not a node account: its key is ours
+    ok("devchain", "fund", own, "--eth", "0.5")
+    ok("accreditation", "grant-body", body)
+    ok("accreditation", "register", own, "--from", body)
+    out = tmp_path / "out"
+    ok("issue", str(SAMPLE_ROSTER), "--out", str(out), "--anchor-account", own)
+    (batch,) = ok("anchor", "--out", str(out))["batches"]
+    assert batch["credentials"] == 4 and batch["account"] == own
+    files = sorted(str(p) for p in out.glob("*.json"))
+    assert runner.invoke(app, ["verify", *files, *rpc]).exit_code == 0
+    ok("revoke", files[0])
+    report = json.loads(runner.invoke(app, ["verify", *files, *rpc, "--json"]).stdout)
+    assert [r["verified"] for r in report["reports"]] == [False, True, True, True]
