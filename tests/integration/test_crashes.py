@@ -16,27 +16,27 @@ from typer.testing import CliRunner
 from anchor.cli import app
 from anchor.deployment import Deployment
 from anchor.devchain import AnvilProcess
-from anchor.failpoints import AFTER_CLOSE, AFTER_RECEIPT, AFTER_SEND
+from anchor.failpoints import AFTER_CLOSE, AFTER_RECEIPT, AFTER_SEND, AFTER_SIGN
 from anchor.roster import SAMPLE_ROSTER
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def issued(anvil, tmp_path, monkeypatch):
-    return prepare(anvil, tmp_path, monkeypatch)
-
-
-def prepare(anvil, tmp_path, monkeypatch) -> dict:
-    """A data directory with a deployment, an accredited issuer and 4 queued credentials."""
+def prepare(anvil, tmp_path, monkeypatch, own_key: bool = False) -> dict:
+    """A data directory with a deployment, an accredited issuer and 4 queued credentials; the issuer's
+    account is a node account, or (`own_key`) its own key that the worker signs with."""
     env = {"CREDANCHOR_DATA_DIR": str(tmp_path / "data"), "CREDANCHOR_KEY_PASSPHRASE": "a long enough passphrase"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     body, issuer = anvil.chain.accounts[1], anvil.chain.accounts[5]
     rpc = ["--rpc", anvil.url]
+    created = runner.invoke(app, ["issuer", "create", "uni", "--name", "Uni", "--country", "PT", "--json"])
+    assert created.exit_code == 0, created.output
+    if own_key:
+        issuer = json.loads(created.stdout)["ethereum_account"]
+        anvil.chain.send_value(anvil.chain.accounts[0], issuer, 10**18)
     for args in (
         ["deploy", *rpc],
-        ["issuer", "create", "uni", "--name", "Uni", "--country", "PT"],
         ["accreditation", "grant-body", body, *rpc],
         ["accreditation", "register", issuer, "--from", body, *rpc],
         ["issue", str(SAMPLE_ROSTER), "--out", str(tmp_path / "out"), "--anchor-account", issuer, *rpc],
@@ -62,10 +62,18 @@ def anchorings(anvil, issued) -> list:
 
 
 @pytest.mark.parametrize(
-    ("point", "sent"),
-    [(AFTER_CLOSE, 0), (AFTER_SEND, 1), (AFTER_RECEIPT, 1)],
+    ("point", "sent", "own_key"),
+    [
+        (AFTER_CLOSE, 0, False),
+        (AFTER_SEND, 1, False),
+        (AFTER_RECEIPT, 1, False),
+        (AFTER_SIGN, 0, True),
+        (AFTER_SEND, 1, True),
+        (AFTER_RECEIPT, 1, True),
+    ],
 )
-def test_a_killed_worker_is_finished_by_the_next_run_exactly_once(anvil, issued, point, sent):
+def test_a_killed_worker_is_finished_by_the_next_run_exactly_once(anvil, tmp_path, monkeypatch, point, sent, own_key):
+    issued = prepare(anvil, tmp_path, monkeypatch, own_key=own_key)
     crashed = worker(anvil, issued, crash_at=point)
     assert crashed.returncode == -signal.SIGKILL
     assert len(anchorings(anvil, issued)) == sent
