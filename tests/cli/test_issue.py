@@ -149,8 +149,9 @@ def test_bench_anchor_small_run_reports_gas_and_rates():
 
     report = bench_anchor(30, verify_count=10, with_anvil=False, batch_sizes=(1, 100, 10_000), merkle_leaves=10_000)
     gas = report["chains"]["embedded"]["gas_by_batch_size"]
-    # One root costs the same whatever the batch size: at 10,000 credentials, under 5 gas each.
-    assert gas[1]["gas"] == gas[10_000]["gas"] <= 46_500
+    # One root costs the same whatever the batch size (give or take 12 gas per zero byte in the
+    # random root's calldata): at 10,000 credentials, under 5 gas each.
+    assert abs(gas[1]["gas"] - gas[10_000]["gas"]) <= 12 * 32 and max(gas[1]["gas"], gas[10_000]["gas"]) <= 46_500
     assert gas[10_000]["gas_per_credential"] <= 5
     run = report["chains"]["embedded"]
     assert run["issue_and_anchor"]["credentials"] == 30 and run["verification"]["verified"] == 10
