@@ -504,14 +504,21 @@ def anchor(
                 done = body()
             except (ChainError, DevchainError, StoreError) as exc:  # transient: wait it out
                 errors.print(f"[yellow]waiting:[/] {exc}", highlight=False)
-            except CredAnchorError as exc:
+            except (CredAnchorError, OSError) as exc:
                 errors.print(f"[bold red]error:[/] {exc}", highlight=False)
                 raise typer.Exit(1) from None
+            except KeyboardInterrupt:
+                errors.print("stopped")
+                raise typer.Exit(130) from None
             else:
                 batches.extend(done)
                 if until_idle and not done:
                     break
-            time.sleep(watch)
+            try:
+                time.sleep(watch)
+            except KeyboardInterrupt:
+                errors.print("stopped")
+                raise typer.Exit(130) from None
     if as_json:
         _emit_json({"out": str(out), "batches": batches})
         return
