@@ -215,6 +215,13 @@ def test_the_whole_cli_flow_across_processes(anvil, tmp_path, monkeypatch):
     assert unknown.exit_code == 1 and "no credential" in unknown.output
     shown = json.loads(ok("accreditation", "show", issuer, "--json"))
     assert shown["accredited_now"] and shown["body"] == body
+    anvil.chain.advance_time(60)
+    ok("accreditation", "deaccredit", issuer, "--from", body)
+    assert json.loads(ok("accreditation", "show", issuer, "--json"))["accredited_now"] is False
+    # Credentials anchored while the issuer was accredited still verify: history is not rewritten.
+    assert runner.invoke(app, ["verify", *files[2:], *rpc]).exit_code == 0
+    refused = runner.invoke(app, ["accreditation", "deaccredit", issuer, "--from", body, *rpc])
+    assert refused.exit_code == 1 and "IssuerRegistryNotAccredited" in refused.output
 
 
 def test_an_issuer_signs_its_own_transactions(anvil, tmp_path, monkeypatch):
