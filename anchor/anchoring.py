@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -22,7 +21,7 @@ from .failpoints import AFTER_SIGN, crash_point
 from .jcs import canonicalize
 from .merkle import MerkleTree, keccak
 from .proofs import proofs_of
-from .types import Root, TxReceipt
+from .types import Root, TxReceipt, xsd_timestamp
 
 ANCHOR_PROOF_TYPE = "EthereumMerkleAnchorProof"
 
@@ -133,7 +132,7 @@ def _with_proofs(
 ) -> AnchoredBatch:
     root = Root(tree.root)
     anchored_at = anchor.chain.block_timestamp(receipt.block_number)
-    created = datetime.fromtimestamp(anchored_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = xsd_timestamp(anchored_at)
     anchored = []
     for credential, hashed in zip(credentials, hashes, strict=True):
         proof = {

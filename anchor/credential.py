@@ -30,11 +30,12 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from .errors import CredAnchorError
 from .jsonld import MICROCREDENTIAL_V1, OB_V3, VC_V2
+from .types import xsd_timestamp
 
 CONTEXT = [VC_V2, OB_V3, MICROCREDENTIAL_V1]
 PARTICIPATION_FORMS = ("online", "onsite", "blended", "volunteering", "work-experience")
@@ -141,7 +142,7 @@ class Award:
 def xsd_datetime(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise CredentialValidationError([FieldError("date", f"{moment.isoformat()} has no time zone")])
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return xsd_timestamp(moment.timestamp())
 
 
 def _number(value: float) -> int | float:

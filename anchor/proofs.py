@@ -13,9 +13,9 @@ import copy
 import hashlib
 import json
 import re
+import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from pyld import jsonld
@@ -27,6 +27,7 @@ from .errors import ConfigurationError, CredAnchorError
 from .jsonld import LoaderFn, UnknownContextError, document_loader
 from .keys import SigningKey, verify_signature
 from .rdfc import ShapeCanonicalizer
+from .types import as_list, xsd_timestamp
 
 RDFC = "eddsa-rdfc-2022"
 JCS = "eddsa-jcs-2022"
@@ -52,7 +53,7 @@ class ProofCheck:
 
 def now_xsd() -> str:
     """The current time as an XML Schema dateTime in UTC, to the second (as the spec's examples)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return xsd_timestamp(time.time())
 
 
 # -- transformation and hashing ---------------------------------------------------------------
@@ -263,10 +264,7 @@ def add_proof(document: dict[str, Any], key: SigningKey, **options: Any) -> dict
 
 
 def proofs_of(document: dict[str, Any]) -> list[Any]:
-    proof = document.get("proof")
-    if proof is None:
-        return []
-    return proof if isinstance(proof, list) else [proof]
+    return as_list(document.get("proof"))
 
 
 def verify_proofs(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import ConfigurationError
-from .types import StatusPurpose, check_address
+from .types import StatusPurpose, as_list, check_address
 
 LIST_SIZE = 131_072
 PURPOSES = {"revocation": StatusPurpose.REVOCATION, "suspension": StatusPurpose.SUSPENSION}
@@ -131,8 +131,7 @@ def locations_for(credentials: list[dict[str, Any]], action: str) -> dict[tuple[
     purpose = ACTIONS[action]
     groups: dict[tuple[int, str, str, int], list[int]] = {}
     for credential in credentials:
-        entries = credential.get("credentialStatus") or []
-        entries = entries if isinstance(entries, list) else [entries]
+        entries = as_list(credential.get("credentialStatus"))
         matching = [
             e for e in entries if isinstance(e, dict) and e.get("statusPurpose") == purpose and "statusContract" in e
         ]

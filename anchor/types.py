@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -50,6 +51,18 @@ def check_address(value: object, what: str) -> str:
     if not isinstance(value, str) or not _ADDRESS.match(value):
         raise ConfigurationError(f"{what} must be an Ethereum address (0x and 40 hex digits), got {value!r}")
     return value
+
+
+def as_list(value: Any) -> list[Any]:
+    """A JSON-LD style "one or many" value as a list (None is none)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def xsd_timestamp(seconds: int | float) -> str:
+    """A Unix time as an XML Schema dateTime in UTC, to the second (as credentials and proofs carry)."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class StatusPurpose(IntEnum):

@@ -22,7 +22,6 @@ made since (the CLI makes one per run).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -39,7 +38,7 @@ from .jsonld import LoaderFn
 from .merkle import process_proof
 from .proofs import verify_proofs
 from .status import read_entry
-from .types import Root, StatusPurpose, check_address
+from .types import Root, StatusPurpose, as_list, check_address, xsd_timestamp
 
 _CHUNK_WORDS = 512  # status words read at once: 131,072 entries, a whole default-size list
 
@@ -220,7 +219,7 @@ class Verifier:
         if purpose is StatusPurpose.REVOCATION and anchor is not None and anchor.record.revoked:
             return _fail(name, f"the whole batch was revoked at {_iso(anchor.record.revoked_at)}")
         raw = credential.get("credentialStatus")
-        entries = list(_listify(raw))
+        entries = as_list(raw)
         if not all(isinstance(e, dict) and e.get("type") == "BitstringStatusListEntry" for e in entries):
             return _fail(name, "credentialStatus must be a BitstringStatusListEntry or a list of them")
         relevant = [e for e in entries if e.get("statusPurpose") == name]
@@ -306,12 +305,6 @@ def _fail(name: str, reason: str) -> Check:
     return Check(name, Outcome.FAIL, reason)
 
 
-def _listify(value: Any) -> Iterable[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _parse(value: Any) -> datetime | None:
     if value is None:
         return None
@@ -325,4 +318,4 @@ def _parse(value: Any) -> datetime | None:
 
 
 def _iso(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return xsd_timestamp(timestamp)
