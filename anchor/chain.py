@@ -35,7 +35,7 @@ from web3.exceptions import (
 from web3.types import Wei
 
 from .artifacts import CONTRACT_NAMES, load_artifact
-from .errors import ChainError, ConfigurationError, ContractRevertError
+from .errors import ChainError, ConfigurationError, ContractRevertError, InsufficientFundsError
 from .failpoints import AFTER_SEND, crash_point
 from .types import Event, TxReceipt, check_address
 
@@ -156,6 +156,11 @@ class Chain:
         chain = cls(w3, description=url)
         chain.chain_id  # noqa: B018 - probe the endpoint now, not at the first real call
         return chain
+
+    @property
+    def is_embedded(self) -> bool:
+        """An in-process chain (not thread-safe; gone with the process)."""
+        return self._embedded
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -376,6 +381,12 @@ class Chain:
         except (Web3Exception, ValueError, EthValidationError) as exc:
             # ValueError: an answer that is not JSON-RPC (not a node), or arguments the ABI refuses;
             # EthValidationError: eth-tester refusing a transaction (e.g. a used nonce).
+            text = str(exc)
+            if "afford" in text or "insufficient funds" in text.lower():
+                raise InsufficientFundsError(
+                    f"{self.description}: could not {what}: the sending account has too little ether for the gas; "
+                    "fund it (on the devchain: credanchor devchain fund ADDRESS)"
+                ) from exc
             raise ChainError(f"{self.description}: could not {what}: {exc}") from exc
 
     @cached_property

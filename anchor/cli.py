@@ -26,9 +26,7 @@ from rich.table import Table
 
 from . import devchain as devchain_mod
 from .anchoring import credential_hash
-from .artifacts import load_artifact
 from .chain import Chain
-from .contracts import CredentialAnchorClient
 from .credential import AwardingBody
 from .demo import run_demo
 from .deployment import Deployment, deploy_contracts, trusted_registry
@@ -40,18 +38,17 @@ from .issuance import (
     RowOutcome,
     create_issuer,
     issue_roster,
-    issuer_owning,
     list_issuers,
     load_key,
     load_profile,
-    signing_account,
+    sender_for,
     write_json,
 )
 from .issuance import issuer_account as own_account
 from .proofs import JCS, RDFC
 from .roster import read_roster
 from .settings import Settings
-from .status import locations_for
+from .status_changes import change_status
 from .store import Store, StoreError, StoreStatusAllocator, database_url
 from .types import check_address
 from .verify import Verifier
@@ -392,16 +389,14 @@ def issue(
         raise typer.Exit(1)
 
 
+def _sender(settings: Settings, chain: Chain, address: str, passphrase_env: str) -> LocalAccount | str:
+    return sender_for(settings, chain.accounts, address, lambda: _passphrase(passphrase_env))
+
+
 def _signer(settings: Settings, chain: Chain, address: str, passphrase_env: str) -> LocalAccount | None:
-    """The issuer's local key for `address` (signing here), or None when the node manages the account."""
-    if issuer_owning(settings, address) is not None:
-        key = signing_account(settings, address, _passphrase(passphrase_env))
-        return key.account if key is not None else None
-    if address.lower() in {a.lower() for a in chain.accounts}:
-        return None
-    raise ConfigurationError(
-        f"no key for {address}: it is neither an issuer account in the data directory nor managed by the node"
-    )
+    """The local key for `address` (signing here), or None when the node manages the account."""
+    sender = _sender(settings, chain, address, passphrase_env)
+    return None if isinstance(sender, str) else sender
 
 
 def _chain_and_deployment(settings: Settings, rpc: str | None) -> tuple[Chain, Deployment]:
@@ -702,40 +697,7 @@ def _status_command(
     def body() -> list[dict[str, Any]]:
         credentials = [_credential_by_id_or_file(settings, str(path)) for path in files]
         chain = Chain.connect(rpc) if rpc else devchain_mod.devchain_chain(settings)[0]
-        managed = {a.lower() for a in chain.accounts}
-        groups = locations_for(credentials, action)
-        # Check every list before the first transaction: nothing is half done on a bad request.
-        for chain_id, contract, issuer, _ in groups:
-            if chain_id != chain.chain_id:
-                raise ConfigurationError(f"a status list is on chain {chain_id}, the RPC serves {chain.chain_id}")
-            if chain.code_at(contract) != load_artifact("CredentialAnchor").deployed_bytecode:
-                raise ConfigurationError(f"{contract} is not a CredentialAnchor contract: refusing to send to it")
-            if issuer.lower() not in managed and issuer_owning(settings, issuer) is None:
-                raise ConfigurationError(
-                    f"no key for the issuer account {issuer} here, and the node does not manage it"
-                )
-        event = {
-            "revoke": "CredentialsRevoked",
-            "suspend": "CredentialsSuspended",
-            "reinstate": "CredentialsReinstated",
-        }
-        done = []
-        for (_, contract, issuer, list_id), indices in groups.items():
-            signer = _signer(settings, chain, issuer, passphrase_env)
-            sender: str | LocalAccount = signer if signer is not None else issuer
-            receipt = getattr(CredentialAnchorClient(chain, contract), action)(list_id, indices, sender=sender)
-            (logged,) = receipt.events_named(event[action])
-            done.append(
-                {
-                    "list": list_id,
-                    "issuer": issuer,
-                    "credentials": logged.args["count"],
-                    "tx": "0x" + receipt.tx_hash.hex(),
-                    "block": receipt.block_number,
-                    "gas_used": receipt.gas_used,
-                }
-            )
-        return done
+        return change_status(chain, credentials, action, lambda who: _sender(settings, chain, who, passphrase_env))
 
     transactions = _run(body)
     if as_json:

@@ -8,10 +8,12 @@ resembles, so callers may catch either::
     ├── CredentialValidationError (ValueError) a credential misses EU elements (anchor.credential)
     ├── ArtifactError (FileNotFoundError)      a compiled contract artifact is missing or unreadable
     ├── ChainError (ConnectionError)           the chain cannot be reached or answered wrongly
+    │   └── InsufficientFundsError             the sending account cannot pay for gas
     ├── ContractRevertError (RuntimeError)     a contract call reverted; `.error` names the custom error
     ├── DeploymentError (LookupError)          no deployment of the contracts is known for a chain
     ├── DevchainError (RuntimeError)           the local anvil devchain cannot be started or found
     ├── KeyFileError (ValueError)              a key file is unreadable or the passphrase wrong (anchor.keys)
+    ├── StoreError (RuntimeError)              the database cannot be reached or refused a write (anchor.store)
     ├── ProofError (ValueError)                a document cannot be secured (anchor.proofs)
     ├── DidResolutionError (LookupError)       a DID or verification method cannot be resolved (anchor.did)
     └── UnknownContextError (LookupError)      a JSON-LD context is not bundled; never fetched (anchor.jsonld)
@@ -39,6 +41,10 @@ class ArtifactError(CredAnchorError, FileNotFoundError):
 
 class ChainError(CredAnchorError, ConnectionError):
     """The chain's JSON-RPC endpoint is unreachable or failed a request."""
+
+
+class InsufficientFundsError(ChainError):
+    """The sender cannot pay for gas: the account needs ether."""
 
 
 class DeploymentError(CredAnchorError, LookupError):

@@ -18,9 +18,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from eth_account.signers.local import LocalAccount
 
 from .accounts import EthereumKey, account_address
+from .anchoring import credential_hash as anchoring_hash
 from .credential import (
     Award,
     AwardingBody,
@@ -94,6 +97,51 @@ def signing_account(settings: Settings, address: str, passphrase: str) -> Ethere
     """The local key of whichever issuer in the data directory owns `address`, if one does."""
     slug = issuer_owning(settings, address)
     return None if slug is None else EthereumKey.load(issuers_dir(settings) / slug / ACCOUNT_FILE, passphrase)
+
+
+def bodies_dir(settings: Settings) -> Path:
+    return settings.data_dir / "bodies"
+
+
+def create_body_account(settings: Settings, passphrase: str) -> str:
+    """A new Ethereum account for an accreditation body, encrypted in `<data dir>/bodies/<address>.json`."""
+    key = EthereumKey.generate()
+    key.save(bodies_dir(settings) / f"{key.address}.json", passphrase)
+    return key.address
+
+
+def local_account(settings: Settings, address: str, passphrase: str) -> EthereumKey | None:
+    """The local key of `address`: an issuer's own account or an accreditation body's, if one is here."""
+    issuer_key = signing_account(settings, address, passphrase)
+    if issuer_key is not None:
+        return issuer_key
+    for path in bodies_dir(settings).glob("*.json") if bodies_dir(settings).is_dir() else ():
+        if path.stem.lower() == address.lower():
+            return EthereumKey.load(path, passphrase)
+    return None
+
+
+def has_local_account(settings: Settings, address: str) -> bool:
+    folder = bodies_dir(settings)
+    in_bodies = folder.is_dir() and any(p.stem.lower() == address.lower() for p in folder.glob("*.json"))
+    return in_bodies or issuer_owning(settings, address) is not None
+
+
+def sender_for(
+    settings: Settings, node_accounts: Iterable[str], address: str, passphrase: Callable[[], str]
+) -> LocalAccount | str:
+    """How to send from `address`: its local key (asking `passphrase()` only then), or the address
+    itself when the node manages it; ConfigurationError when neither is possible."""
+    if has_local_account(settings, address):
+        key = local_account(settings, address, passphrase())
+        if key is not None:
+            return key.account
+    if address.lower() in {a.lower() for a in node_accounts}:
+        return address
+    raise ConfigurationError(
+        f"no key for {address}: it is neither an issuer's or accreditation body's account in the data "
+        "directory nor managed by the node"
+    )
 
 
 def list_issuers(settings: Settings) -> list[str]:
@@ -179,6 +227,36 @@ class CredentialIssuer:
         )
         validate_credential(credential, validated_achievement=achievement)
         return add_proof(credential, self.key, cryptosuite=self.cryptosuite, created=created, loader=self._loader)
+
+
+class CredentialQueue(Protocol):
+    def document(self, credential_id: str) -> dict[str, Any] | None: ...
+
+    def queue(
+        self, credential: dict[str, Any], credential_hash: bytes, issuer_account: str, *, file_name: str | None = None
+    ) -> bool: ...
+
+
+def issue_and_queue(
+    issuer: CredentialIssuer,
+    store: CredentialQueue,
+    account: str,
+    spec: MicroCredentialSpec,
+    award: Award,
+    *,
+    dated: bool = True,
+) -> tuple[dict[str, Any], bool]:
+    """Sign one credential and queue it for anchoring by `account`: (credential, newly issued?).
+
+    Safe to retry: the id comes from the content, and an id already in the store is returned as stored.
+    """
+    credential_id = issuer.credential_id(spec, award, dated=dated)
+    earlier = store.document(credential_id)
+    if earlier is not None:
+        return earlier, False
+    credential = issuer.issue(spec, replace(award, credential_id=credential_id))
+    store.queue(credential, anchoring_hash(credential), account)
+    return credential, True
 
 
 @dataclass(frozen=True)

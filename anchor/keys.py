@@ -156,6 +156,16 @@ def write_key_file(path: Path, document: dict[str, Any]) -> None:
         out.write("\n")
 
 
+def public_did_document(path: Path) -> dict[str, Any]:
+    """The DID document of a key file's public part — no passphrase needed."""
+    document = read_key_file(path, KEY_FILE_FORMAT)
+    try:
+        public_key = multibase.decode_key(document["publicKeyMultibase"], multibase.ED25519_PUB, what="public key")
+        return did_document(document["did"], public_key, key_id=str(document["verificationMethod"]).partition("#")[2])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KeyFileError(f"{path}: no usable public key ({exc})") from exc
+
+
 def read_key_file(path: Path, key_format: str) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text())

@@ -9,6 +9,8 @@ batch is recorded as anchored together with every credential's anchored document
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Iterator, Sequence
@@ -103,6 +105,77 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # issuer | body
+    subject: Mapped[str] = mapped_column(String(200), index=True)  # issuer name | body address
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+API_KEY_PREFIX = "cak"
+API_KEY_ROLES = ("issuer", "body")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key's public record (its secret is shown once, at creation, and stored only hashed)."""
+
+    id: str
+    role: str
+    subject: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "role": self.role, "subject": self.subject, "label": self.label,
+                "created_at": self.created_at.isoformat(),
+                "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    id: str
+    state: str
+    issuer_did: str
+    issuer_account: str
+    batch_id: int | None
+    queued_at: datetime
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BatchState:
+    id: int
+    issuer_account: str
+    root: str
+    size: int
+    state: str
+    chain_id: int | None
+    contract: str | None
+    tx_hash: str | None
+    block_number: int | None
+    closed_at: datetime
+    anchored_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "issuer_account": self.issuer_account, "root": self.root, "size": self.size,
+            "state": self.state, "chain_id": self.chain_id, "contract": self.contract, "tx_hash": self.tx_hash,
+            "block_number": self.block_number, "closed_at": self.closed_at.isoformat(),
+            "anchored_at": self.anchored_at.isoformat() if self.anchored_at else None,
+        }  # fmt: skip
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -379,6 +452,96 @@ class Store:
                 raise ConfigurationError(f"no credential {credential_id} in the store")
             return row.state, json.loads(row.document), row.file_name
 
+    def credentials(
+        self, issuer_account: str, *, state: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[int, list[StoredCredential]]:
+        """One issuer account's stored credentials, oldest first: (total, one page)."""
+        where = CredentialRow.issuer_account == issuer_account
+        if state is not None:
+            where = where & (CredentialRow.state == state)
+        with self._session() as session:
+            total = session.scalar(select(func.count()).select_from(CredentialRow).where(where)) or 0
+            rows = session.scalars(
+                select(CredentialRow).where(where).order_by(CredentialRow.queued_at, CredentialRow.id)
+                .limit(limit).offset(offset)
+            ).all()  # fmt: skip
+            return total, [_stored(row) for row in rows]
+
+    def stored_credential(self, credential_id: str) -> StoredCredential | None:
+        with self._session() as session:
+            row = session.get(CredentialRow, credential_id)
+            return None if row is None else _stored(row)
+
+    def batch_states(self, issuer_account: str, *, limit: int = 100, offset: int = 0) -> tuple[int, list[BatchState]]:
+        """One issuer account's batches, newest first: (total, one page)."""
+        where = BatchRow.issuer_account == issuer_account
+        with self._session() as session:
+            total = session.scalar(select(func.count()).select_from(BatchRow).where(where)) or 0
+            rows = session.scalars(
+                select(BatchRow).where(where).order_by(BatchRow.id.desc()).limit(limit).offset(offset)
+            ).all()
+            return total, [_batch_state(row) for row in rows]
+
+    def batch_state(self, batch_id: int) -> BatchState | None:
+        with self._session() as session:
+            row = session.get(BatchRow, batch_id)
+            return None if row is None else _batch_state(row)
+
+    # -- API keys ---------------------------------------------------------------------------------
+
+    def create_api_key(self, role: str, subject: str, label: str = "") -> tuple[ApiKey, str]:
+        """A new key for one issuer (role `issuer`, subject its name) or accreditation body (role
+        `body`, subject its address): (record, the secret to hand over — it is not kept)."""
+        if role not in API_KEY_ROLES:
+            raise ConfigurationError(f"an API key's role is one of {', '.join(API_KEY_ROLES)}, not {role!r}")
+        key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+        with self._session() as session:
+            row = ApiKeyRow(id=key_id, secret_hash=_hash_secret(secret), role=role, subject=subject,
+                            label=label, created_at=_now(), revoked_at=None)  # fmt: skip
+            session.add(row)
+            self._audit(session, "apikey.create", key_id, role=role, holder=subject)
+            record = _api_key(row)
+        return record, f"{API_KEY_PREFIX}_{key_id}_{secret}"
+
+    def authenticate(self, presented: str) -> ApiKey | None:
+        """The live key matching `presented` (constant-time comparison of hashes), or None."""
+        parts = presented.split("_", 2)
+        if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+            return None
+        with self._session() as session:
+            row = session.get(ApiKeyRow, parts[1])
+            if row is None or row.revoked_at is not None:
+                return None
+            if not hmac.compare_digest(row.secret_hash, _hash_secret(parts[2])):
+                return None
+            return _api_key(row)
+
+    def api_keys(self, subject: str | None = None) -> list[ApiKey]:
+        with self._session() as session:
+            query = select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id)
+            if subject is not None:
+                query = query.where(ApiKeyRow.subject == subject)
+            return [_api_key(row) for row in session.scalars(query)]
+
+    def revoke_api_key(self, key_id: str) -> ApiKey:
+        """Revoke a key (from then on it authenticates nothing); revoking twice is harmless."""
+        with self._session() as session:
+            row = session.get(ApiKeyRow, key_id)
+            if row is None:
+                raise ConfigurationError(f"no API key {key_id!r}: `credanchor apikey list` shows the keys")
+            if row.revoked_at is None:
+                row.revoked_at = _now()
+                self._audit(session, "apikey.revoke", key_id, role=row.role, holder=row.subject)
+            return _api_key(row)
+
+    def ping(self) -> None:
+        """Raise StoreError unless the database answers."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except OperationalError as exc:
+            raise StoreError(f"the database does not answer: {exc.orig}") from None
+
     def audit(self) -> list[tuple[str, str, dict[str, Any]]]:
         with self._session() as session:
             return [(r.action, r.subject, r.detail) for r in session.scalars(select(AuditRow).order_by(AuditRow.id))]
@@ -390,6 +553,27 @@ class Store:
             .order_by(CredentialRow.queued_at, CredentialRow.id)
         ).all()
         return Batch(row.id, row.issuer_account, row.root, row.state, tuple(ids))
+
+
+def _stored(row: CredentialRow) -> StoredCredential:
+    return StoredCredential(row.id, row.state, row.issuer_did, row.issuer_account, row.batch_id,
+                            _aware(row.queued_at), json.loads(row.document))  # fmt: skip
+
+
+def _batch_state(row: BatchRow) -> BatchState:
+    return BatchState(row.id, row.issuer_account, row.root, row.size, row.state, row.chain_id, row.contract,
+                      row.tx_hash, row.block_number, _aware(row.closed_at),
+                      _aware(row.anchored_at) if row.anchored_at else None)  # fmt: skip
+
+
+def _api_key(row: ApiKeyRow) -> ApiKey:
+    return ApiKey(row.id, row.role, row.subject, row.label, _aware(row.created_at),
+                  _aware(row.revoked_at) if row.revoked_at else None)  # fmt: skip
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive date-times: they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class StoreStatusAllocator:

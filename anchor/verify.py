@@ -14,6 +14,10 @@ Checks, each `pass`, `fail` or `not_applicable` with a reason:
 - `suspension`        the credential's suspension bit is clear (same list rule);
 - `validity_period`   now is within validFrom / validUntil.
 
+With `profile="vc"` (the W3C VC API endpoints) any VC 2.0 credential is accepted: `schema` checks
+the VC Data Model 2.0 basics instead of the micro-credential model, and a credential without an
+anchor proof gets `not_applicable` (not `fail`) for the three anchoring checks.
+
 A credential verifies when no check fails. Chain answers (contract code, batches, registry
 answers, status-list chunks) are cached for the life of a Verifier: verifying a thousand
 credentials of one batch reads the chain a handful of times. Use a fresh Verifier to see changes
@@ -48,6 +52,9 @@ class Outcome(StrEnum):
     FAIL = "fail"
     NOT_APPLICABLE = "not_applicable"
 
+
+PROFILES = ("microcredential", "vc")
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 CHECKS = (
     "schema", "signature", "merkle_inclusion", "anchored", "issuer_accredited", "revocation", "suspension",
@@ -101,7 +108,11 @@ class Verifier:
         resolver: DidResolver | None = None,
         loader: LoaderFn | None = None,
         now: datetime | None = None,
+        profile: str = "microcredential",
     ) -> None:
+        if profile not in PROFILES:
+            raise ConfigurationError(f"unknown verification profile {profile!r}; use one of {', '.join(PROFILES)}")
+        self.profile = profile
         self.chain = chain
         self.registry = IssuerRegistryClient(chain, registry) if chain is not None and registry else None
         self.resolver = resolver or DidResolver()
@@ -133,6 +144,11 @@ class Verifier:
     # -- checks -----------------------------------------------------------------------------------
 
     def _schema(self, credential: dict[str, Any]) -> Check:
+        if self.profile == "vc":
+            problems = vc_data_model_errors(credential)
+            if problems:
+                return Check("schema", Outcome.FAIL, "; ".join(problems))
+            return Check("schema", Outcome.PASS, "a W3C Verifiable Credential 2.0")
         try:
             validate_credential(without_anchor_proofs(credential))
         except CredentialValidationError as exc:
@@ -156,6 +172,10 @@ class Verifier:
 
     def _anchoring(self, credential: dict[str, Any]) -> tuple[tuple[Check, Check], _Anchor | None]:
         proofs = anchor_proofs_of(credential)
+        if not proofs and self.profile == "vc":
+            plain = "no anchor proof: a plain verifiable credential"
+            na = Outcome.NOT_APPLICABLE
+            return (Check("merkle_inclusion", na, plain), Check("anchored", na, plain)), None
         if not proofs:
             reason = "the credential has no anchor proof: it was never anchored"
             return (_fail("merkle_inclusion", reason), _fail("anchored", reason)), None
@@ -195,6 +215,8 @@ class Verifier:
 
     def _accreditation(self, credential: dict[str, Any], anchor: _Anchor | None) -> Check:
         name = "issuer_accredited"
+        if anchor is None and self.profile == "vc" and not anchor_proofs_of(credential):
+            return Check(name, Outcome.NOT_APPLICABLE, "not anchored, so no registry entry applies")
         if anchor is None:
             return _fail(name, "not anchored, so there is no anchoring time to check against")
         if self.registry is None:
@@ -299,6 +321,32 @@ class Verifier:
             assert self.chain is not None
             self._batches[key] = CredentialAnchorClient(self.chain, contract).batch(issuer, root)
         return self._batches[key]
+
+
+def vc_data_model_errors(document: Any, kind: str = "VerifiableCredential") -> list[str]:
+    """What keeps `document` from being a VC Data Model 2.0 credential (or presentation) — empty if nothing."""
+    if not isinstance(document, dict):
+        return [f"a {kind} is a JSON object"]
+    problems = []
+    context = as_list(document.get("@context"))
+    if not context or context[0] != VC_V2_CONTEXT:
+        problems.append(f"@context must be a list starting with {VC_V2_CONTEXT}")
+    if kind not in as_list(document.get("type")):
+        problems.append(f"type must include {kind}")
+    if kind == "VerifiableCredential":
+        issuer = document.get("issuer")
+        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+        if not isinstance(issuer_id, str) or ":" not in issuer_id:
+            problems.append("issuer must be a URL, or an object whose id is one")
+        subjects = as_list(document.get("credentialSubject"))
+        if not subjects or not all(isinstance(s, dict) and s for s in subjects):
+            problems.append("credentialSubject must be a non-empty object or a list of them")
+        for name in ("validFrom", "validUntil"):
+            if name in document and not isinstance(document[name], str):
+                problems.append(f"{name} must be an XML Schema date-time string")
+    if "id" in document and (not isinstance(document["id"], str) or ":" not in document["id"]):
+        problems.append("id must be a URL")
+    return problems
 
 
 def _fail(name: str, reason: str) -> Check:

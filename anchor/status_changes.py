@@ -1,0 +1,56 @@
+"""Revoking, suspending and reinstating credentials: one transaction per status list.
+
+Shared by the CLI and the HTTP API. Every list is checked before the first transaction (right
+chain, a genuine CredentialAnchor, a key for the issuer account), so a bad request changes
+nothing. Setting a bit that is already set (or clearing a clear one) is harmless, so a retry
+after a failure or a timeout is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from .artifacts import load_artifact
+from .chain import Chain
+from .contracts import CredentialAnchorClient
+from .errors import ConfigurationError
+from .status import ACTIONS as PURPOSE_OF
+from .status import locations_for
+
+ACTIONS = tuple(PURPOSE_OF)
+_EVENTS = {"revoke": "CredentialsRevoked", "suspend": "CredentialsSuspended", "reinstate": "CredentialsReinstated"}
+
+#: Gives the sender for an issuer account: its local key, or the address itself when the node manages
+#: it; raises ConfigurationError when there is no way to sign for it.
+SignerFor = Callable[[str], "LocalAccount | str"]
+
+
+def change_status(
+    chain: Chain, credentials: Sequence[dict[str, Any]], action: str, signer_for: SignerFor
+) -> list[dict[str, Any]]:
+    """Apply `action` to the credentials' status bits; returns one record per transaction."""
+    if action not in ACTIONS:
+        raise ConfigurationError(f"unknown status action {action!r}; use one of {', '.join(ACTIONS)}")
+    groups = locations_for(list(credentials), action)
+    senders: dict[str, LocalAccount | str] = {}
+    code = load_artifact("CredentialAnchor").deployed_bytecode
+    for chain_id, contract, issuer, _ in groups:
+        if chain_id != chain.chain_id:
+            raise ConfigurationError(f"a status list is on chain {chain_id}, the RPC serves {chain.chain_id}")
+        if chain.code_at(contract) != code:
+            raise ConfigurationError(f"{contract} is not a CredentialAnchor contract: refusing to send to it")
+        if issuer not in senders:
+            senders[issuer] = signer_for(issuer)
+    done = []
+    for (_, contract, issuer, list_id), indices in groups.items():
+        client = CredentialAnchorClient(chain, contract)
+        receipt = getattr(client, action)(list_id, indices, sender=senders[issuer])
+        (logged,) = receipt.events_named(_EVENTS[action])
+        done.append({
+            "list": list_id, "issuer": issuer, "credentials": logged.args["count"],
+            "tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number, "gas_used": receipt.gas_used,
+        })  # fmt: skip
+    return done

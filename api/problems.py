@@ -1,0 +1,133 @@
+"""RFC 9457 problem details for every error: `application/problem+json`, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from anchor.credential import CredentialValidationError
+from anchor.did import DidResolutionError
+from anchor.errors import (
+    ChainError,
+    ConfigurationError,
+    ContractRevertError,
+    CredAnchorError,
+    DevchainError,
+    InsufficientFundsError,
+)
+from anchor.keys import KeyFileError
+from anchor.store import StoreError
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://w3id.org/credanchor/problems#"
+log = logging.getLogger("credanchor.api")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="A URI naming the kind of problem.", examples=[TYPE_BASE + "invalid-credential"])
+    title: str = Field(description="Short summary of the kind of problem.", examples=["Bad Request"])
+    status: int = Field(description="The HTTP status code.", examples=[400])
+    detail: str = Field(description="What is wrong in this request, and what to do.", examples=["..."])
+    instance: str | None = Field(default=None, description="The request path.")
+    errors: list[dict[str, Any]] | None = Field(default=None, description="Each invalid input: where and why.")
+
+
+class ApiProblem(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(self, status: int, kind: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.status, self.kind, self.detail, self.headers, self.extra = status, kind, detail, headers, extra
+
+
+def problem_response(
+    request: Request | None, status: int, kind: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + kind,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _status_of(exc: CredAnchorError) -> tuple[int, str]:
+    if isinstance(exc, CredentialValidationError):
+        return 422, "invalid-credential"
+    if isinstance(exc, ContractRevertError):
+        return 409, "contract-refused"
+    if isinstance(exc, InsufficientFundsError):
+        return 409, "insufficient-funds"
+    if isinstance(exc, ChainError | DevchainError):
+        return 503, "chain-unavailable"
+    if isinstance(exc, StoreError):
+        return 503, "database-unavailable"
+    if isinstance(exc, KeyFileError):
+        return 503, "key-unavailable"
+    if isinstance(exc, DidResolutionError):
+        return 400, "did-unresolvable"
+    if isinstance(exc, ConfigurationError):
+        return 400, "bad-request"
+    return 400, "bad-request"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem_response(request, exc.status, exc.kind, exc.detail, exc.headers, **exc.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"nothing at {request.url.path}: the API is described at /docs and /openapi.json"
+        return problem_response(request, exc.status_code, kind, detail, dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"pointer": "/" + "/".join(str(part) for part in error.get("loc", ())[1:]), "detail": error.get("msg", "")}
+            for error in exc.errors()
+        ]
+        summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
+        return problem_response(request, 422, "invalid-request", f"the request is not valid: {summary}", errors=errors)
+
+    @app.exception_handler(CredAnchorError)
+    async def credanchor_problem(request: Request, exc: CredAnchorError) -> JSONResponse:
+        status, kind = _status_of(exc)
+        extra: dict[str, Any] = {}
+        if isinstance(exc, CredentialValidationError):
+            extra["errors"] = [{"pointer": "/" + e.path.replace(".", "/"), "detail": e.message} for e in exc.errors]
+        return problem_response(request, status, kind, str(exc), **extra)
+
+    @app.exception_handler(Exception)
+    async def unexpected_problem(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem_response(
+            request, 500, "internal-error", "the server failed on this request; it is logged, nothing was changed"
+        )
+
+
+PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem responses a route can give."""
+    return {
+        status: {"description": HTTPStatus(status).phrase, "model": Problem, "content": PROBLEM_CONTENT}
+        for status in statuses
+    }

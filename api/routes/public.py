@@ -1,0 +1,189 @@
+"""Public routes (no key): verification, issuer DID documents, status lists, NFT metadata, health.
+
+Verification is rate limited per client address (429 with Retry-After when over the limit).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+
+from anchor.did import DidResolutionError, did_web_url
+from anchor.errors import ContractRevertError, CredAnchorError
+from anchor.presentation import is_presentation, verify_presentation
+from anchor.status import PURPOSES
+
+from ..models import CredentialReport, Health, PresentationReportOut, Readiness, VerifyRequest
+from ..problems import ApiProblem, responses
+from ..security import rate_limited
+from ..services import Services
+
+router = APIRouter(tags=["public"])
+Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def document_to_verify(body: VerifyRequest) -> tuple[str, dict[str, Any]]:
+    """("credential" | "presentation", document) from a wrapped or a bare request body."""
+    if body.verifiablePresentation is not None:
+        return "presentation", body.verifiablePresentation
+    if body.verifiableCredential is not None:
+        return "credential", body.verifiableCredential
+    bare = dict(body.model_extra or {})
+    if "options" in body.model_fields_set:
+        raise ApiProblem(400, "nothing-to-verify", "options were given without a verifiableCredential or presentation")
+    if not bare:
+        raise ApiProblem(
+            400, "nothing-to-verify",
+            "send a credential or presentation: as the body, or as verifiableCredential / verifiablePresentation",
+        )  # fmt: skip
+    return ("presentation" if is_presentation(bare) else "credential"), bare
+
+
+def verify_document(services: Services, body: VerifyRequest, profile: str) -> tuple[str, dict[str, Any]]:
+    kind, document = document_to_verify(body)
+    verifier = services.verifier(profile)
+    if kind == "presentation":
+        options = body.options
+        report = verify_presentation(
+            document, verifier, challenge=options.challenge if options else None,
+            domain=options.domain if options else None,
+        )  # fmt: skip
+        return kind, report.to_dict()
+    return kind, verifier.verify(document).to_dict()
+
+
+@router.post(
+    "/v1/verify",
+    response_model=CredentialReport | PresentationReportOut,
+    summary="Verify a credential or a presentation: the library's report of named checks",
+    description="Answers 200 with `verified` true or false and every check's outcome and reason. The body is "
+    "a credential or presentation, bare or wrapped as `verifiableCredential` / `verifiablePresentation` "
+    "(with `options.challenge` and `options.domain` for presentations).",
+    dependencies=[Depends(rate_limited)],
+    responses=responses(400, 413, 422, 429, 503),
+)
+def verify(request: Request, body: VerifyRequest) -> dict[str, Any]:
+    return verify_document(_services(request), body, "microcredential")[1]
+
+
+# -- issuers' DID documents -----------------------------------------------------------------------
+
+
+@router.get("/v1/issuers", summary="The issuers this server signs for, with their DIDs")
+def issuers(request: Request) -> dict[str, list[dict[str, str]]]:
+    services = _services(request)
+    return {"issuers": [{"issuer": slug, "did": services.profile(slug).did, "name": services.profile(slug).name}
+                        for slug in services.issuers()]}  # fmt: skip
+
+
+@router.get(
+    "/v1/issuers/{name}/did.json",
+    summary="An issuer's DID document (whatever its DID method)",
+    responses=responses(404),
+)
+def issuer_did_document(request: Request, name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]) -> Any:
+    services = _services(request)
+    if name not in services.issuers():
+        raise ApiProblem(404, "not-found", f"no issuer {name!r} here (GET /v1/issuers lists them)")
+    return services.did_document(name)
+
+
+def _did_web_document(request: Request, path: str) -> Any:
+    services = _services(request)
+    for slug in services.issuers():
+        did = services.profile(slug).did
+        if did.startswith("did:web:"):
+            try:
+                served_at = urlsplit(did_web_url(did)).path
+            except DidResolutionError:
+                continue
+            if served_at == path:
+                return services.did_document(slug)
+    raise ApiProblem(404, "not-found", f"no did:web issuer here is published at {path}")
+
+
+@router.get("/.well-known/did.json", summary="The did:web document of this host's issuer", responses=responses(404))
+def well_known_did(request: Request) -> Any:
+    return _did_web_document(request, "/.well-known/did.json")
+
+
+@router.get("/{did_path:path}/did.json", summary="did:web documents of issuers with a path", responses=responses(404))
+def path_did(request: Request, did_path: str) -> Any:
+    return _did_web_document(request, f"/{did_path}/did.json")
+
+
+# -- status lists ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/v1/status/{chain_id}/{contract}/{issuer}/{list_id}/{purpose}",
+    summary="A BitstringStatusListCredential built from the on-chain list, signed by its issuer",
+    description="The URL in each credential's `statusListCredential`. Valid for the server's status-list TTL; "
+    "verifiers with a chain RPC can read the same bits on-chain.",
+    responses=responses(404, 422, 503),
+)
+def status_list(
+    request: Request,
+    chain_id: Annotated[int, Path(ge=1, le=2**63)],
+    contract: Address,
+    issuer: Address,
+    list_id: Annotated[int, Path(ge=1, le=2**24)],
+    purpose: Literal["revocation", "suspension"],
+) -> JSONResponse:
+    services = _services(request)
+    chain, deployment = services.connect()
+    if chain_id != chain.chain_id or contract.lower() != deployment.credential_anchor.lower():
+        raise ApiProblem(404, "not-found", f"this server keeps no status lists on chain {chain_id} at {contract}")
+    slug = next((s for s in services.issuers() if services.account_of(s).lower() == issuer.lower()), None)
+    if slug is None:
+        raise ApiProblem(404, "not-found", f"{issuer} is not the account of an issuer this server signs for")
+    url = f"{services.settings.public_url.rstrip('/')}{request.url.path}"
+    credential = services.status_list(slug, list_id, PURPOSES[purpose], url)
+    max_age = services.settings.status_list_ttl_seconds // 2
+    return JSONResponse(credential, headers={"Cache-Control": f"max-age={max_age}"})
+
+
+# -- NFT mode -------------------------------------------------------------------------------------
+
+
+@router.get("/v1/nft/{token_id}", summary="An NFT-mode token's metadata (as its tokenURI holds it)",
+            responses=responses(404, 422, 503))  # fmt: skip
+def nft_metadata(request: Request, token_id: Annotated[int, Path(ge=0, le=2**256 - 1)]) -> Any:
+    chain, deployment = _services(request).connect()
+    try:
+        return deployment.nft(chain).metadata(token_id)
+    except ContractRevertError:
+        raise ApiProblem(404, "not-found", f"no token {token_id} (never minted, or burnt)") from None
+
+
+# -- health ---------------------------------------------------------------------------------------
+
+
+@router.get("/health", response_model=Health, summary="Liveness: the process answers")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready", response_model=Readiness, summary="Readiness: the chain and the database answer",
+            responses=responses(503))  # fmt: skip
+def ready(request: Request) -> dict[str, Any]:
+    services = _services(request)
+    try:
+        chain, _ = services.connect()
+        block = chain.block_number()
+    except CredAnchorError as exc:
+        services.forget_chain()
+        raise ApiProblem(503, "chain-unavailable", f"not ready: the chain does not answer ({exc})") from None
+    try:
+        services.store.ping()
+    except CredAnchorError as exc:
+        raise ApiProblem(503, "database-unavailable", f"not ready: {exc}") from None
+    return {"status": "ready", "chain_id": chain.chain_id, "block": block, "database": "ok"}

@@ -1,0 +1,180 @@
+"""The W3C CCG VC API issuer and verifier endpoints, in that specification's shapes.
+
+- `POST /credentials/issue` (and `/instances/{name}/credentials/issue`): `{"credential", "options"}` →
+  201 `{"verifiableCredential"}`. Any VC 2.0 credential is signed (JSON-LD safe mode: every term must be
+  defined by its contexts). The instance decides which issuer's key signs and the default cryptosuite
+  (`CREDANCHOR_VC_API_ENDPOINTS`); `options.cryptosuite` may ask for the other one. An issuer API key
+  for that issuer is required.
+- `POST /credentials/verify`, `POST /presentations/verify`: 200 with `{"verified": true, …}`, or 400
+  `application/problem+json` with `verified: false` and one `problemDetails` entry per failed check.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from anchor.presentation import verify_presentation
+from anchor.proofs import add_proof
+from anchor.verify import vc_data_model_errors
+
+from ..config import VcApiEndpoint
+from ..models import Document, VerifyOptions, VerifyRequest
+from ..problems import PROBLEM_CONTENT, PROBLEM_JSON, TYPE_BASE, ApiProblem, responses
+from ..security import IssuerKey, rate_limited
+from ..services import Services
+from .public import verify_document
+
+router = APIRouter(tags=["W3C VC API"])
+
+
+class IssueOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    credentialId: str | None = Field(default=None, max_length=500)
+    cryptosuite: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"] | None = Field(
+        default=None, description="credanchor extension: the cryptosuite to sign with (default: the instance's)."
+    )
+
+
+class IssueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"credential": {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential"], "issuer": "did:key:z6Mk…",
+        "credentialSubject": {"id": "did:example:learner", "name": "Ana"}}, "options": {}}]})  # fmt: skip
+    credential: Document
+    options: IssueOptions | None = None
+
+
+class IssueResponse(BaseModel):
+    verifiableCredential: Document
+
+
+class VcApiResult(BaseModel):
+    verified: bool
+    problemDetails: list[dict[str, Any]]
+    results: dict[str, Any] = Field(description="Every check by name: outcome and reason (credentials inside a "
+                                    "presentation under `credentials`).")  # fmt: skip
+
+
+def _endpoint(services: Services, name: str) -> VcApiEndpoint:
+    configured = services.settings.vc_api.get(name)
+    if configured is not None:
+        return configured
+    issuers = services.issuers()
+    if name == "default" and len(issuers) == 1:
+        return VcApiEndpoint(issuers[0], services.settings.cryptosuite)
+    raise ApiProblem(
+        404, "not-found", f"no VC API issuer instance {name!r} is configured (CREDANCHOR_VC_API_ENDPOINTS)"
+    )
+
+
+def _issue(request: Request, key: IssuerKey, name: str, body: IssueRequest) -> dict[str, Any]:
+    services: Services = request.app.state.services
+    endpoint = _endpoint(services, name)
+    if key.subject != endpoint.issuer:
+        raise ApiProblem(403, "forbidden", f"this instance signs for issuer {endpoint.issuer!r}; the key is another's")
+    signing_key = services.key(endpoint.issuer)
+    credential = dict(body.credential)
+    issuer = credential.setdefault("issuer", signing_key.did)
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if issuer_id != signing_key.did:
+        raise ApiProblem(400, "wrong-issuer", f"credential.issuer is {issuer_id!r}, but this instance signs as "
+                         f"{signing_key.did}: set issuer to it, or leave it out")  # fmt: skip
+    if "proof" in credential:
+        raise ApiProblem(400, "already-secured", "the credential already has a proof: send it unsigned")
+    problems = vc_data_model_errors(credential)
+    if problems:
+        raise ApiProblem(400, "invalid-credential", "not a VC 2.0 credential: " + "; ".join(problems))
+    suite = (body.options.cryptosuite if body.options else None) or endpoint.cryptosuite
+    return {"verifiableCredential": add_proof(credential, signing_key, cryptosuite=suite, loader=services.loader)}
+
+
+ISSUE = {"response_model": IssueResponse, "status_code": 201, "summary": "Issue (sign) a VC 2.0 credential",
+         "responses": responses(400, 401, 403, 404, 413, 422, 503)}  # fmt: skip
+
+
+@router.post("/credentials/issue", **ISSUE)  # type: ignore[arg-type]
+def issue_default(request: Request, key: IssuerKey, body: IssueRequest) -> dict[str, Any]:
+    return _issue(request, key, "default", body)
+
+
+@router.post("/instances/{name}/credentials/issue", **ISSUE)  # type: ignore[arg-type]
+def issue_instance(
+    request: Request, key: IssuerKey, name: Annotated[str, Path(min_length=1, max_length=100)], body: IssueRequest
+) -> dict[str, Any]:
+    return _issue(request, key, name, body)
+
+
+def _answer(kind: str, report: dict[str, Any]) -> JSONResponse:
+    failed = {name: check for name, check in report["checks"].items() if check["outcome"] == "fail"}
+    problem_details = [
+        {"type": f"{TYPE_BASE}check-{name}", "title": f"{name} failed", "detail": check["reason"]}
+        for name, check in failed.items()
+    ]
+    for inner in report.get("credentials", []):
+        problem_details += [
+            {"type": f"{TYPE_BASE}check-{name}", "title": f"{name} failed for credential {inner['credential']}",
+             "detail": check["reason"]}
+            for name, check in inner["checks"].items() if check["outcome"] == "fail"
+        ]  # fmt: skip
+    results = {
+        "checks": report["checks"],
+        **({"credentials": report["credentials"]} if "credentials" in report else {}),
+    }
+    body = {"verified": report["verified"], "problemDetails": problem_details, "results": results}
+    if report["verified"]:
+        return JSONResponse(body)
+    detail = f"the {kind} did not verify: " + "; ".join(f"{p['title']}: {p['detail']}" for p in problem_details)
+    problem = {"type": TYPE_BASE + "verification-failed", "title": "Bad Request", "status": 400, "detail": detail}
+    return JSONResponse({**problem, **body}, status_code=400, media_type=PROBLEM_JSON)
+
+
+VERIFIED: dict[int | str, dict[str, Any]] = {200: {"description": "Verified", "model": VcApiResult},
+            400: {"description": "Not verified (each failed check in problemDetails), or malformed input",
+                  "content": PROBLEM_CONTENT}}  # fmt: skip
+
+
+class VerifyCredentialRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verifiableCredential: Document
+    options: dict[str, Any] | None = None
+
+
+class VerifyPresentationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verifiablePresentation: Document | None = None
+    presentation: Document | None = Field(default=None, description="A presentation without proof.")
+    options: VerifyOptions | None = None
+
+
+@router.post(
+    "/credentials/verify",
+    summary="Verify a credential (VC API): 200 when verified, 400 with the failed checks otherwise",
+    dependencies=[Depends(rate_limited)],
+    responses={**VERIFIED, **responses(413, 422, 429, 503)},
+    response_model=VcApiResult,
+)
+def verify_credential(request: Request, body: VerifyCredentialRequest) -> JSONResponse:
+    wrapped = VerifyRequest(verifiableCredential=body.verifiableCredential)
+    return _answer(*verify_document(request.app.state.services, wrapped, "vc"))
+
+
+@router.post(
+    "/presentations/verify",
+    summary="Verify a presentation and the credentials in it (VC API)",
+    dependencies=[Depends(rate_limited)],
+    responses={**VERIFIED, **responses(413, 422, 429, 503)},
+    response_model=VcApiResult,
+)
+def verify_presentation_route(request: Request, body: VerifyPresentationRequest) -> JSONResponse:
+    services: Services = request.app.state.services
+    if body.verifiablePresentation is None and body.presentation is None:
+        raise ApiProblem(400, "nothing-to-verify", "send verifiablePresentation (or presentation, without proof)")
+    if body.presentation is not None and body.verifiablePresentation is None:
+        report = verify_presentation(body.presentation, services.verifier("vc"), require_proof=False).to_dict()
+        return _answer("presentation", report)
+    wrapped = VerifyRequest(verifiablePresentation=body.verifiablePresentation, options=body.options)
+    return _answer(*verify_document(services, wrapped, "vc"))

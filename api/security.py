@@ -1,0 +1,163 @@
+"""API keys (issuers and accreditation bodies), request size limits and rate limiting.
+
+Keys are presented as `Authorization: Bearer <key>` or `X-API-Key: <key>`; the store keeps only
+their SHA-256 hashes. An issuer key is scoped to one issuer, a body key to one body account:
+every route derives the issuer or body from the key, never from the request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from anchor.store import ApiKey
+
+from .problems import ApiProblem, problem_response
+
+bearer = HTTPBearer(auto_error=False, description="An API key made with `credanchor apikey create`.")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same API key, as a header.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    key: ApiKey
+
+    @property
+    def subject(self) -> str:
+        return self.key.subject
+
+
+def _authenticate(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    header: str | None,
+    role: str,
+) -> Principal:
+    presented = header or (credentials.credentials if credentials is not None else None)
+    if not presented:
+        raise ApiProblem(
+            401, "unauthenticated", "this route needs an API key (Authorization: Bearer <key> or X-API-Key)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )  # fmt: skip
+    key = request.app.state.services.store.authenticate(presented)
+    if key is None:
+        raise ApiProblem(
+            401, "unauthenticated", "the API key is unknown or revoked: ask for a new one (credanchor apikey create)",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )  # fmt: skip
+    if key.role != role:
+        raise ApiProblem(403, "forbidden", f"this route is for {role} keys; the key given is a {key.role} key")
+    return Principal(key)
+
+
+def issuer_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    header: Annotated[str | None, Depends(api_key_header)],
+) -> Principal:
+    return _authenticate(request, credentials, header, "issuer")
+
+
+def body_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    header: Annotated[str | None, Depends(api_key_header)],
+) -> Principal:
+    return _authenticate(request, credentials, header, "body")
+
+
+IssuerKey = Annotated[Principal, Depends(issuer_principal)]
+BodyKey = Annotated[Principal, Depends(body_principal)]
+
+
+class RateLimiter:
+    """Token buckets per client address: `rate` requests/s, bursts of twice that; 0 disables."""
+
+    def __init__(self, rate: float, *, max_clients: int = 10_000) -> None:
+        self.rate, self.burst, self.max_clients = rate, max(1.0, 2 * rate), max_clients
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wait_time(self, client: str) -> float:
+        """0 when a request from `client` may go ahead now, else the seconds until it may."""
+        if self.rate <= 0:
+            return 0.0
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.pop(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            allowed = tokens >= 1
+            self._buckets[client] = (tokens - 1 if allowed else tokens, now)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+            return 0.0 if allowed else (1 - tokens) / self.rate
+
+
+def rate_limited(request: Request) -> None:
+    """Dependency of the public verification routes."""
+    client = request.client.host if request.client else "unknown"
+    wait = request.app.state.verify_limiter.wait_time(client)
+    if wait > 0:
+        retry = max(1, round(wait + 0.5))
+        raise ApiProblem(
+            429, "rate-limited", f"too many verification requests from {client}: retry in {retry} s",
+            headers={"Retry-After": str(retry)},
+        )  # fmt: skip
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `limit` bytes with 413, whether or not Content-Length is given."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        chunks, received = [], 0
+        while True:  # read the whole body first (at most `limit` bytes), then hand it on
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            received += len(chunks[-1])
+            if received > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            None, 413, "too-large", f"the request body is over {self.limit:,} bytes: send fewer credentials at once"
+        )
+        await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
+
+
+def client_of(request: Request) -> Any:
+    return request.client.host if request.client else None

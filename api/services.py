@@ -1,0 +1,207 @@
+"""What the API's routes share: the chain, the deployment, the store, unlocked keys, cached verifiers.
+
+One `Services` per server process. The chain and the database are reached lazily, so the server
+starts (and says it is not ready) while either is down, and recovers when they come back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from anchor import devchain
+from anchor.chain import Chain
+from anchor.credential import AwardingBody
+from anchor.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
+from anchor.did import DidResolver
+from anchor.errors import ConfigurationError, DeploymentError
+from anchor.issuance import (
+    CredentialIssuer,
+    issuer_account,
+    issuers_dir,
+    list_issuers,
+    load_key,
+    load_profile,
+    sender_for,
+)
+from anchor.keys import KeyFileError, SigningKey, public_did_document
+from anchor.proofs import default_loader
+from anchor.statuslist import read_list, status_list_credential
+from anchor.store import Store, StoreStatusAllocator
+from anchor.types import StatusPurpose
+from anchor.verify import Verifier
+
+from .config import EMBEDDED, ApiSettings
+
+
+class Services:
+    def __init__(self, settings: ApiSettings, *, chain: Chain | None = None, deployment: Deployment | None = None):
+        self.settings = settings
+        self._chain, self._deployment = chain, deployment
+        self._store: Store | None = None
+        self._keys: dict[str, SigningKey] = {}
+        self._issuers: dict[tuple[str, str], CredentialIssuer] = {}
+        self._verifiers: dict[str, tuple[float, Verifier]] = {}
+        self._status_lists: dict[tuple[str, int, StatusPurpose, str], tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.RLock()
+        self.loader = default_loader()
+
+    # -- chain and store --------------------------------------------------------------------------
+
+    def connect(self) -> tuple[Chain, Deployment]:
+        """The chain and the contracts on it (connecting on first use, or again after a failure)."""
+        with self._lock:
+            if self._chain is None or self._deployment is None:
+                self._chain, self._deployment = self._open_chain()
+            return self._chain, self._deployment
+
+    def _open_chain(self) -> tuple[Chain, Deployment]:
+        rpc = self.settings.rpc
+        if rpc == EMBEDDED:
+            chain = Chain.embedded()
+            return chain, deploy_contracts(chain, deployer=chain.accounts[0])
+        if rpc is None:
+            return devchain.devchain_chain(self.settings.data)
+        chain = Chain.connect(rpc)
+        for directory in (self.settings.data.deployments_dir, REPO_DEPLOYMENTS):
+            try:
+                deployment = Deployment.load(directory, chain.chain_id)
+            except DeploymentError:
+                continue
+            deployment.check(chain)
+            return chain, deployment
+        raise DeploymentError(f"no credanchor contracts recorded for chain {chain.chain_id}: run `credanchor deploy`")
+
+    def forget_chain(self) -> None:
+        """Drop the connection (after an RPC failure): the next request connects again."""
+        with self._lock:
+            if self.settings.rpc != EMBEDDED:
+                self._chain = self._deployment = None
+            self._verifiers.clear()
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = Store.open(self.settings.database_url)
+            return self._store
+
+    # -- issuers and keys -------------------------------------------------------------------------
+
+    def issuers(self) -> list[str]:
+        return list_issuers(self.settings.data)
+
+    def profile(self, slug: str) -> AwardingBody:
+        return load_profile(self.settings.data, slug)[1]
+
+    def account_of(self, slug: str) -> str:
+        account = issuer_account(self.settings.data, slug)
+        if account is None:
+            raise ConfigurationError(f"issuer {slug!r} has no Ethereum account file")
+        return account
+
+    def key(self, slug: str) -> SigningKey:
+        with self._lock:
+            if slug not in self._keys:
+                if self.settings.key_passphrase is None:
+                    raise KeyFileError(
+                        "the server holds no key passphrase: start it with CREDANCHOR_KEY_PASSPHRASE set to sign"
+                    )
+                self._keys[slug] = load_key(self.settings.data, slug, self.settings.key_passphrase)
+            return self._keys[slug]
+
+    def unlock_all(self) -> int:
+        """Decrypt every issuer key now (start-up check of the passphrase); returns how many."""
+        return len([self.key(slug) for slug in self.issuers()])
+
+    def credential_issuer(self, slug: str, cryptosuite: str, *, anchored: bool = True) -> CredentialIssuer:
+        """The signer for `slug`: with on-chain status entries and store allocation when `anchored`."""
+        with self._lock:
+            cached = self._issuers.get((slug, cryptosuite if anchored else f"plain:{cryptosuite}"))
+            if cached is not None:
+                return cached
+            key, body = self.key(slug), self.profile(slug)
+            if not anchored:
+                made = CredentialIssuer(body, key, cryptosuite=cryptosuite, loader=self.loader)
+                self._issuers[(slug, f"plain:{cryptosuite}")] = made
+                return made
+            chain, deployment = self.connect()
+            account = self.account_of(slug)
+            status = StoreStatusAllocator(self.store, chain.chain_id, deployment.credential_anchor, account)
+            base = f"{self.settings.public_url.rstrip('/')}/v1/status/{chain.chain_id}/{deployment.credential_anchor}"
+            made = CredentialIssuer(
+                body, key, cryptosuite=cryptosuite, loader=self.loader, status=status,
+                status_base_url=f"{base}/{account}",
+            )  # fmt: skip
+            self._issuers[(slug, cryptosuite)] = made
+            return made
+
+    def sender(self, address: str) -> LocalAccount | str:
+        chain, _ = self.connect()
+
+        def passphrase() -> str:
+            if self.settings.key_passphrase is None:
+                raise KeyFileError(f"the server holds no key passphrase to sign for {address}")
+            return self.settings.key_passphrase
+
+        return sender_for(self.settings.data, chain.accounts, address, passphrase)
+
+    # -- verification -----------------------------------------------------------------------------
+
+    def resolver(self) -> DidResolver:
+        """A resolver that knows this server's own issuers' DID documents (did:web ones included)."""
+        resolver = DidResolver()
+        for slug in self.issuers():
+            document = self.did_document(slug)
+            if document is not None:
+                resolver.add(document)
+        return resolver
+
+    def did_document(self, slug: str) -> dict[str, Any] | None:
+        """The issuer's DID document (from its key when unlocked, else rebuilt from the key file's public part)."""
+        try:
+            return self.key(slug).did_document()
+        except KeyFileError:
+            return public_did_document(issuers_dir(self.settings.data) / slug / "key.json")
+
+    def verifier(self, profile: str = "microcredential") -> Verifier:
+        """A verifier whose cached chain answers are at most `verify_cache_seconds` old."""
+        with self._lock:
+            made = self._verifiers.get(profile)
+            if made is not None and time.monotonic() - made[0] < self.settings.verify_cache_seconds:
+                return made[1]
+            chain, deployment = self.connect()
+            verifier = Verifier(
+                chain, registry=deployment.issuer_registry, resolver=self.resolver(), loader=self.loader,
+                profile=profile,
+            )  # fmt: skip
+            self._verifiers[profile] = (time.monotonic(), verifier)
+            return verifier
+
+    def status_changed(self) -> None:
+        """Forget cached chain answers (after this server changed status bits or accreditations)."""
+        with self._lock:
+            self._verifiers.clear()
+            self._status_lists.clear()
+
+    def status_list(self, slug: str, list_id: int, purpose: StatusPurpose, url: str) -> dict[str, Any]:
+        """The issuer's signed BitstringStatusListCredential, rebuilt from the chain after half its TTL."""
+        ttl = self.settings.status_list_ttl_seconds
+        key = (slug, list_id, purpose, url)
+        with self._lock:
+            cached = self._status_lists.get(key)
+        if cached is not None and time.monotonic() - cached[0] < ttl / 2:
+            return cached[1]
+        chain, deployment = self.connect()
+        bits = read_list(chain, deployment.credential_anchor, self.account_of(slug), list_id, purpose)
+        credential = status_list_credential(
+            bits, url=url, purpose=purpose, key=self.key(slug), cryptosuite=self.settings.cryptosuite,
+            ttl=timedelta(seconds=ttl),
+        )  # fmt: skip
+        with self._lock:
+            self._status_lists[key] = (time.monotonic(), credential)
+        return credential
