@@ -586,7 +586,7 @@ def accreditation_register(
         until = chain.block_timestamp() + valid_days * 86_400 if valid_days else None
         receipt = deployment.registry(chain).register_issuer(
             check_address(issuer_account, "ADDRESS"), did=profile.did, name=profile.name, scope=scope,
-            valid_until=until, sender=check_address(sender, "--from"),
+            valid_until=until, sender=_sender(settings, chain, check_address(sender, "--from"), PASSPHRASE_ENV),
         )  # fmt: skip
         return {"issuer": issuer_account, "did": profile.did, **_tx(receipt)}
 
@@ -601,10 +601,12 @@ def accreditation_deaccredit(
     as_json: JsonFlag = False,
 ) -> None:
     """Body: end ADDRESS's accreditation now (credentials anchored before stay valid)."""
+    settings = _run(Settings.from_env)
 
     def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
         registry = deployment.registry(chain)
-        receipt = registry.deaccredit(check_address(issuer_account, "ADDRESS"), sender=check_address(sender, "--from"))
+        who = _sender(settings, chain, check_address(sender, "--from"), PASSPHRASE_ENV)
+        receipt = registry.deaccredit(check_address(issuer_account, "ADDRESS"), sender=who)
         return {"issuer": issuer_account, **_tx(receipt)}
 
     _registry_action(rpc, action, as_json)
@@ -817,3 +819,6 @@ def bench_anchor_command(
         for size, row in figures["gas_by_batch_size"].items():
             table.add_row(f"{int(size):,}", f"{row['gas']:,}", f"{row['gas_per_credential']:,}")
         console.print(table)
+
+
+from . import cli_service  # noqa: E402, F401 - registers the API-mirroring commands on `app`

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
+
 from .chain import Chain
 from .errors import ConfigurationError
 from .types import Root, StatusPurpose, TxReceipt
@@ -21,6 +23,10 @@ INDEX_BYTES = 3
 MAX_LIST_ENTRIES = 1 << (8 * INDEX_BYTES)
 #: The end of an open-ended accreditation window.
 FOREVER = 2**64 - 1
+
+
+#: Who sends a transaction: an address the node signs for, or a local account.
+Sender = str | LocalAccount
 
 
 def pack_indices(indices: Iterable[int]) -> bytes:
@@ -85,7 +91,7 @@ class _Client:
     def _call(self, function: str, *args: Any) -> Any:
         return self.chain.call(self.NAME, self.address, function, args)
 
-    def _transact(self, function: str, *args: Any, sender: str) -> TxReceipt:
+    def _transact(self, function: str, *args: Any, sender: Sender) -> TxReceipt:
         return self.chain.transact(self.NAME, self.address, function, args, sender=sender)
 
 
@@ -94,7 +100,7 @@ class CredentialAnchorClient(_Client):
 
     NAME = "CredentialAnchor"
 
-    def anchor_batch(self, root: Root, *, sender: str) -> TxReceipt:
+    def anchor_batch(self, root: Root, *, sender: Sender) -> TxReceipt:
         return self._transact("anchorBatch", root.value, sender=sender)
 
     def anchoring_receipt(self, issuer: str, root: Root) -> TxReceipt | None:
@@ -106,16 +112,16 @@ class CredentialAnchorClient(_Client):
             self.NAME, self.address, "BatchAnchored", record.anchored_block, issuer=issuer, root=root.value
         )
 
-    def revoke_batch(self, root: Root, *, sender: str) -> TxReceipt:
+    def revoke_batch(self, root: Root, *, sender: Sender) -> TxReceipt:
         return self._transact("revokeBatch", root.value, sender=sender)
 
-    def revoke(self, list_id: int, indices: Iterable[int], *, sender: str) -> TxReceipt:
+    def revoke(self, list_id: int, indices: Iterable[int], *, sender: Sender) -> TxReceipt:
         return self._transact("revoke", list_id, pack_indices(indices), sender=sender)
 
-    def suspend(self, list_id: int, indices: Iterable[int], *, sender: str) -> TxReceipt:
+    def suspend(self, list_id: int, indices: Iterable[int], *, sender: Sender) -> TxReceipt:
         return self._transact("suspend", list_id, pack_indices(indices), sender=sender)
 
-    def reinstate(self, list_id: int, indices: Iterable[int], *, sender: str) -> TxReceipt:
+    def reinstate(self, list_id: int, indices: Iterable[int], *, sender: Sender) -> TxReceipt:
         return self._transact("reinstate", list_id, pack_indices(indices), sender=sender)
 
     def batch(self, issuer: str, root: Root) -> BatchRecord:
@@ -145,11 +151,11 @@ class IssuerRegistryClient(_Client):
     def body_role(self) -> bytes:
         return bytes(self._call("ACCREDITATION_BODY_ROLE"))
 
-    def grant_body(self, body: str, *, sender: str) -> TxReceipt:
+    def grant_body(self, body: str, *, sender: Sender) -> TxReceipt:
         """Admin only: make `body` an accreditation body."""
         return self._transact("grantRole", self.body_role, body, sender=sender)
 
-    def revoke_body(self, body: str, *, sender: str) -> TxReceipt:
+    def revoke_body(self, body: str, *, sender: Sender) -> TxReceipt:
         """Admin only: take the accreditation-body role away from `body`."""
         return self._transact("revokeRole", self.body_role, body, sender=sender)
 
@@ -165,26 +171,26 @@ class IssuerRegistryClient(_Client):
         scope: str,
         valid_from: int | None = None,
         valid_until: int | None = None,
-        sender: str,
+        sender: Sender,
     ) -> TxReceipt:
         """Register and accredit `issuer`; `valid_from=None` means now, `valid_until=None` never ends."""
         return self._transact(
             "registerIssuer", issuer, did, name, scope, valid_from or 0, _until(valid_until), sender=sender
         )
 
-    def update_issuer(self, issuer: str, *, did: str, name: str, sender: str) -> TxReceipt:
+    def update_issuer(self, issuer: str, *, did: str, name: str, sender: Sender) -> TxReceipt:
         return self._transact("updateIssuer", issuer, did, name, sender=sender)
 
     def accredit(
-        self, issuer: str, *, scope: str, valid_from: int | None = None, valid_until: int | None = None, sender: str
+        self, issuer: str, *, scope: str, valid_from: int | None = None, valid_until: int | None = None, sender: Sender
     ) -> TxReceipt:
         return self._transact("accredit", issuer, valid_from or 0, _until(valid_until), scope, sender=sender)
 
-    def transfer_issuer(self, issuer: str, new_body: str, *, sender: str) -> TxReceipt:
+    def transfer_issuer(self, issuer: str, new_body: str, *, sender: Sender) -> TxReceipt:
         """Admin only: make `new_body` the body of record of `issuer`."""
         return self._transact("transferIssuer", issuer, new_body, sender=sender)
 
-    def deaccredit(self, issuer: str, *, sender: str) -> TxReceipt:
+    def deaccredit(self, issuer: str, *, sender: Sender) -> TxReceipt:
         return self._transact("deaccredit", issuer, sender=sender)
 
     def issuer(self, issuer: str) -> IssuerRecord | None:
@@ -207,7 +213,7 @@ class CredentialNFTClient(_Client):
 
     NAME = "CredentialNFT"
 
-    def mint(self, holder: str, metadata: dict[str, Any] | str, *, sender: str) -> tuple[int, TxReceipt]:
+    def mint(self, holder: str, metadata: dict[str, Any] | str, *, sender: Sender) -> tuple[int, TxReceipt]:
         text = (
             metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
         )
@@ -215,7 +221,7 @@ class CredentialNFTClient(_Client):
         (minted,) = receipt.events_named("CredentialMinted")
         return int(minted.args["tokenId"]), receipt
 
-    def burn(self, token_id: int, *, sender: str) -> TxReceipt:
+    def burn(self, token_id: int, *, sender: Sender) -> TxReceipt:
         return self._transact("burn", token_id, sender=sender)
 
     def owner_of(self, token_id: int) -> str:

@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .credential import Award, Learner, MicroCredentialSpec, Skill
 from .errors import ConfigurationError
@@ -66,12 +68,19 @@ class RosterRow:
 
 
 def read_roster(path: Path) -> list[RosterRow]:
+    """A CSV roster, or a JSON one when the file name ends in .json (see parse_json_roster)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigurationError(f"no roster file at {path}") from None
     except UnicodeDecodeError as exc:
         raise ConfigurationError(f"{path} is not UTF-8 text ({exc}): save the CSV as UTF-8") from exc
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ConfigurationError(f"{path} is not JSON: {exc}") from None
+        return list(parse_json_roster(data, source=str(path)))
     return list(parse_roster(text, source=str(path)))
 
 
@@ -103,9 +112,52 @@ def parse_roster(text: str, *, source: str = "roster", now: datetime | None = No
         yield _row(line, cells, moment)
 
 
-def _row(line: int, cells: dict[str, str], now: datetime) -> RosterRow:
+def parse_json_roster(data: Any, *, source: str = "roster", now: datetime | None = None) -> Iterator[RosterRow]:
+    """Rows from JSON: one object or a list of them, each shaped like the API's credential request —
+    `{"learner": {"name", "email", "did"}, "achievement": {"title", …, "skills": [{"uri", "label"}]},
+    "grade", "issued_on", "valid_until"}`. Rows are numbered from 1 in the order given."""
+    items = data if isinstance(data, list) else [data]
+    moment = now or datetime.now(UTC)
+    for position, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("learner"), dict):
+            yield RosterRow(position, "", None, None, ("each entry must be an object with learner and achievement",))
+            continue
+        learner, achievement = item["learner"], item.get("achievement")
+        if not isinstance(achievement, dict):
+            name = str(learner.get("name") or "")
+            yield RosterRow(position, name, None, None, ("achievement: required, an object",))
+            continue
+        skills = achievement.get("skills") or []
+        cells: dict[str, Any] = {f"learner_{k}": learner.get(k) for k in ("name", "email", "did")}
+        cells.update({k: achievement.get(k) for k in COLUMNS if k in achievement and k != "skills"})
+        cells.update({k: item.get(k) for k in ("grade", "issued_on", "valid_until")})
+        if isinstance(skills, list) and all(isinstance(x, dict) for x in skills):
+            cells["skill_uris"] = [x.get("uri") for x in skills]
+            cells["skill_labels"] = [x.get("label") for x in skills]
+        else:
+            cells["skill_uris"] = "skills must be a list of {uri, label} objects"
+        problems = [f"{k}: {v}" for k, v in cells.items() if k == "skill_uris" and isinstance(v, str)]
+        unknown = sorted(set(achievement) - set(COLUMNS) - {"skills"})
+        problems += [f"achievement.{k}: unknown element (known: {', '.join(COLUMNS[3:17])})" for k in unknown]
+        text = {k: _cell(v) for k, v in cells.items() if v is not None and not (k == "skill_uris" and problems)}
+        row = _row(position, text, moment)
+        if problems:
+            row = RosterRow(position, row.learner_name, None, None, (*problems, *row.errors), row.dated)
+        yield row
+
+
+def _cell(value: Any) -> str | list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    return str(value).strip()
+
+
+def _row(line: int, cells: Mapping[str, str | list[str]], now: datetime) -> RosterRow:
     errors: list[str] = []
-    get = cells.get
+
+    def get(column: str, default: str = "") -> str:
+        value = cells.get(column, default)
+        return "|".join(value) if isinstance(value, list) else value
 
     def number(column: str, kind: type[int] | type[float]) -> float | int | None:
         raw = get(column, "")
@@ -129,7 +181,9 @@ def _row(line: int, cells: dict[str, str], now: datetime) -> RosterRow:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
     def many(column: str) -> tuple[str, ...]:
-        return tuple(part.strip() for part in get(column, "").split("|") if part.strip())
+        value = cells.get(column, "")
+        parts = value if isinstance(value, list) else value.split("|")  # JSON gives lists, CSV `|`-joined text
+        return tuple(part.strip() for part in parts if part.strip())
 
     for column in REQUIRED_COLUMNS:
         if not get(column):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from anchor.credential import Award, Learner, MicroCredentialSpec, Skill
+from anchor.roster import RosterRow, parse_json_roster
 
 Text = Field(min_length=1, max_length=2_000)
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
@@ -74,26 +75,10 @@ class CredentialRequest(Strict):
     valid_until: datetime | None = None
     cryptosuite: Cryptosuite | None = Field(default=None, description="Default: the server's.")
 
-    def to_spec_and_award(self) -> tuple[MicroCredentialSpec, Award, bool]:
-        a = self.achievement
-        spec = MicroCredentialSpec(
-            title=a.title, description=a.description, learning_outcomes=tuple(a.learning_outcomes),
-            assessment_type=a.assessment_type, participation_form=a.participation_form.lower(),
-            quality_assurance=a.quality_assurance, workload_hours=a.workload_hours, ects_credits=a.ects_credits,
-            eqf_level=a.eqf_level, nqf_level=a.nqf_level, prerequisites=tuple(a.prerequisites),
-            skills=tuple(Skill(s.uri, s.label) for s in a.skills), stackability=a.stackability,
-        )  # fmt: skip
-        learner = Learner(self.learner.name, self.learner.email, self.learner.did)
-        award = Award(
-            learner, _utc(self.issued_on) or datetime.now(UTC), grade=self.grade, valid_until=_utc(self.valid_until)
-        )
-        return spec, award, self.issued_on is not None
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    def to_row(self, position: int = 1) -> RosterRow:
+        """The same parsing as a JSON roster file given to `credanchor issue`."""
+        data = self.model_dump(mode="json", exclude_none=True, exclude={"cryptosuite"})
+        return replace(next(parse_json_roster(data, now=datetime.now(UTC))), line=position)
 
 
 class BulkRequest(Strict):

@@ -54,11 +54,14 @@ def whoami(request: Request, key: IssuerKey) -> dict[str, Any]:
 
 
 Parsed = tuple[MicroCredentialSpec, Award, bool, str]  # spec, award, dated, cryptosuite
+Row = tuple[int, str, Parsed | None, list[str]]  # position, learner, what to issue (None: invalid), errors
 
 
-def _parsed(services: Services, item: CredentialRequest) -> Parsed:
-    spec, award, dated = item.to_spec_and_award()
-    return spec, award, dated, item.cryptosuite or services.settings.cryptosuite
+def _row(services: Services, item: CredentialRequest, position: int = 1) -> Row:
+    row = item.to_row(position)
+    suite = item.cryptosuite or services.settings.cryptosuite
+    parsed = (row.spec, row.award, row.dated, suite) if row.spec is not None and row.award is not None else None
+    return position, item.learner.name, parsed, list(row.errors)
 
 
 def _issue_one(services: Services, slug: str, parsed: Parsed) -> tuple[dict[str, Any], bool]:
@@ -79,15 +82,15 @@ def _issue_one(services: Services, slug: str, parsed: Parsed) -> tuple[dict[str,
 )
 def issue_credential(request: Request, response: Response, key: IssuerKey, item: CredentialRequest) -> dict[str, Any]:
     services = _services(request)
-    credential, created = _issue_one(services, key.subject, _parsed(services, item))
+    _, _, parsed, problems = _row(services, item)
+    if parsed is None:
+        raise ApiProblem(422, "invalid-credential", "; ".join(problems), errors=[{"detail": p} for p in problems])
+    credential, created = _issue_one(services, key.subject, parsed)
     if not created:
         response.status_code = 200
     stored = services.store.stored_credential(credential["id"])
     return {"id": credential["id"], "state": stored.state if stored else "queued", "created": created,
             "credential": credential}  # fmt: skip
-
-
-Row = tuple[int, str, Parsed | None, list[str]]  # position, learner, what to issue (None: invalid), errors
 
 
 def _issue_rows(services: Services, slug: str, rows: list[Row]) -> dict[str, Any]:
@@ -121,7 +124,7 @@ def _issue_rows(services: Services, slug: str, rows: list[Row]) -> dict[str, Any
 )
 def issue_bulk(request: Request, key: IssuerKey, bulk: BulkRequest) -> dict[str, Any]:
     services = _services(request)
-    rows: list[Row] = [(i, c.learner.name, _parsed(services, c), []) for i, c in enumerate(bulk.credentials, 1)]
+    rows = [_row(services, c, i) for i, c in enumerate(bulk.credentials, 1)]
     return _issue_rows(services, key.subject, rows)
 
 
