@@ -213,3 +213,95 @@ def _bench_chain(
             "target_per_second": VERIFY_TARGET_PER_SECOND,
         },
     }
+
+
+#: Targets of the HTTP API issue.
+API_TARGET_PER_SECOND = 500
+API_TARGET_P99_MS = 50.0
+
+
+def bench_api(
+    *, credentials: int = 200, seconds: float = 10.0, connections: int = 8, workers: int = 2, rpc: str | None = None
+) -> dict[str, Any]:
+    """Verification requests/s and latency of `credanchor serve` (``workers`` processes, anvil or `rpc`),
+    driven over loopback by a load generator in another process for `seconds` (after a warm-up)."""
+    import multiprocessing
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from .devchain import free_port
+    from .loadgen import load_in_process
+
+    anvil = None if rpc else AnvilProcess()
+    chain = Chain.connect(rpc) if rpc else anvil.chain  # type: ignore[union-attr]
+    data = Path(tempfile.mkdtemp(prefix="credanchor-bench-api-"))
+    server = None
+    try:
+        admin, body_account, issuer_account = chain.accounts[:3]
+        deployment = deploy_contracts(chain, deployer=admin)
+        deployment.save(data / "deployments")
+        registry = deployment.registry(chain)
+        registry.grant_body(body_account, sender=admin)
+        key = SigningKey.generate()
+        registry.register_issuer(issuer_account, did=key.did, name="Bench University", scope="bench",
+                                 sender=body_account)  # fmt: skip
+        allocator = RandomStatusAllocator(chain.chain_id, deployment.credential_anchor, issuer_account)
+        issuer = CredentialIssuer(AwardingBody(key.did, "Bench University", "PT"), key, cryptosuite=JCS,
+                                  status=allocator)  # fmt: skip
+        issued = datetime(2026, 6, 30, tzinfo=UTC)
+        signed = [issuer.issue(BENCH_SPEC, Award(Learner(f"Learner {i}", f"l{i}@example.org"), issued, grade="A"))
+                  for i in range(credentials)]  # fmt: skip
+        documents = anchor_credentials(signed, deployment.anchor(chain), sender=issuer_account).credentials
+
+        port = free_port()
+        env = {**os.environ, "CREDANCHOR_DATA_DIR": str(data), "CREDANCHOR_DATABASE_URL": f"sqlite:///{data}/db.sqlite"}
+        env.pop("CREDANCHOR_KEY_PASSPHRASE", None)  # a verifier needs no keys
+        command = [sys.executable, "-m", "anchor", "serve", "--rpc", rpc or anvil.url,  # type: ignore[union-attr]
+                   "--port", str(port), "--workers", str(workers), "--verify-rate", "0"]  # fmt: skip
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)  # fmt: skip
+        _wait_for(f"127.0.0.1:{port}", server)
+        queue: Any = multiprocessing.get_context("spawn").Queue()
+        loader = multiprocessing.get_context("spawn").Process(
+            target=load_in_process, args=(queue, "127.0.0.1", port, "/v1/verify", documents),
+            kwargs={"connections": connections, "seconds": seconds},
+        )  # fmt: skip
+        loader.start()
+        figures = queue.get(timeout=seconds + 120)
+        loader.join(timeout=30)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if anvil is not None:
+            anvil.stop()
+    if "error" in figures:
+        raise RuntimeError(f"the load generator failed: {figures['error']}")
+    return {
+        "machine": f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}",
+        "cpus": os.cpu_count(),
+        "server_workers": workers,
+        "connections": connections,
+        "distinct_credentials": credentials,
+        **figures,
+        "target_per_second": API_TARGET_PER_SECOND,
+        "ratio_to_target": round(figures["requests_per_second"] / API_TARGET_PER_SECOND, 2),
+        "target_p99_ms": API_TARGET_P99_MS,
+    }
+
+
+def _wait_for(address: str, server: Any) -> None:
+    import urllib.request
+
+    for _ in range(600):
+        if server.poll() is not None:
+            raise RuntimeError("the server exited before it was ready (run `credanchor serve` to see why)")
+        try:
+            with urllib.request.urlopen(f"http://{address}/ready", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not become ready in two minutes")

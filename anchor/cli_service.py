@@ -26,7 +26,7 @@ from .types import check_address
 
 from .cli import (  # isort: skip
     PASSPHRASE_ENV, AccountArgument, IssuerOption, JsonFlag, PassphraseEnv, RpcOption, _chain_and_deployment,
-    _emit_json, _passphrase, _registry_action, _run, _sender, _tx, accreditation_app, app, console,
+    _emit_json, _passphrase, _registry_action, _run, _sender, _tx, accreditation_app, app, bench_app, console,
 )  # fmt: skip
 
 apikey_app = typer.Typer(
@@ -384,3 +384,30 @@ def accreditation_accredit(
         return {"issuer": issuer_account, "scope": scope, **_tx(receipt)}
 
     _body_action(rpc, sender, as_json, call)
+
+
+@bench_app.command("api")
+def bench_api_command(
+    seconds: Annotated[float, typer.Option("--seconds", help="Measured seconds (after a 2 s warm-up).", min=1)] = 10.0,
+    connections: Annotated[int, typer.Option("--connections", help="Concurrent keep-alive connections.", min=1)] = 8,
+    workers: Annotated[int, typer.Option("--workers", help="Server worker processes.", min=1)] = 2,
+    credentials: Annotated[int, typer.Option("--credentials", help="Distinct credentials to cycle.", min=1)] = 200,
+    rpc: RpcOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify requests/s and p50/p99 latency of the running server (anvil) from a load generator process."""
+    from .bench import bench_api
+
+    result = _run(lambda: bench_api(credentials=credentials, seconds=seconds, connections=connections,
+                                    workers=workers, rpc=rpc))  # fmt: skip
+    if as_json:
+        _emit_json(result)
+        return
+    console.print(f"{result['machine']}, {result['cpus']} CPUs; {result['server_workers']} server workers, "
+                  f"{result['connections']} connections, {result['seconds']} s measured")  # fmt: skip
+    console.print(
+        f"POST /v1/verify: {result['requests_per_second']:,} requests/s (target {result['target_per_second']}: "
+        f"{result['ratio_to_target']}x); p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
+        f"(target ≤ {result['target_p99_ms']} ms); {result['verified']:,}/{result['requests']:,} verified; "
+        f"statuses {result['statuses']}"
+    )

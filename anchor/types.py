@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
+from eth_utils.address import to_checksum_address
+
 from .errors import ConfigurationError
 
 
@@ -47,10 +49,15 @@ _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 def check_address(value: object, what: str) -> str:
-    """An Ethereum address (0x + 40 hex digits), or ConfigurationError naming `what`."""
+    """An Ethereum address (0x + 40 hex digits) in its EIP-55 checksummed form, or ConfigurationError
+    naming `what`. Mixed-case input must carry a valid checksum (a wrong one is likely a typo)."""
     if not isinstance(value, str) or not _ADDRESS.match(value):
         raise ConfigurationError(f"{what} must be an Ethereum address (0x and 40 hex digits), got {value!r}")
-    return value
+    digits = value[2:]
+    checksummed = to_checksum_address(value)
+    if digits != digits.lower() and digits != digits.upper() and value != checksummed:
+        raise ConfigurationError(f"{what} {value} has a wrong EIP-55 checksum (a typo?); it would read {checksummed}")
+    return checksummed
 
 
 def as_list(value: Any) -> list[Any]:

@@ -71,6 +71,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 {"name": "public", "description": "No key needed."},
             ],
         )  # fmt: skip
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = problems.Problem.model_json_schema()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = problems.Problem.model_json_schema()
+        for operations in schema.get("paths", {}).values():  # invalid input is a problem document too
+            for operation in operations.values():
+                if "422" in operation.get("responses", {}):
+                    operation["responses"]["422"] = {"description": "Invalid request (each invalid input in `errors`)",
+                                                     "content": problems.PROBLEM_CONTENT}  # fmt: skip
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
         app.openapi_schema = schema
     return app.openapi_schema

@@ -70,9 +70,10 @@ def registry_entry(request: Request, account: Account) -> dict[str, Any]:
     services: Services = request.app.state.services
     chain, deployment = services.connect()
     registry = deployment.registry(chain)
-    record = registry.issuer(account)
+    address = check_address(account, "account")
+    record = registry.issuer(address)
     if record is None:
-        raise ApiProblem(404, "not-found", f"{account} is not registered in {registry.address}")
-    now = registry.is_accredited(account, chain.block_timestamp())
-    return {"issuer": check_address(account, "account"), **asdict(record), "accredited_now": now,
-            "windows": [asdict(w) for w in registry.accreditations(account)]}  # fmt: skip
+        raise ApiProblem(404, "not-found", f"{address} is not registered in {registry.address}")
+    now = registry.is_accredited(address, chain.block_timestamp())
+    return {"issuer": address, **asdict(record), "accredited_now": now,
+            "windows": [asdict(w) for w in registry.accreditations(address)]}  # fmt: skip

@@ -21,7 +21,7 @@ from ..problems import ApiProblem, responses
 from ..security import rate_limited
 from ..services import Services
 
-router = APIRouter(tags=["public"])
+router = APIRouter(tags=["public"], responses=responses(422))
 Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
 
 

@@ -1,0 +1,359 @@
+"""The W3C CCG VC API endpoints: /credentials/issue (and per-instance), /credentials/verify and
+/presentations/verify, in that specification's request and response shapes."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from anchor.jsonld import BUNDLED, bundled_context
+from anchor.keys import SigningKey
+from anchor.proofs import JCS, RDFC, add_proof
+from api.config import VcApiEndpoint
+from tests.api.conftest import ISSUERS, Api, World, make_app
+from tests.interop.digitalbazaar import verify_with_digitalbazaar
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://w3id.org/credanchor/problems#"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+SUBJECT = "did:example:123"
+ANCHORING_CHECKS = ("merkle_inclusion", "anchored", "issuer_accredited")
+
+
+def assert_problem(response: Any, status: int, kind: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    if kind is not None:
+        assert body["type"] == PROBLEM_BASE + kind
+    return dict(body)
+
+
+def unsigned(**changes: Any) -> dict[str, Any]:
+    credential: dict[str, Any] = {
+        "@context": [VC_V2],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": SUBJECT},
+    }
+    credential.update(changes)
+    return credential
+
+
+@pytest.fixture
+def vc(world: World, tmp_path: Path) -> Iterator[Api]:
+    """Like `api`, with VC API instances: default (acme, rdfc) and jcs (acme, jcs)."""
+    snapshot = world.chain.snapshot()
+    app = make_app(
+        world, tmp_path / "vc.sqlite", verify_rate=0,
+        vc_api={"default": VcApiEndpoint("acme"), "jcs": VcApiEndpoint("acme", JCS)},
+    )  # fmt: skip
+    store = app.state.services.store
+    with TestClient(app, raise_server_exceptions=False) as client:
+        made = Api(world, client, store)
+        for slug in ISSUERS:
+            made.headers[slug] = {"Authorization": f"Bearer {store.create_api_key('issuer', slug)[1]}"}
+        made.headers["body"] = {"X-API-Key": store.create_api_key("body", world.body)[1]}
+        yield made
+    world.chain.revert(snapshot)
+
+
+def issue(vc: Api, credential: dict[str, Any] | None = None, path: str = "/credentials/issue", **body: Any) -> Any:
+    return vc.client.post(path, json={"credential": credential or unsigned(), **body}, headers=vc.headers["acme"])
+
+
+def issued(vc: Api, **body: Any) -> dict[str, Any]:
+    response = issue(vc, **body)
+    assert response.status_code == 201, response.text
+    return dict(response.json()["verifiableCredential"])
+
+
+# -- /credentials/issue ----------------------------------------------------------------------------
+
+
+def test_issue_signs_with_the_instances_issuer_and_an_rdfc_proof(vc, world):
+    response = issue(vc)
+    assert response.status_code == 201, response.text
+    assert list(response.json()) == ["verifiableCredential"]
+    credential = response.json()["verifiableCredential"]
+    assert credential["issuer"] == world.keys["acme"].did
+    assert credential["credentialSubject"] == {"id": SUBJECT}
+    assert credential["proof"]["type"] == "DataIntegrityProof"
+    assert credential["proof"]["cryptosuite"] == RDFC
+    assert credential["proof"]["proofPurpose"] == "assertionMethod"
+    assert credential["proof"]["verificationMethod"] == world.keys["acme"].verification_method
+
+
+def test_issue_keeps_an_issuer_that_is_the_instances_own_did(vc, world):
+    acme = world.keys["acme"].did
+    credential = issued(vc, credential=unsigned(issuer={"id": acme, "name": "Acme"}))
+    assert credential["issuer"] == {"id": acme, "name": "Acme"}
+
+
+def test_the_jcs_cryptosuite_option_gives_a_jcs_proof(vc):
+    credential = issued(vc, options={"cryptosuite": JCS})
+    assert credential["proof"]["cryptosuite"] == JCS
+
+
+def test_the_jcs_instance_signs_with_jcs_by_default(vc, world):
+    response = issue(vc, path="/instances/jcs/credentials/issue")
+    assert response.status_code == 201, response.text
+    credential = response.json()["verifiableCredential"]
+    assert credential["proof"]["cryptosuite"] == JCS
+    assert credential["issuer"] == world.keys["acme"].did
+
+
+def test_the_rdfc_option_overrides_the_jcs_instances_default(vc):
+    response = issue(vc, path="/instances/jcs/credentials/issue", options={"cryptosuite": RDFC})
+    assert response.json()["verifiableCredential"]["proof"]["cryptosuite"] == RDFC
+
+
+def test_an_unknown_instance_is_a_404_problem(vc):
+    assert_problem(issue(vc, path="/instances/nope/credentials/issue"), 404, "not-found")
+
+
+def test_without_a_default_instance_two_issuers_give_a_404_problem(api):
+    response = api.client.post("/credentials/issue", json={"credential": unsigned()}, headers=api.headers["acme"])
+    assert_problem(response, 404, "not-found")
+
+
+def test_another_issuers_key_on_the_instance_is_a_403_problem(vc):
+    response = vc.client.post("/credentials/issue", json={"credential": unsigned()}, headers=vc.headers["beta"])
+    assert_problem(response, 403, "forbidden")
+
+
+def test_an_accreditation_body_key_is_a_403_problem(vc):
+    response = vc.client.post("/credentials/issue", json={"credential": unsigned()}, headers=vc.headers["body"])
+    assert_problem(response, 403, "forbidden")
+
+
+def test_issuing_without_a_key_is_a_401_problem(vc):
+    response = vc.client.post("/credentials/issue", json={"credential": unsigned()})
+    assert_problem(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_issuing_with_an_unknown_key_is_a_401_problem(vc):
+    response = vc.client.post(
+        "/credentials/issue", json={"credential": unsigned()}, headers={"Authorization": "Bearer cak_nope"}
+    )
+    assert_problem(response, 401, "unauthenticated")
+
+
+def test_a_credential_with_another_issuer_is_a_400_problem(vc, world):
+    response = issue(vc, credential=unsigned(issuer=world.keys["beta"].did))
+    assert_problem(response, 400, "wrong-issuer")
+
+
+def test_a_credential_with_a_proof_is_a_400_problem(vc):
+    already = issued(vc)
+    assert_problem(issue(vc, credential=already), 400, "already-secured")
+
+
+def test_a_credential_with_an_undefined_term_is_a_400_problem_not_a_500(vc):
+    credential = unsigned(credentialSubject={"id": SUBJECT, "undefinedTerm": 1})
+    body = assert_problem(issue(vc, credential=credential), 400)
+    assert "not defined" in body["detail"]
+
+
+def test_a_credential_with_an_undefined_top_level_term_is_a_400_problem(vc):
+    assert_problem(issue(vc, credential=unsigned(undefinedTerm="x")), 400)
+
+
+def test_a_credential_with_an_unknown_context_is_a_4xx_problem(vc):
+    response = issue(vc, credential=unsigned(**{"@context": [VC_V2, "https://example.org/unknown/v1"]}))
+    assert 400 <= response.status_code < 500, response.text
+    assert_problem(response, response.status_code)
+
+
+def test_a_credential_without_the_verifiable_credential_type_is_a_400_problem(vc):
+    body = assert_problem(issue(vc, credential=unsigned(type=["SomethingElse"])), 400, "invalid-credential")
+    assert "VerifiableCredential" in body["detail"]
+
+
+def test_a_credential_without_the_v2_context_is_a_400_problem(vc):
+    response = issue(vc, credential=unsigned(**{"@context": ["https://www.w3.org/2018/credentials/v1"]}))
+    assert_problem(response, 400, "invalid-credential")
+
+
+def test_a_credential_without_a_subject_is_a_400_problem(vc):
+    credential = unsigned()
+    del credential["credentialSubject"]
+    assert_problem(issue(vc, credential=credential), 400, "invalid-credential")
+
+
+def test_an_unknown_option_is_a_422_problem(vc):
+    assert_problem(issue(vc, options={"mandatoryPointers": ["/issuer"]}), 422, "invalid-request")
+
+
+def test_an_unknown_cryptosuite_is_a_422_problem(vc):
+    assert_problem(issue(vc, options={"cryptosuite": "ecdsa-rdfc-2019"}), 422, "invalid-request")
+
+
+def test_an_unknown_top_level_member_is_a_422_problem(vc):
+    assert_problem(issue(vc, extra=True), 422, "invalid-request")
+
+
+def test_a_missing_credential_is_a_422_problem(vc):
+    response = vc.client.post("/credentials/issue", json={"options": {}}, headers=vc.headers["acme"])
+    assert_problem(response, 422, "invalid-request")
+
+
+# -- /credentials/verify ---------------------------------------------------------------------------
+
+
+def test_a_just_issued_credential_verifies(vc):
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": issued(vc)})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["verified"] is True
+    assert body["problemDetails"] == []
+    checks = body["results"]["checks"]
+    assert {name: checks[name]["outcome"] for name in ANCHORING_CHECKS} == dict.fromkeys(
+        ANCHORING_CHECKS, "not_applicable"
+    )
+    assert checks["signature"]["outcome"] == "pass"
+    assert checks["schema"]["outcome"] == "pass"
+
+
+def test_a_jcs_issued_credential_verifies(vc):
+    credential = issued(vc, options={"cryptosuite": JCS})
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert response.status_code == 200, response.text
+    assert response.json()["verified"] is True
+
+
+def test_a_tampered_credential_is_a_400_problem_naming_the_signature_check(vc):
+    credential = copy.deepcopy(issued(vc))
+    credential["credentialSubject"]["id"] = "did:example:456"
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": credential})
+    body = assert_problem(response, 400, "verification-failed")
+    assert body["verified"] is False
+    assert PROBLEM_BASE + "check-signature" in [p["type"] for p in body["problemDetails"]]
+    assert body["results"]["checks"]["signature"]["outcome"] == "fail"
+
+
+def test_an_unsigned_credential_is_a_400_problem(vc):
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": unsigned(issuer="did:example:x")})
+    body = assert_problem(response, 400, "verification-failed")
+    assert body["verified"] is False
+
+
+def test_an_anchored_micro_credential_verifies_on_the_vc_api(vc):
+    created = vc.issue()
+    vc.anchor_all()
+    credential = vc.stored(created["id"])
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert response.status_code == 200, response.text
+    checks = response.json()["results"]["checks"]
+    assert {name: check["outcome"] for name, check in checks.items()} == dict.fromkeys(checks, "pass")
+
+
+def test_an_unanchored_micro_credential_verifies_as_a_plain_credential(vc):
+    credential = vc.issue()["credential"]
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["checks"]["anchored"]["outcome"] == "not_applicable"
+
+
+def test_verify_without_a_verifiable_credential_is_a_422_problem(vc):
+    assert_problem(vc.client.post("/credentials/verify", json={"options": {}}), 422, "invalid-request")
+
+
+def test_verify_with_unknown_members_is_a_422_problem(vc):
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": issued(vc), "credential": {}})
+    assert_problem(response, 422, "invalid-request")
+
+
+# -- /presentations/verify -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def holder() -> SigningKey:
+    return SigningKey.generate()
+
+
+def holder_vp(vc: Api, holder: SigningKey, *, signed: bool = True, challenge: str = "c1") -> dict[str, Any]:
+    credential = issued(vc, credential=unsigned(credentialSubject={"id": holder.did}))
+    vp = {
+        "@context": [VC_V2],
+        "type": ["VerifiablePresentation"],
+        "holder": holder.did,
+        "verifiableCredential": [credential],
+    }
+    if not signed:
+        return vp
+    return add_proof(vp, holder, proof_purpose="authentication", challenge=challenge, domain="example.org")
+
+
+def test_a_holder_signed_presentation_verifies(vc, holder):
+    body = {"verifiablePresentation": holder_vp(vc, holder), "options": {"challenge": "c1", "domain": "example.org"}}
+    response = vc.client.post("/presentations/verify", json=body)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["verified"] is True
+    assert result["problemDetails"] == []
+    assert result["results"]["checks"]["challenge"]["outcome"] == "pass"
+    assert result["results"]["checks"]["holder_binding"]["outcome"] == "pass"
+    assert [c["verified"] for c in result["results"]["credentials"]] == [True]
+
+
+def test_a_presentation_for_another_challenge_is_a_400_problem_naming_the_challenge(vc, holder):
+    body = {"verifiablePresentation": holder_vp(vc, holder), "options": {"challenge": "c2"}}
+    result = assert_problem(vc.client.post("/presentations/verify", json=body), 400, "verification-failed")
+    assert result["verified"] is False
+    failed = [p for p in result["problemDetails"] if p["type"] == PROBLEM_BASE + "check-challenge"]
+    assert failed and "challenge" in failed[0]["detail"]
+
+
+def test_a_proofless_presentation_verifies_when_its_credentials_do(vc, holder):
+    response = vc.client.post("/presentations/verify", json={"presentation": holder_vp(vc, holder, signed=False)})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["verified"] is True
+    assert result["results"]["checks"]["presentation_proof"]["outcome"] == "not_applicable"
+
+
+def test_a_proofless_presentation_of_a_tampered_credential_names_that_credential(vc, holder):
+    vp = holder_vp(vc, holder, signed=False)
+    vp["verifiableCredential"][0]["credentialSubject"]["id"] = "did:example:someone-else"
+    result = assert_problem(vc.client.post("/presentations/verify", json={"presentation": vp}), 400)
+    signature = [p for p in result["problemDetails"] if p["type"] == PROBLEM_BASE + "check-signature"]
+    assert signature and "for credential" in signature[0]["title"]
+
+
+def test_an_unsigned_presentation_sent_as_verifiable_presentation_is_a_400_problem(vc, holder):
+    body = {"verifiablePresentation": holder_vp(vc, holder, signed=False)}
+    result = assert_problem(vc.client.post("/presentations/verify", json=body), 400, "verification-failed")
+    assert PROBLEM_BASE + "check-presentation_proof" in [p["type"] for p in result["problemDetails"]]
+
+
+def test_presentations_verify_without_a_presentation_is_a_400_problem(vc):
+    assert_problem(vc.client.post("/presentations/verify", json={"options": {}}), 400, "nothing-to-verify")
+
+
+def test_presentations_verify_with_unknown_members_is_a_422_problem(vc):
+    assert_problem(vc.client.post("/presentations/verify", json={"vp": {}}), 422, "invalid-request")
+
+
+# -- an independent verifier -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cryptosuite", [RDFC, JCS])
+def test_a_vc_api_issued_credential_verifies_with_digital_bazaar(vc, cryptosuite):
+    credential = issued(vc, options={"cryptosuite": cryptosuite})
+    result = verify_with_digitalbazaar(credential, {url: bundled_context(url) for url in BUNDLED})
+    assert result["verified"] is True, result
+
+
+def test_an_issued_micro_credential_verifies_with_digital_bazaar(vc):
+    credential = vc.issue()["credential"]
+    result = verify_with_digitalbazaar(credential, {url: bundled_context(url) for url in BUNDLED})
+    assert result["verified"] is True, result
