@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -48,13 +49,18 @@ class Root:
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
+@lru_cache(maxsize=4096)
+def _checksummed(address: str) -> str:
+    return str(to_checksum_address(address))  # a keccak hash: worth remembering for the addresses in use
+
+
 def check_address(value: object, what: str) -> str:
     """An Ethereum address (0x + 40 hex digits) in its EIP-55 checksummed form, or ConfigurationError
     naming `what`. Mixed-case input must carry a valid checksum (a wrong one is likely a typo)."""
     if not isinstance(value, str) or not _ADDRESS.match(value):
         raise ConfigurationError(f"{what} must be an Ethereum address (0x and 40 hex digits), got {value!r}")
     digits = value[2:]
-    checksummed = to_checksum_address(value)
+    checksummed = _checksummed(value.lower())
     if digits != digits.lower() and digits != digits.upper() and value != checksummed:
         raise ConfigurationError(f"{what} {value} has a wrong EIP-55 checksum (a typo?); it would read {checksummed}")
     return checksummed

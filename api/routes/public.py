@@ -70,8 +70,9 @@ def verify_document(services: Services, body: VerifyRequest, profile: str) -> tu
     dependencies=[Depends(rate_limited)],
     responses=responses(400, 413, 422, 429, 503),
 )
-def verify(request: Request, body: VerifyRequest) -> dict[str, Any]:
-    return verify_document(_services(request), body, "microcredential")[1]
+def verify(request: Request, body: VerifyRequest) -> JSONResponse:
+    # Returned as is (the report is built by the library in the documented shape): no second validation.
+    return JSONResponse(verify_document(_services(request), body, "microcredential")[1])
 
 
 # -- issuers' DID documents -----------------------------------------------------------------------

@@ -349,9 +349,7 @@ def test_a_body_key_for_an_account_without_the_body_role_is_refused_by_the_contr
 
 
 @pytest.mark.parametrize("account", ["0x1234", "acme", "0x" + "g" * 40, "0x" + "1" * 41])
-@pytest.mark.parametrize(
-    ("method", "template"), [*BODY_ROUTES[1:], ("GET", "/v1/registry/issuers/{account}")], ids=str
-)
+@pytest.mark.parametrize(("method", "template"), [*BODY_ROUTES[1:], ("GET", "/v1/registry/issuers/{account}")], ids=str)
 def test_a_malformed_account_in_the_path_is_a_422_problem(api: Api, method: str, template: str, account: str) -> None:
     headers = {} if template.startswith("/v1/registry") else api.headers["body"]
     body = BODIES.get(template)
@@ -370,4 +368,3 @@ def test_the_registry_view_of_the_conftest_issuers(api: Api, world: World) -> No
         entry = registry(api, world.accounts[slug].address)
         assert (entry["did"], entry["name"], entry["body"]) == (world.keys[slug].did, name, world.body)
         assert entry["accredited_now"] is True and entry["windows"][0]["scope"] == "micro"
-

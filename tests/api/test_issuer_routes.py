@@ -30,9 +30,7 @@ CSV_HEADER = (
 
 
 def csv_row(learner: str, eqf_level: str = "5") -> str:
-    return (
-        f"{learner},Data Literacy,Reading data,Read charts|Clean data,Online exam,online,Internal QA,50,{eqf_level}"
-    )
+    return f"{learner},Data Literacy,Reading data,Read charts|Clean data,Online exam,online,Internal QA,50,{eqf_level}"
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -399,7 +397,8 @@ def test_a_csv_with_only_a_header_issues_nothing(api: Api) -> None:
 def test_a_csv_with_more_rows_than_the_bulk_limit_is_a_413_problem(small_app: Any) -> None:
     client, headers = small_app(max_bulk_credentials=2)
     roster = "\n".join([CSV_HEADER, *(csv_row(name) for name in ("Ana", "Bruno", "Carla"))]) + "\n"
-    response = client.post("/v1/credentials/csv", content=roster.encode(), headers={**headers, "Content-Type": "text/csv"})
+    headers = {**headers, "Content-Type": "text/csv"}
+    response = client.post("/v1/credentials/csv", content=roster.encode(), headers=headers)
     assert "at most 2" in assert_problem(response, 413)["detail"]
     assert client.get("/v1/credentials", headers=headers).json()["total"] == 0
 
@@ -725,4 +724,3 @@ def test_a_key_cannot_act_for_another_issuer_by_naming_it(api: Api) -> None:
     body["issuer"] = "beta"
     response = api.client.post("/v1/credentials", json=body, headers=api.headers["acme"])
     assert "/issuer" in error_pointers(assert_problem(response, 422))
-
