@@ -320,7 +320,9 @@ def issuer_show(issuer: IssuerOption = None, as_json: JsonFlag = False) -> None:
 
 @app.command()
 def issue(
-    roster: Annotated[Path, typer.Argument(help="CSV roster, one learner per row (see docs/credentials.md).")],
+    roster: Annotated[
+        Path, typer.Argument(help="Roster: CSV, one learner per row, or .json (see docs/credentials.md, docs/api.md).")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Directory for the signed credential files.", metavar="DIR")],
     issuer: IssuerOption = None,
     cryptosuite: SuiteOption = Cryptosuite.RDFC,
@@ -576,6 +578,7 @@ def accreditation_register(
         int | None, typer.Option("--valid-days", help="Accredited for this many days (default: open-ended).", min=1)
     ] = None,
     rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
     """Body: register and accredit ADDRESS as the issuer --issuer (its DID and name from the data directory)."""
@@ -586,7 +589,7 @@ def accreditation_register(
         until = chain.block_timestamp() + valid_days * 86_400 if valid_days else None
         receipt = deployment.registry(chain).register_issuer(
             check_address(issuer_account, "ADDRESS"), did=profile.did, name=profile.name, scope=scope,
-            valid_until=until, sender=_sender(settings, chain, check_address(sender, "--from"), PASSPHRASE_ENV),
+            valid_until=until, sender=_sender(settings, chain, check_address(sender, "--from"), passphrase_env),
         )  # fmt: skip
         return {"issuer": issuer_account, "did": profile.did, **_tx(receipt)}
 
@@ -598,6 +601,7 @@ def accreditation_deaccredit(
     issuer_account: AccountArgument,
     sender: Annotated[str, typer.Option("--from", help="The issuer's body of record.")],
     rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
     """Body: end ADDRESS's accreditation now (credentials anchored before stay valid)."""
@@ -605,7 +609,7 @@ def accreditation_deaccredit(
 
     def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
         registry = deployment.registry(chain)
-        who = _sender(settings, chain, check_address(sender, "--from"), PASSPHRASE_ENV)
+        who = _sender(settings, chain, check_address(sender, "--from"), passphrase_env)
         receipt = registry.deaccredit(check_address(issuer_account, "ADDRESS"), sender=who)
         return {"issuer": issuer_account, **_tx(receipt)}
 

@@ -337,11 +337,11 @@ def create_body(passphrase_env: PassphraseEnv = PASSPHRASE_ENV, as_json: JsonFla
 FromBody = Annotated[str, typer.Option("--from", help="The body's account (its key here, or node-managed).")]
 
 
-def _body_action(rpc: str | None, sender: str, as_json: bool, call: Any) -> None:
+def _body_action(rpc: str | None, sender: str, as_json: bool, call: Any, passphrase_env: str) -> None:
     settings = _run(Settings.from_env)
 
     def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
-        who = _sender(settings, chain, check_address(sender, "--from"), PASSPHRASE_ENV)
+        who = _sender(settings, chain, check_address(sender, "--from"), passphrase_env)
         result: dict[str, Any] = call(chain, deployment.registry(chain), who)
         return result
 
@@ -355,6 +355,7 @@ def accreditation_update(
     did: Annotated[str, typer.Option("--did", help="The issuer's DID.")],
     name: Annotated[str, typer.Option("--name", help="The issuer's name.")],
     rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
     """Body of record: change ADDRESS's DID or name in the registry."""
@@ -363,7 +364,7 @@ def accreditation_update(
         receipt = registry.update_issuer(check_address(issuer_account, "ADDRESS"), did=did, name=name, sender=who)
         return {"issuer": issuer_account, "did": did, "name": name, **_tx(receipt)}
 
-    _body_action(rpc, sender, as_json, call)
+    _body_action(rpc, sender, as_json, call, passphrase_env)
 
 
 @accreditation_app.command("accredit")
@@ -373,6 +374,7 @@ def accreditation_accredit(
     scope: Annotated[str, typer.Option("--scope", help="What the issuer is accredited for.")] = "micro-credentials",
     valid_days: Annotated[int | None, typer.Option("--valid-days", help="Default: open-ended.", min=1)] = None,
     rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
     """Body of record: accredit a registered ADDRESS again (a new window starting now)."""
@@ -383,7 +385,7 @@ def accreditation_accredit(
                                     sender=who)  # fmt: skip
         return {"issuer": issuer_account, "scope": scope, **_tx(receipt)}
 
-    _body_action(rpc, sender, as_json, call)
+    _body_action(rpc, sender, as_json, call, passphrase_env)
 
 
 @bench_app.command("api")

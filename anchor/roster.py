@@ -50,6 +50,10 @@ COLUMNS = (
 )  # fmt: skip
 REQUIRED_COLUMNS = ("learner_name", "title", "description", "learning_outcomes", "assessment_type",
                     "participation_form", "quality_assurance")  # fmt: skip
+#: The achievement's elements in a JSON roster (skills come as a list of {uri, label} objects).
+ACHIEVEMENT_COLUMNS = tuple(
+    c for c in COLUMNS[COLUMNS.index("title") : COLUMNS.index("grade")] if not c.startswith("skill_")
+)
 SAMPLE_ROSTER = Path(__file__).resolve().parent / "samples" / "roster.csv"
 
 
@@ -129,7 +133,7 @@ def parse_json_roster(data: Any, *, source: str = "roster", now: datetime | None
             continue
         skills = achievement.get("skills") or []
         cells: dict[str, Any] = {f"learner_{k}": learner.get(k) for k in ("name", "email", "did")}
-        cells.update({k: achievement.get(k) for k in COLUMNS if k in achievement and k != "skills"})
+        cells.update({k: achievement[k] for k in ACHIEVEMENT_COLUMNS if k in achievement})
         cells.update({k: item.get(k) for k in ("grade", "issued_on", "valid_until")})
         if isinstance(skills, list) and all(isinstance(x, dict) for x in skills):
             cells["skill_uris"] = [x.get("uri") for x in skills]
@@ -137,8 +141,9 @@ def parse_json_roster(data: Any, *, source: str = "roster", now: datetime | None
         else:
             cells["skill_uris"] = "skills must be a list of {uri, label} objects"
         problems = [f"{k}: {v}" for k, v in cells.items() if k == "skill_uris" and isinstance(v, str)]
-        unknown = sorted(set(achievement) - set(COLUMNS) - {"skills"})
-        problems += [f"achievement.{k}: unknown element (known: {', '.join(COLUMNS[3:17])})" for k in unknown]
+        unknown = sorted(set(achievement) - set(ACHIEVEMENT_COLUMNS) - {"skills"})
+        known = ", ".join((*ACHIEVEMENT_COLUMNS, "skills"))
+        problems += [f"achievement.{k}: unknown element (known: {known})" for k in unknown]
         text = {k: _cell(v) for k, v in cells.items() if v is not None and not (k == "skill_uris" and problems)}
         row = _row(position, text, moment)
         if problems:

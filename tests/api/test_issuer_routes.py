@@ -3,9 +3,10 @@ batches, status changes, and API-key authentication. Each test gets a fresh stor
 
 from __future__ import annotations
 
-import copy
 import re
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -72,13 +73,6 @@ def with_achievement(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def without_achievement(*keys: str) -> dict[str, Any]:
-    body = request_body()
-    for key in keys:
-        del body["achievement"][key]
-    return body
-
-
 def key_of(headers: dict[str, str]) -> str:
     return headers.get("X-API-Key") or headers["Authorization"].removeprefix("Bearer ")
 
@@ -87,19 +81,15 @@ def key_of(headers: dict[str, str]) -> str:
 def small_app(world: World, tmp_path: Path) -> Iterator[Any]:
     """Builds an app with other limits and returns (client, acme's headers); chain rolled back after."""
     snapshot = world.chain.snapshot()
-    clients: list[TestClient] = []
+    with ExitStack() as stack:
 
-    def build(**settings: Any) -> tuple[TestClient, dict[str, str]]:
-        app = make_app(world, tmp_path / f"small-{len(clients)}.sqlite", verify_rate=0, **settings)
-        client = TestClient(app, raise_server_exceptions=False)
-        client.__enter__()
-        clients.append(client)
-        secret = app.state.services.store.create_api_key("issuer", "acme")[1]
-        return client, {"Authorization": f"Bearer {secret}"}
+        def build(**settings: Any) -> tuple[TestClient, dict[str, str]]:
+            app = make_app(world, tmp_path / f"small-{uuid.uuid4().hex}.sqlite", verify_rate=0, **settings)
+            client = stack.enter_context(TestClient(app, raise_server_exceptions=False))
+            secret = app.state.services.store.create_api_key("issuer", "acme")[1]
+            return client, {"Authorization": f"Bearer {secret}"}
 
-    yield build
-    for client in clients:
-        client.__exit__(None, None, None)
+        yield build
     world.chain.revert(snapshot)
 
 
@@ -720,7 +710,5 @@ def test_both_ways_of_sending_the_key_work(api: Api, scheme: str) -> None:
 
 
 def test_a_key_cannot_act_for_another_issuer_by_naming_it(api: Api) -> None:
-    body = copy.deepcopy(request_body())
-    body["issuer"] = "beta"
-    response = api.client.post("/v1/credentials", json=body, headers=api.headers["acme"])
+    response = api.client.post("/v1/credentials", json=request_body(issuer="beta"), headers=api.headers["acme"])
     assert "/issuer" in error_pointers(assert_problem(response, 422))

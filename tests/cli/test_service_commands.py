@@ -257,12 +257,6 @@ def test_issue_a_json_roster_that_is_not_json(plain, tmp_path):
     assert "is not JSON" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="anchor/roster.py parse_json_roster: achievement keys are checked against all roster COLUMNS, so "
-    "achievement.learner_name silently replaces the learner's name (and achievement.grade/issued_on are "
-    "silently dropped) instead of being reported as unknown elements, as the API (extra=forbid) does",
-)
 def test_issue_a_json_roster_rejects_learner_fields_inside_achievement(plain, tmp_path):
     roster = tmp_path / "roster.json"
     roster.write_text(json.dumps([entry("Ana Sousa", "ana@example.org", learner_name="Mallory")]), encoding="utf-8")
