@@ -44,6 +44,7 @@ from .proofs import CRYPTOSUITES, RDFC, add_proof, default_loader
 from .roster import RosterRow
 from .settings import Settings
 from .status import StatusAllocator
+from .types import as_list
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 REPORT_NAME = "issue-report.csv"
@@ -229,6 +230,10 @@ class CredentialIssuer:
         return add_proof(credential, self.key, cryptosuite=self.cryptosuite, created=created, loader=self._loader)
 
 
+class AlreadyIssuedError(CredAnchorError, ValueError):
+    """The same credential was issued before, differently (e.g. with another cryptosuite)."""
+
+
 class CredentialQueue(Protocol):
     def document(self, credential_id: str) -> dict[str, Any] | None: ...
 
@@ -253,6 +258,12 @@ def issue_and_queue(
     credential_id = issuer.credential_id(spec, award, dated=dated)
     earlier = store.document(credential_id)
     if earlier is not None:
+        suites = {p.get("cryptosuite") for p in as_list(earlier.get("proof")) if isinstance(p, dict)}
+        if issuer.cryptosuite not in suites:
+            raise AlreadyIssuedError(
+                f"credential {credential_id} was issued before with {', '.join(sorted(map(str, suites)))}, "
+                f"not {issuer.cryptosuite}: it is not signed again (fetch it, or revoke it and issue anew)"
+            )
         return earlier, False
     credential = issuer.issue(spec, replace(award, credential_id=credential_id))
     store.queue(credential, anchoring_hash(credential), account)

@@ -89,8 +89,8 @@ def read_roster(path: Path) -> list[RosterRow]:
 
 
 def parse_roster(text: str, *, source: str = "roster", now: datetime | None = None) -> Iterator[RosterRow]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader, [])]
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:
         raise ConfigurationError(f"{source}: column(s) {', '.join(repeated)} appear more than once in the header")
@@ -102,17 +102,19 @@ def parse_roster(text: str, *, source: str = "roster", now: datetime | None = No
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise ConfigurationError(f"{source}: unknown column(s) {', '.join(unknown)}; known: {', '.join(COLUMNS)}")
-    reader.fieldnames = header
     moment = now or datetime.now(UTC)
-    for record in reader:
-        line = reader.line_num
-        if None in record:
-            name = (record.get("learner_name") or "").strip()
+    while True:
+        line = reader.line_num + 1  # where this record starts (a quoted cell may span several lines)
+        record = next(reader, None)
+        if record is None:
+            return
+        if not any(cell.strip() for cell in record):
+            continue  # a blank line is not a learner
+        if len(record) > len(header):
+            name = record[header.index("learner_name")].strip()
             yield RosterRow(line, name, None, None, (f"more cells than the {len(header)} columns of the header",))
             continue
-        cells = {k: (v or "").strip() for k, v in record.items()}
-        if not any(cells.values()):
-            continue  # a blank line is not a learner
+        cells = {column: (record[i] if i < len(record) else "").strip() for i, column in enumerate(header)}
         yield _row(line, cells, moment)
 
 

@@ -22,6 +22,7 @@ from anchor.errors import (
     DevchainError,
     InsufficientFundsError,
 )
+from anchor.issuance import AlreadyIssuedError
 from anchor.keys import KeyFileError
 from anchor.store import StoreError
 
@@ -69,6 +70,8 @@ def _status_of(exc: CredAnchorError) -> tuple[int, str]:
         return 422, "invalid-credential"
     if isinstance(exc, ContractRevertError):
         return 409, "contract-refused"
+    if isinstance(exc, AlreadyIssuedError):
+        return 409, "already-issued"
     if isinstance(exc, InsufficientFundsError):
         return 409, "insufficient-funds"
     if isinstance(exc, ChainError | DevchainError):

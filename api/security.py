@@ -124,7 +124,11 @@ class BodySizeLimit:
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and not declared.isdigit():
+            response = problem_response(None, 400, "bad-request", "Content-Length must be a number of bytes")
+            await response(scope, receive, send)
+            return
+        if declared is not None and int(declared) > self.limit:
             await self._refuse(scope, receive, send)
             return
         chunks, received = [], 0

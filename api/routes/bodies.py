@@ -55,7 +55,8 @@ def update(request: Request, key: BodyKey, account: Account, entry: UpdateIssuer
 
 @router.post("/issuers/{account}/accreditations", response_model=TxOut, status_code=201,
              summary="Accredit a registered issuer again (a new window from now)")  # fmt: skip
-def accredit(request: Request, key: BodyKey, account: Account, window: AccreditRequest) -> dict[str, Any]:
+def accredit(request: Request, key: BodyKey, account: Account, window: AccreditRequest | None = None) -> dict[str, Any]:
+    window = window or AccreditRequest()
     return _registry_call(request, key, "accredit", account, scope=window.scope, valid_days=window.valid_days)
 
 

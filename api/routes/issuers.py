@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from anchor.credential import Award, CredentialValidationError, MicroCredentialSpec
-from anchor.issuance import issue_and_queue
+from anchor.issuance import AlreadyIssuedError, issue_and_queue
 from anchor.roster import parse_roster
 from anchor.status import read_entry
 from anchor.status_changes import change_status
@@ -76,6 +76,7 @@ def _issue_one(services: Services, slug: str, parsed: Parsed) -> tuple[dict[str,
     status_code=201,
     summary="Issue one micro-credential (signed, queued for anchoring)",
     responses={
+        **responses(409),
         200: {"description": "Issued before: the same credential again (safe retry)", "model": IssuedCredential},
         **responses(400),
     },
@@ -108,6 +109,9 @@ def _issue_rows(services: Services, slug: str, rows: list[Row]) -> dict[str, Any
         except CredentialValidationError as exc:
             errors = [str(e) for e in exc.errors]
             results.append(RowResult(row=position, learner=learner, status="failed", errors=errors))
+            continue
+        except AlreadyIssuedError as exc:
+            results.append(RowResult(row=position, learner=learner, status="failed", errors=[str(exc)]))
             continue
         outcome: Literal["issued", "already-issued"] = "issued" if created else "already-issued"
         results.append(RowResult(row=position, learner=learner, status=outcome, id=credential["id"]))
