@@ -125,8 +125,8 @@ def _holder_binding(holder: str | None, credentials: list[dict[str, Any]]) -> Ch
     name = "holder_binding"
     bound = []
     for credential in credentials:
-        subject_ids = {s.get("id") for s in as_list(credential.get("credentialSubject")) if isinstance(s, dict)}
-        subject_ids.discard(None)
+        subjects = as_list(credential.get("credentialSubject"))
+        subject_ids = {s["id"] for s in subjects if isinstance(s, dict) and isinstance(s.get("id"), str)}
         if subject_ids:
             bound.append((credential.get("id"), subject_ids))
     if not bound:

@@ -77,6 +77,10 @@ def canonical_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
         return canonicalizer.canonicalize(document, _safe_mode)
     except jsonld.JsonLdError as exc:
         raise _jsonld_error(exc) from exc
+    except CredAnchorError:
+        raise
+    except (ValueError, TypeError) as exc:  # pyld on some malformed input (e.g. a relative context IRI)
+        raise ProofError(f"the document is not valid JSON-LD: {exc}") from exc
 
 
 # One shape canonicalizer per document loader (each loader may serve other contexts), a few kept.

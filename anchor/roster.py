@@ -146,7 +146,9 @@ def parse_json_roster(data: Any, *, source: str = "roster", now: datetime | None
         unknown = sorted(set(achievement) - set(ACHIEVEMENT_COLUMNS) - {"skills"})
         known = ", ".join((*ACHIEVEMENT_COLUMNS, "skills"))
         problems += [f"achievement.{k}: unknown element (known: {known})" for k in unknown]
-        text = {k: _cell(v) for k, v in cells.items() if v is not None and not (k == "skill_uris" and problems)}
+        text = {
+            k: _cell(v) for k, v in cells.items() if v is not None and not (k == "skill_uris" and isinstance(v, str))
+        }
         row = _row(position, text, moment)
         if problems:
             row = RosterRow(position, row.learner_name, None, None, (*problems, *row.errors), row.dated)

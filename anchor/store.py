@@ -216,7 +216,11 @@ class Store:
     @classmethod
     def open(cls, url: str) -> Store:
         if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(url[len("sqlite:///") :]).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the database's folder {folder}: {exc.strerror or exc}") from None
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
         try:

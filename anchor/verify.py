@@ -125,7 +125,8 @@ class Verifier:
         self._accreditations: dict[tuple[str, int], bool] = {}
 
     def verify(self, credential: Any) -> VerificationReport:
-        report = VerificationReport(credential.get("id") if isinstance(credential, dict) else None)
+        identifier = credential.get("id") if isinstance(credential, dict) else None
+        report = VerificationReport(identifier if isinstance(identifier, str) else None)
         add = report.checks.append
         if not isinstance(credential, dict):
             add(Check("schema", Outcome.FAIL, "a credential is a JSON object"))

@@ -231,7 +231,7 @@ class VerifyRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    verifiableCredential: Document | None = None
+    verifiableCredential: Document | list[Any] | None = None
     verifiablePresentation: Document | None = None
     options: VerifyOptions | None = None
 

@@ -31,20 +31,27 @@ def _services(request: Request) -> Services:
 
 
 def document_to_verify(body: VerifyRequest) -> tuple[str, dict[str, Any]]:
-    """("credential" | "presentation", document) from a wrapped or a bare request body."""
+    """("credential" | "presentation", document) from a wrapped or a bare request body.
+
+    A body with a `type` (or `@context`) is the document itself — a bare presentation's own
+    `verifiableCredential` member is part of it, not the wrapper's field.
+    """
+    raw = {**(body.model_extra or {}), **{name: getattr(body, name) for name in body.model_fields_set}}
+    if "type" in raw or "@context" in raw:
+        if "options" in body.model_fields_set:
+            raw.pop("options")  # the wrapper's options, not a property of the document
+        return ("presentation" if is_presentation(raw) else "credential"), raw
     if body.verifiablePresentation is not None:
         return "presentation", body.verifiablePresentation
-    if body.verifiableCredential is not None:
+    if isinstance(body.verifiableCredential, dict):
         return "credential", body.verifiableCredential
-    bare = dict(body.model_extra or {})
-    if "options" in body.model_fields_set:
-        raise ApiProblem(400, "nothing-to-verify", "options were given without a verifiableCredential or presentation")
-    if not bare:
-        raise ApiProblem(
-            400, "nothing-to-verify",
-            "send a credential or presentation: as the body, or as verifiableCredential / verifiablePresentation",
-        )  # fmt: skip
-    return ("presentation" if is_presentation(bare) else "credential"), bare
+    if body.verifiableCredential is not None:
+        raise ApiProblem(400, "one-credential", "verifiableCredential must be one credential (an object); "
+                         "to verify several, send a presentation")  # fmt: skip
+    raise ApiProblem(
+        400, "nothing-to-verify",
+        "send a credential or presentation: as the body, or as verifiableCredential / verifiablePresentation",
+    )  # fmt: skip
 
 
 def verify_document(services: Services, body: VerifyRequest, profile: str) -> tuple[str, dict[str, Any]]:

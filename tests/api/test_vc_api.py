@@ -172,6 +172,10 @@ def test_a_credential_with_an_unknown_context_is_a_4xx_problem(vc):
     assert_problem(response, response.status_code)
 
 
+def test_a_credential_with_a_relative_context_iri_is_a_400_problem(vc):
+    assert_problem(issue(vc, credential=unsigned(**{"@context": [VC_V2, "relative-context"]})), 400)
+
+
 def test_a_credential_without_the_verifiable_credential_type_is_a_400_problem(vc):
     body = assert_problem(issue(vc, credential=unsigned(type=["SomethingElse"])), 400, "invalid-credential")
     assert "VerifiableCredential" in body["detail"]
@@ -244,6 +248,13 @@ def test_an_unsigned_credential_is_a_400_problem(vc):
     response = vc.client.post("/credentials/verify", json={"verifiableCredential": unsigned(issuer="did:example:x")})
     body = assert_problem(response, 400, "verification-failed")
     assert body["verified"] is False
+
+
+def test_a_credential_with_a_relative_context_iri_does_not_verify(vc):
+    credential = issued(vc)
+    credential["@context"] = [VC_V2, "relative-context"]
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert_problem(response, 400, "verification-failed")
 
 
 def test_an_anchored_micro_credential_verifies_on_the_vc_api(vc):
