@@ -16,7 +16,6 @@ from anchor.credential import CredentialValidationError
 from anchor.did import DidResolutionError
 from anchor.errors import (
     ChainError,
-    ConfigurationError,
     ContractRevertError,
     CredAnchorError,
     DevchainError,
@@ -65,26 +64,24 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+#: Library errors as HTTP problems, most specific first (the first match wins).
+_STATUS_OF: tuple[tuple[type[CredAnchorError], int, str], ...] = (
+    (CredentialValidationError, 422, "invalid-credential"),
+    (ContractRevertError, 409, "contract-refused"),
+    (AlreadyIssuedError, 409, "already-issued"),
+    (InsufficientFundsError, 409, "insufficient-funds"),
+    (ChainError, 503, "chain-unavailable"),
+    (DevchainError, 503, "chain-unavailable"),
+    (StoreError, 503, "database-unavailable"),
+    (KeyFileError, 503, "key-unavailable"),
+    (DidResolutionError, 400, "did-unresolvable"),
+)
+
+
 def _status_of(exc: CredAnchorError) -> tuple[int, str]:
-    if isinstance(exc, CredentialValidationError):
-        return 422, "invalid-credential"
-    if isinstance(exc, ContractRevertError):
-        return 409, "contract-refused"
-    if isinstance(exc, AlreadyIssuedError):
-        return 409, "already-issued"
-    if isinstance(exc, InsufficientFundsError):
-        return 409, "insufficient-funds"
-    if isinstance(exc, ChainError | DevchainError):
-        return 503, "chain-unavailable"
-    if isinstance(exc, StoreError):
-        return 503, "database-unavailable"
-    if isinstance(exc, KeyFileError):
-        return 503, "key-unavailable"
-    if isinstance(exc, DidResolutionError):
-        return 400, "did-unresolvable"
-    if isinstance(exc, ConfigurationError):
-        return 400, "bad-request"
-    return 400, "bad-request"
+    return next(
+        ((status, kind) for kind_of, status, kind in _STATUS_OF if isinstance(exc, kind_of)), (400, "bad-request")
+    )
 
 
 def install(app: FastAPI) -> None:

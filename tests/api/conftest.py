@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,16 +108,47 @@ def make_app(world: World, database: Path, **settings: Any) -> Any:
     return app
 
 
+@contextmanager
+def api_client(world: World, database: Path, **settings: Any) -> Iterator[Api]:
+    """An app with `settings` and keys for every issuer and body; the chain is rolled back afterwards."""
+    snapshot = world.chain.snapshot()
+    app = make_app(world, database, **{"verify_rate": 0, **settings})
+    store = app.state.services.store
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            made = Api(world, client, store)
+            for slug in ISSUERS:
+                made.headers[slug] = {"Authorization": f"Bearer {store.create_api_key('issuer', slug)[1]}"}
+            made.headers["body"] = {"X-API-Key": store.create_api_key("body", world.body)[1]}
+            made.headers["other_body"] = {"X-API-Key": store.create_api_key("body", world.other_body)[1]}
+            yield made
+    finally:
+        world.chain.revert(snapshot)
+
+
 @pytest.fixture
 def api(world: World, tmp_path: Path) -> Iterator[Api]:
-    snapshot = world.chain.snapshot()
-    app = make_app(world, tmp_path / "api.sqlite", verify_rate=0)
-    store = app.state.services.store
-    with TestClient(app, raise_server_exceptions=False) as client:
-        made = Api(world, client, store)
-        for slug in ISSUERS:
-            made.headers[slug] = {"Authorization": f"Bearer {store.create_api_key('issuer', slug)[1]}"}
-        made.headers["body"] = {"X-API-Key": store.create_api_key("body", world.body)[1]}
-        made.headers["other_body"] = {"X-API-Key": store.create_api_key("body", world.other_body)[1]}
+    with api_client(world, tmp_path / "api.sqlite") as made:
         yield made
-    world.chain.revert(snapshot)
+
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://w3id.org/credanchor/problems#"
+
+
+def assert_problem(response: Any, status: int, kind: str | None = None) -> dict[str, Any]:
+    """The response is an RFC 9457 problem document with `status` (and `kind`, when given); returns it."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    problem = dict(response.json())
+    assert {"type", "title", "status", "detail"} <= problem.keys()
+    assert problem["status"] == status
+    assert problem["type"].startswith(PROBLEM_BASE)
+    assert problem["title"] and isinstance(problem["detail"], str) and problem["detail"]
+    if kind is not None:
+        assert problem["type"] == PROBLEM_BASE + kind
+    return problem
+
+
+def error_pointers(problem: dict[str, Any]) -> list[str]:
+    return [error.get("pointer", "") for error in problem["errors"]]

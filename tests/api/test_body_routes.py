@@ -13,28 +13,11 @@ from eth_account import Account
 
 from api.routes import bodies
 
-from .conftest import Api, World
+from .conftest import Api, World, assert_problem, error_pointers
 
-PROBLEM_JSON = "application/problem+json"
 TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
 OPEN_ENDED = 2**64 - 1
 DAY = 86_400
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """The response is an RFC 9457 problem document with `status`; returns it."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    problem = dict(response.json())
-    assert {"type", "title", "status", "detail"} <= problem.keys()
-    assert problem["status"] == status
-    assert problem["type"].startswith("https://w3id.org/credanchor/problems#")
-    assert problem["title"] and problem["detail"]
-    return problem
-
-
-def error_pointers(problem: dict[str, Any]) -> list[str]:
-    return [error.get("pointer", "") for error in problem["errors"]]
 
 
 def new_account() -> str:

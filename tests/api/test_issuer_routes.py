@@ -19,9 +19,15 @@ from anchor.anchoring import ANCHOR_PROOF_TYPE
 from anchor.types import as_list
 from api.routes import issuers
 
-from .conftest import Api, World, make_app, request_body
+from .conftest import (
+    Api,
+    World,
+    assert_problem,
+    error_pointers,
+    make_app,
+    request_body,
+)
 
-PROBLEM_JSON = "application/problem+json"
 TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
 MISSING_ID = "urn:uuid:00000000-0000-4000-8000-000000000000"
 CSV_HEADER = (
@@ -32,22 +38,6 @@ CSV_HEADER = (
 
 def csv_row(learner: str, eqf_level: str = "5") -> str:
     return f"{learner},Data Literacy,Reading data,Read charts|Clean data,Online exam,online,Internal QA,50,{eqf_level}"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """The response is an RFC 9457 problem document with `status`; returns it."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    problem = dict(response.json())
-    assert {"type", "title", "status", "detail"} <= problem.keys()
-    assert problem["status"] == status
-    assert problem["type"].startswith("https://w3id.org/credanchor/problems#")
-    assert problem["title"] and problem["detail"]
-    return problem
-
-
-def error_pointers(problem: dict[str, Any]) -> list[str]:
-    return [error.get("pointer", "") for error in problem["errors"]]
 
 
 def verify(api: Api, credential: dict[str, Any]) -> dict[str, Any]:

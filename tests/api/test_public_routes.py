@@ -29,25 +29,16 @@ from api import security
 from api.app import create_app
 from api.config import ApiSettings
 from api.security import BodySizeLimit, RateLimiter
-from tests.api.conftest import PASSPHRASE, Api, World, make_app, request_body
+from tests.api.conftest import (
+    PASSPHRASE,
+    Api,
+    World,
+    assert_problem,
+    make_app,
+    request_body,
+)
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_BASE = "https://w3id.org/credanchor/problems#"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
-
-
-def assert_problem(response: Any, status: int, kind: str | None = None) -> dict[str, Any]:
-    """The response is an RFC 9457 problem document with this status (and kind, when given)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    assert body["type"].startswith(PROBLEM_BASE)
-    assert isinstance(body["detail"], str) and body["detail"]
-    if kind is not None:
-        assert body["type"] == PROBLEM_BASE + kind
-    return dict(body)
 
 
 def outcomes(report: dict[str, Any]) -> dict[str, str]:

@@ -9,31 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from anchor.jsonld import BUNDLED, bundled_context
 from anchor.keys import SigningKey
 from anchor.proofs import JCS, RDFC, add_proof
 from api.config import VcApiEndpoint
-from tests.api.conftest import ISSUERS, Api, World, make_app
+from tests.api.conftest import (
+    PROBLEM_BASE,
+    Api,
+    World,
+    api_client,
+    assert_problem,
+)
 from tests.interop.digitalbazaar import verify_with_digitalbazaar
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_BASE = "https://w3id.org/credanchor/problems#"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 SUBJECT = "did:example:123"
 ANCHORING_CHECKS = ("merkle_inclusion", "anchored", "issuer_accredited")
-
-
-def assert_problem(response: Any, status: int, kind: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    if kind is not None:
-        assert body["type"] == PROBLEM_BASE + kind
-    return dict(body)
 
 
 def unsigned(**changes: Any) -> dict[str, Any]:
@@ -49,19 +41,9 @@ def unsigned(**changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def vc(world: World, tmp_path: Path) -> Iterator[Api]:
     """Like `api`, with VC API instances: default (acme, rdfc) and jcs (acme, jcs)."""
-    snapshot = world.chain.snapshot()
-    app = make_app(
-        world, tmp_path / "vc.sqlite", verify_rate=0,
-        vc_api={"default": VcApiEndpoint("acme"), "jcs": VcApiEndpoint("acme", JCS)},
-    )  # fmt: skip
-    store = app.state.services.store
-    with TestClient(app, raise_server_exceptions=False) as client:
-        made = Api(world, client, store)
-        for slug in ISSUERS:
-            made.headers[slug] = {"Authorization": f"Bearer {store.create_api_key('issuer', slug)[1]}"}
-        made.headers["body"] = {"X-API-Key": store.create_api_key("body", world.body)[1]}
+    endpoints = {"default": VcApiEndpoint("acme"), "jcs": VcApiEndpoint("acme", JCS)}
+    with api_client(world, tmp_path / "vc.sqlite", vc_api=endpoints) as made:
         yield made
-    world.chain.revert(snapshot)
 
 
 def issue(vc: Api, credential: dict[str, Any] | None = None, path: str = "/credentials/issue", **body: Any) -> Any:
