@@ -45,6 +45,7 @@ from .issuance import (
     write_json,
 )
 from .issuance import issuer_account as own_account
+from .presentation import is_presentation, verify_presentation
 from .proofs import JCS, RDFC
 from .roster import read_roster
 from .settings import Settings
@@ -637,8 +638,15 @@ def accreditation_show(issuer_account: AccountArgument, rpc: RpcOption = None, a
 
 @app.command()
 def verify(
-    files: Annotated[list[Path], typer.Argument(help="Credential files (JSON).", metavar="FILE...")],
+    files: Annotated[list[Path], typer.Argument(help="Credential or presentation files (JSON).", metavar="FILE...")],
     rpc: RpcOption = None,
+    challenge: Annotated[
+        str | None, typer.Option("--challenge", help="Presentations: the challenge the holder had to answer.")
+    ] = None,
+    domain: Annotated[str | None, typer.Option("--domain", help="Presentations: the expected domain.")] = None,
+    any_vc: Annotated[
+        bool, typer.Option("--any-vc", help="Accept any VC 2.0 credential, not only micro-credentials (as the VC API).")
+    ] = False,
     registry: Annotated[
         str | None,
         typer.Option("--registry", help="Trusted IssuerRegistry address (default: the chain's recorded deployment)."),
@@ -654,7 +662,7 @@ def verify(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Verify credentials with the file and a chain RPC only; exit code 0 iff every file verifies."""
+    """Verify credentials or presentations with the file and a chain RPC only; exit code 0 iff every file verifies."""
     settings = _run(Settings.from_env)
 
     def body() -> list[dict[str, Any]]:
@@ -668,7 +676,7 @@ def verify(
             if not isinstance(document.get("id"), str):
                 raise ConfigurationError(f"{path} is not a DID document (it has no id)")
             resolver.add(document)
-        verifier = Verifier(chain, registry=trusted, resolver=resolver)
+        verifier = Verifier(chain, registry=trusted, resolver=resolver, profile="vc" if any_vc else "microcredential")
         reports = []
         for path in files:
             try:
@@ -676,7 +684,11 @@ def verify(
             except (OSError, ValueError) as exc:
                 reports.append({"file": str(path), "verified": False, "error": f"cannot read {path}: {exc}"})
                 continue
-            reports.append({"file": str(path), **verifier.verify(credential).to_dict()})
+            if is_presentation(credential):
+                report = verify_presentation(credential, verifier, challenge=challenge, domain=domain).to_dict()
+            else:
+                report = verifier.verify(credential).to_dict()
+            reports.append({"file": str(path), **report})
         return reports
 
     reports = _run(body)
@@ -688,11 +700,19 @@ def verify(
             console.print(f"{report['file']}: {mark}")
             if "error" in report:
                 console.print(f"  {report['error']}")
-            for name, check in report.get("checks", {}).items():
-                colour = {"pass": "green", "fail": "red"}.get(check["outcome"], "yellow")
-                console.print(f"  [{colour}]{check['outcome']:>14}[/] {name}: {check['reason']}", highlight=False)
+            _print_checks(report.get("checks", {}), "  ")
+            for inner in report.get("credentials", []):
+                mark = "[green]verified[/]" if inner["verified"] else "[red]NOT verified[/]"
+                console.print(f"  credential {inner['credential']}: {mark}")
+                _print_checks(inner["checks"], "    ")
     if not all(r["verified"] for r in reports):
         raise typer.Exit(1)
+
+
+def _print_checks(checks: dict[str, Any], indent: str) -> None:
+    for name, check in checks.items():
+        colour = {"pass": "green", "fail": "red"}.get(check["outcome"], "yellow")
+        console.print(f"{indent}[{colour}]{check['outcome']:>14}[/] {name}: {check['reason']}", highlight=False)
 
 
 def _status_command(

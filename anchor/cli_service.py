@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +18,14 @@ from rich.table import Table
 from .chain import Chain
 from .deployment import Deployment
 from .errors import ConfigurationError, ContractRevertError
-from .issuance import create_body_account, issuer_account, load_key, load_profile
+from .issuance import (
+    create_body_account,
+    issuer_account,
+    load_key,
+    load_profile,
+    sign_credential,
+    write_json,
+)
 from .settings import Settings
 from .status import PURPOSES
 from .statuslist import read_list, status_list_credential
@@ -26,7 +34,8 @@ from .types import check_address
 
 from .cli import (  # isort: skip
     PASSPHRASE_ENV, AccountArgument, IssuerOption, JsonFlag, PassphraseEnv, RpcOption, _chain_and_deployment,
-    _emit_json, _passphrase, _registry_action, _run, _sender, _tx, accreditation_app, app, bench_app, console,
+    Cryptosuite, SuiteOption, _emit_json, _passphrase, _read_credential, _registry_action, _run, _sender, _tx,
+    accreditation_app, app, bench_app, console,
 )  # fmt: skip
 
 apikey_app = typer.Typer(
@@ -413,3 +422,30 @@ def bench_api_command(
         f"(target ≤ {result['target_p99_ms']} ms); {result['verified']:,}/{result['requests']:,} verified; "
         f"statuses {result['statuses']}"
     )
+
+
+@app.command()
+def sign(
+    file: Annotated[Path, typer.Argument(help="An unsigned VC 2.0 credential (JSON).", metavar="FILE")],
+    issuer: IssuerOption = None,
+    cryptosuite: SuiteOption = Cryptosuite.RDFC,
+    out: Annotated[Path | None, typer.Option("--out", help="Write here (default: print).", metavar="FILE")] = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+) -> None:
+    """Sign any VC 2.0 credential with an issuer's key (as POST /credentials/issue); not anchored."""
+    settings = _run(Settings.from_env)
+
+    def body() -> dict[str, Any]:
+        slug = load_profile(settings, issuer)[0]
+        document = _read_credential(file)
+        signed = sign_credential(document, load_key(settings, slug, _passphrase(passphrase_env)),
+                                 cryptosuite=cryptosuite.value)  # fmt: skip
+        if out is not None:
+            write_json(out, signed)
+        return signed
+
+    signed = _run(body)
+    if out is None:
+        _emit_json(signed)
+    else:
+        console.print(f"signed {signed.get('id') or file} with {cryptosuite.value} → {out}")

@@ -230,6 +230,28 @@ class CredentialIssuer:
         return add_proof(credential, self.key, cryptosuite=self.cryptosuite, created=created, loader=self._loader)
 
 
+def sign_credential(
+    credential: dict[str, Any], key: SigningKey, *, cryptosuite: str = RDFC, loader: LoaderFn | None = None
+) -> dict[str, Any]:
+    """Sign any VC 2.0 credential (the W3C VC API's issue): `issuer` is set to the key's DID when absent,
+    and must be it when present; a credential that already has a proof, or is not VC 2.0, is refused."""
+    from .verify import vc_data_model_errors
+
+    credential = dict(credential)
+    issuer = credential.setdefault("issuer", key.did)
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if issuer_id != key.did:
+        raise ConfigurationError(
+            f"credential.issuer is {issuer_id!r}, but the key signs as {key.did}: set issuer to it, or leave it out"
+        )
+    if "proof" in credential:
+        raise ConfigurationError("the credential already has a proof: send it unsigned")
+    problems = vc_data_model_errors(credential)
+    if problems:
+        raise ConfigurationError("not a VC 2.0 credential: " + "; ".join(problems))
+    return add_proof(credential, key, cryptosuite=cryptosuite, loader=loader or default_loader())
+
+
 class AlreadyIssuedError(CredAnchorError, ValueError):
     """The same credential was issued before, differently (e.g. with another cryptosuite)."""
 

@@ -17,9 +17,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from anchor.issuance import sign_credential
 from anchor.presentation import verify_presentation
-from anchor.proofs import add_proof
-from anchor.verify import vc_data_model_errors
 
 from ..config import VcApiEndpoint
 from ..models import Document, VerifyOptions, VerifyRequest
@@ -76,20 +75,9 @@ def _issue(request: Request, key: IssuerKey, name: str, body: IssueRequest) -> d
     endpoint = _endpoint(services, name)
     if key.subject != endpoint.issuer:
         raise ApiProblem(403, "forbidden", f"this instance signs for issuer {endpoint.issuer!r}; the key is another's")
-    signing_key = services.key(endpoint.issuer)
-    credential = dict(body.credential)
-    issuer = credential.setdefault("issuer", signing_key.did)
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_id != signing_key.did:
-        raise ApiProblem(400, "wrong-issuer", f"credential.issuer is {issuer_id!r}, but this instance signs as "
-                         f"{signing_key.did}: set issuer to it, or leave it out")  # fmt: skip
-    if "proof" in credential:
-        raise ApiProblem(400, "already-secured", "the credential already has a proof: send it unsigned")
-    problems = vc_data_model_errors(credential)
-    if problems:
-        raise ApiProblem(400, "invalid-credential", "not a VC 2.0 credential: " + "; ".join(problems))
     suite = (body.options.cryptosuite if body.options else None) or endpoint.cryptosuite
-    return {"verifiableCredential": add_proof(credential, signing_key, cryptosuite=suite, loader=services.loader)}
+    signed = sign_credential(body.credential, services.key(endpoint.issuer), cryptosuite=suite, loader=services.loader)
+    return {"verifiableCredential": signed}
 
 
 ISSUE = {"response_model": IssueResponse, "status_code": 201, "summary": "Issue (sign) a VC 2.0 credential",

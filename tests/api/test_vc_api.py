@@ -130,12 +130,12 @@ def test_issuing_with_an_unknown_key_is_a_401_problem(vc):
 
 def test_a_credential_with_another_issuer_is_a_400_problem(vc, world):
     response = issue(vc, credential=unsigned(issuer=world.keys["beta"].did))
-    assert_problem(response, 400, "wrong-issuer")
+    assert_problem(response, 400)
 
 
 def test_a_credential_with_a_proof_is_a_400_problem(vc):
     already = issued(vc)
-    assert_problem(issue(vc, credential=already), 400, "already-secured")
+    assert_problem(issue(vc, credential=already), 400)
 
 
 def test_a_credential_with_an_undefined_term_is_a_400_problem_not_a_500(vc):
@@ -159,19 +159,19 @@ def test_a_credential_with_a_relative_context_iri_is_a_400_problem(vc):
 
 
 def test_a_credential_without_the_verifiable_credential_type_is_a_400_problem(vc):
-    body = assert_problem(issue(vc, credential=unsigned(type=["SomethingElse"])), 400, "invalid-credential")
+    body = assert_problem(issue(vc, credential=unsigned(type=["SomethingElse"])), 400)
     assert "VerifiableCredential" in body["detail"]
 
 
 def test_a_credential_without_the_v2_context_is_a_400_problem(vc):
     response = issue(vc, credential=unsigned(**{"@context": ["https://www.w3.org/2018/credentials/v1"]}))
-    assert_problem(response, 400, "invalid-credential")
+    assert_problem(response, 400)
 
 
 def test_a_credential_without_a_subject_is_a_400_problem(vc):
     credential = unsigned()
     del credential["credentialSubject"]
-    assert_problem(issue(vc, credential=credential), 400, "invalid-credential")
+    assert_problem(issue(vc, credential=credential), 400)
 
 
 def test_an_unknown_option_is_a_422_problem(vc):

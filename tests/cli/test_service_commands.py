@@ -598,3 +598,53 @@ def test_body_commands_with_a_bad_sender(body_world):
     message = fails(body_world["env"], "accreditation", "accredit", body_world["account"], "--from", "0xnope",
                     *body_world["rpc"])  # fmt: skip
     assert "--from must be an Ethereum address" in message
+
+
+# -- sign (the VC API's issue) and verifying presentations ----------------------------------------
+
+UNSIGNED = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:learner"}}  # fmt: skip
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_sign_any_vc_sets_the_issuer_and_the_proof_verifies(plain, tmp_path, suite):
+    source = tmp_path / "unsigned.json"
+    source.write_text(json.dumps(UNSIGNED))
+    result = invoke(plain["env"], "sign", str(source), "--cryptosuite", suite)
+    assert result.exit_code == 0, result.output
+    signed = json.loads(result.stdout)
+    assert signed["issuer"] == plain["issuer"]["did"] and signed["proof"]["cryptosuite"] == suite
+    (check,) = verify_proofs(signed, DidResolver())
+    assert check.verified
+
+
+def test_sign_refuses_a_signed_credential_and_another_issuer(plain, tmp_path):
+    signed = tmp_path / "signed.json"
+    assert invoke(plain["env"], "sign", str(tmp_path / "missing.json")).exit_code == 1
+    source = tmp_path / "unsigned.json"
+    source.write_text(json.dumps(UNSIGNED))
+    assert invoke(plain["env"], "sign", str(source), "--out", str(signed)).exit_code == 0
+    assert "already has a proof" in fails(plain["env"], "sign", str(signed))
+    source.write_text(json.dumps({**UNSIGNED, "issuer": "did:example:someone-else"}))
+    assert "signs as" in fails(plain["env"], "sign", str(source))
+
+
+@needs_anvil
+def test_verify_a_presentation_checks_its_challenge(world, anchored, tmp_path):
+    from anchor.keys import SigningKey
+    from anchor.proofs import add_proof
+
+    out = world["root"] / "out"
+    credential = json.loads(next(out.glob("*.json")).read_text())
+    holder = SigningKey.generate()
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                    "holder": holder.did, "verifiableCredential": [credential]}  # fmt: skip
+    path = tmp_path / "vp.json"
+    path.write_text(json.dumps(add_proof(presentation, holder, proof_purpose="authentication", challenge="abc",
+                                         cryptosuite="eddsa-jcs-2022")))  # fmt: skip
+    ok = invoke(world["env"], "verify", str(path), "--challenge", "abc", "--json", *world["rpc"])
+    report = json.loads(ok.stdout)["reports"][0]
+    assert report["checks"]["challenge"]["outcome"] == "pass" and report["credentials"][0]["verified"]
+    replayed = invoke(world["env"], "verify", str(path), "--challenge", "other", "--json", *world["rpc"])
+    assert replayed.exit_code == 1
+    assert json.loads(replayed.stdout)["reports"][0]["checks"]["challenge"]["outcome"] == "fail"
