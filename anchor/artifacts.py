@@ -13,7 +13,12 @@ from typing import Any
 
 from .errors import ArtifactError
 
-CONTRACT_NAMES = ("IssuerRegistry", "CredentialAnchor", "CredentialNFT")
+#: The contracts of a credanchor deployment, in the order of `Deployment.addresses()`.
+DEPLOYED_CONTRACT_NAMES = ("IssuerRegistry", "CredentialAnchor", "CredentialNFT")
+#: Contracts the NFT-vs-VC comparison deploys for itself (not part of a deployment).
+COMPARISON_CONTRACT_NAMES = ("HashRevocationRegistry",)
+#: Every contract with a committed artifact.
+CONTRACT_NAMES = DEPLOYED_CONTRACT_NAMES + COMPARISON_CONTRACT_NAMES
 
 # A wheel carries the artifacts inside the package; a source checkout keeps them in contracts/build.
 _CANDIDATE_DIRS = (

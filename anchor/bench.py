@@ -260,9 +260,11 @@ def bench_api(
         env.pop("CREDANCHOR_KEY_PASSPHRASE", None)  # a verifier needs no keys
         command = [sys.executable, "-m", "anchor", "serve", "--rpc", rpc or anvil.url,  # type: ignore[union-attr]
                    "--port", str(port), "--workers", str(workers), "--verify-rate", "0"]  # fmt: skip
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True)  # fmt: skip
-        _wait_for(f"127.0.0.1:{port}", server)
+        log = data / "server.log"
+        with log.open("w") as output:
+            server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                      start_new_session=True)  # fmt: skip
+        _wait_for(f"127.0.0.1:{port}", server, log)
         queue: Any = multiprocessing.get_context("spawn").Queue()
         loader = multiprocessing.get_context("spawn").Process(
             target=load_in_process, args=(queue, "127.0.0.1", port, "/v1/verify", documents),
@@ -292,16 +294,16 @@ def bench_api(
     }
 
 
-def _wait_for(address: str, server: Any) -> None:
+def _wait_for(address: str, server: Any, log: Any) -> None:
     import urllib.request
 
     for _ in range(600):
         if server.poll() is not None:
-            raise RuntimeError("the server exited before it was ready (run `credanchor serve` to see why)")
+            raise RuntimeError(f"the server exited before it was ready:\n{log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://{address}/ready", timeout=2) as answer:
                 if answer.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("the server did not become ready in two minutes")
+    raise RuntimeError(f"the server did not become ready in two minutes:\n{log.read_text()[-2000:]}")

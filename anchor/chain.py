@@ -11,12 +11,13 @@ from __future__ import annotations
 import ast
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
@@ -32,7 +33,7 @@ from web3.exceptions import (
     TransactionNotFound,
     Web3Exception,
 )
-from web3.types import Wei
+from web3.types import TxParams, Wei
 
 from .artifacts import CONTRACT_NAMES, load_artifact
 from .errors import ChainError, ConfigurationError, ContractRevertError, InsufficientFundsError
@@ -54,6 +55,50 @@ class SignedTx:
     raw: bytes
     tx_hash: bytes
     nonce: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawLog:
+    """One event log as any node serves it (``eth_getLogs``), before ABI decoding."""
+
+    address: str
+    topics: tuple[bytes, ...]
+    data: bytes
+    block_number: int
+    tx_hash: bytes
+    #: Position of the log in its block.
+    log_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawTransaction:
+    """The public part of a mined transaction that matters to a reader: who, to what, with which calldata."""
+
+    tx_hash: bytes
+    #: None for a contract creation.
+    to: str | None
+    input: bytes
+    block_number: int
+    #: The sending address; None when it was not asked for (see :meth:`Chain.transactions`).
+    sender: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedLog:
+    """A log decoded with a contract's ABI: the event's name and its arguments by name."""
+
+    event: str
+    args: dict[str, Any]
+    log: RawLog
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedCall:
+    """Calldata decoded with a contract's ABI: the function, its arguments and their ABI types by name."""
+
+    function: str
+    args: dict[str, Any]
+    types: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -80,6 +125,107 @@ def _error_table() -> dict[bytes, _ErrorAbi]:
                 selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
                 table[selector] = _ErrorAbi(item["name"], types, [i["name"] for i in item["inputs"]])
     return table
+
+
+@dataclass(frozen=True)
+class _Signature:
+    name: str
+    names: list[str]
+    types: list[str]
+    indexed: list[bool]
+
+
+@cache
+def _events_of(name: str) -> dict[bytes, _Signature]:
+    """The events of contract `name`, by topic0 (the keccak of the event signature)."""
+    table = {}
+    for item in load_artifact(name).abi:
+        if item["type"] == "event" and not item.get("anonymous"):
+            types = [_abi_type(i) for i in item["inputs"]]
+            table[keccak(text=f"{item['name']}({','.join(types)})")] = _Signature(
+                item["name"], [i["name"] for i in item["inputs"]], types, [bool(i["indexed"]) for i in item["inputs"]]
+            )
+    return table
+
+
+@cache
+def _functions_of(name: str) -> dict[bytes, _Signature]:
+    """The functions of contract `name`, by 4-byte selector."""
+    table = {}
+    for item in load_artifact(name).abi:
+        if item["type"] == "function":
+            types = [_abi_type(i) for i in item["inputs"]]
+            table[keccak(text=f"{item['name']}({','.join(types)})")[:4]] = _Signature(
+                item["name"], [i["name"] for i in item["inputs"]], types, [False] * len(types)
+            )
+    return table
+
+
+def _as_checksum(kind: str, value: Any) -> Any:
+    return to_checksum_address(value) if kind == "address" else value
+
+
+def _is_dynamic(kind: str) -> bool:
+    return kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
+
+
+def decode_logs(name: str, logs: Sequence[RawLog]) -> list[DecodedLog]:
+    """The logs that are events of contract `name`, decoded by its ABI (others are left out).
+
+    Indexed arguments of dynamic types (strings, bytes, arrays) are only their 32-byte keccak in a
+    topic, and are returned as that hash. A log whose topics or data do not fit the event's ABI
+    (another contract's event with the same signature, say) is left out too.
+    """
+    events = _events_of(name)
+    decoded = []
+    for entry in logs:
+        signature = events.get(entry.topics[0]) if entry.topics else None
+        if signature is None or len(entry.topics) != 1 + sum(signature.indexed):
+            continue
+        topics = iter(entry.topics[1:])
+        data_types = [kind for kind, indexed in zip(signature.types, signature.indexed, strict=True) if not indexed]
+        try:
+            data = iter(abi_decode(data_types, entry.data))
+            args = {}
+            for field, kind, indexed in zip(signature.names, signature.types, signature.indexed, strict=True):
+                if not indexed:
+                    args[field] = _as_checksum(kind, next(data))
+                elif _is_dynamic(kind):
+                    args[field] = next(topics)
+                else:
+                    args[field] = _as_checksum(kind, abi_decode([kind], next(topics))[0])
+        except (DecodingError, ValueError):
+            continue
+        decoded.append(DecodedLog(signature.name, args, entry))
+    return decoded
+
+
+def decode_call(name: str, data: bytes) -> DecodedCall | None:
+    """`data` decoded as a call of a function of contract `name`; None if it is not one.
+
+    A string argument that is not valid UTF-8 is decoded with replacement characters, as a
+    reader would see it, rather than refused.
+    """
+    signature = _functions_of(name).get(bytes(data[:4]))
+    if signature is None:
+        return None
+    try:
+        try:
+            values = list(abi_decode(signature.types, data[4:]))
+        except UnicodeDecodeError:
+            raw_types = ["bytes" if kind == "string" else kind for kind in signature.types]
+            values = [
+                value.decode("utf-8", errors="replace") if kind == "string" else value
+                for kind, value in zip(signature.types, abi_decode(raw_types, data[4:]), strict=True)
+            ]
+    except (DecodingError, ValueError):
+        return None
+    fields = zip(signature.names, signature.types, values, strict=True)
+    return DecodedCall(
+        signature.name,
+        {field: _as_checksum(kind, value) for field, kind, value in fields},
+        dict(zip(signature.names, signature.types, strict=True)),
+    )
 
 
 _REVERT_BYTES = re.compile(r"""(b(['"]).*\2)\s*$""", re.DOTALL)
@@ -125,6 +271,23 @@ def _own_revert_data(exc: BaseException) -> bytes | None:
     return None
 
 
+def _one_run_gas_estimate(state: Any, transaction: Any) -> int:
+    """Gas estimate for the embedded chain from ONE execution at the block gas limit (py-evm's default is a
+    binary search: a dozen executions). The gas spent before refunds, plus 1/63 for the gas a call keeps
+    back, plus a margin; web3 adds its own 100,000 on top. A failing transaction raises as before."""
+    from eth.vm.spoof import SpoofTransaction
+
+    snapshot = state.snapshot()
+    try:
+        computation = state.apply_transaction(SpoofTransaction(transaction, gas=state.gas_limit, gas_price=0))
+        if computation.is_error:
+            raise computation.error
+        spent = state.gas_limit - computation.get_gas_remaining()
+    finally:
+        state.revert(snapshot)
+    return int(min(state.gas_limit, spent + spent // 63 + 10_000))
+
+
 class Chain:
     """A connection to an EVM chain. Build one with :meth:`embedded` or :meth:`connect`."""
 
@@ -144,6 +307,7 @@ class Chain:
         from web3 import EthereumTesterProvider
 
         backend = PyEVMBackend(vm_configuration=((0, CancunVM),))
+        backend.chain.gas_estimator = _one_run_gas_estimate  # py-evm's default runs a transaction ~14 times
         w3 = Web3(EthereumTesterProvider(EthereumTester(backend)))
         return cls(w3, description="embedded eth-tester", embedded=True)
 
@@ -183,6 +347,99 @@ class Chain:
     def code_at(self, address: str) -> bytes:
         return bytes(self._rpc(lambda: self._w3.eth.get_code(to_checksum_address(address)), "read code"))
 
+    def logs(self, addresses: str | Sequence[str], from_block: int = 0, to_block: int | str = "latest") -> list[RawLog]:
+        """Every log emitted by `addresses` (one or several) in blocks `from_block`..`to_block`, in chain order.
+
+        One ``eth_getLogs`` request on a JSON-RPC node (a public endpoint may refuse a very wide
+        range). On the embedded chain the blocks' receipts are read straight from py-evm, because
+        eth-tester answers ``eth_getLogs`` by looking each receipt up with a scan of the whole chain.
+        """
+        wanted = [check_address(a, "a log address") for a in ([addresses] if isinstance(addresses, str) else addresses)]
+        if not wanted:
+            return []
+        last = self.block_number() if to_block == "latest" else int(to_block)
+        if from_block > last:
+            return []  # nodes refuse an empty range (anvil: BlockOutOfRangeError)
+        if self._backend_chain is not None:
+            return self._embedded_logs(set(wanted), from_block, last)
+        raw = self._rpc(
+            lambda: self._w3.eth.get_logs({"address": wanted, "fromBlock": from_block, "toBlock": last}),  # type: ignore[typeddict-item]
+            "read logs",
+        )
+        return [
+            RawLog(
+                address=to_checksum_address(entry["address"]),
+                topics=tuple(bytes(topic) for topic in entry["topics"]),
+                data=bytes(entry["data"]),
+                block_number=int(entry["blockNumber"]),
+                tx_hash=bytes(entry["transactionHash"]),
+                log_index=int(entry["logIndex"]),
+            )
+            for entry in raw
+        ]
+
+    def events(self, name: str, address: str, from_block: int = 0, to_block: int | str = "latest") -> list[DecodedLog]:
+        """The events of contract `name` at `address`, decoded (see :func:`decode_logs`)."""
+        return decode_logs(name, self.logs(address, from_block, to_block))
+
+    def transaction(self, tx_hash: bytes) -> RawTransaction:
+        """A mined transaction by hash, with its sender; ChainError if the chain does not know it."""
+        found = self._transaction_or_none(tx_hash)
+        if found is None:
+            raise ChainError(f"{self.description} has no transaction 0x{bytes(tx_hash).hex()}")
+        return found
+
+    def _transaction_or_none(self, tx_hash: bytes) -> RawTransaction | None:
+        def read() -> Any:
+            try:
+                return self._w3.eth.get_transaction(HexBytes(tx_hash))
+            except TransactionNotFound:
+                return None
+
+        raw = self._rpc(read, "read a transaction")
+        if raw is None or raw.get("blockNumber") is None:
+            return None  # unknown, or still pending
+        return RawTransaction(
+            tx_hash=bytes(raw["hash"]),
+            to=to_checksum_address(raw["to"]) if raw.get("to") else None,
+            input=bytes(raw["input"]),
+            block_number=int(raw["blockNumber"]),
+            sender=to_checksum_address(raw["from"]),
+        )
+
+    def transactions(self, blocks: Mapping[bytes, int], *, senders: bool = False) -> dict[bytes, RawTransaction]:
+        """The transactions whose hashes are the keys of `blocks` (hash → the block it was mined in, as
+        logs tell), by hash. A hash not found in its block is left out.
+
+        `senders=False` leaves `sender` None: on the embedded chain recovering it from the signature
+        costs milliseconds a transaction, and a reader of calldata rarely needs it.
+        """
+        if self._backend_chain is None:
+            result = {}
+            for tx_hash, block in blocks.items():
+                tx = self._transaction_or_none(tx_hash)
+                if tx is not None and tx.block_number == block:
+                    result[bytes(tx_hash)] = tx if senders else RawTransaction(tx.tx_hash, tx.to, tx.input, block, None)
+            return result
+        wanted: dict[int, set[bytes]] = {}
+        for tx_hash, block in blocks.items():
+            wanted.setdefault(block, set()).add(bytes(tx_hash))
+        result = {}
+        head = self.block_number()
+        for number in sorted(wanted):
+            if not 0 <= number <= head:
+                continue
+            for tx in self._backend_chain.get_canonical_block_by_number(number).transactions:
+                if tx.hash in wanted[number]:
+                    result[bytes(tx.hash)] = RawTransaction(
+                        tx_hash=bytes(tx.hash),
+                        to=to_checksum_address(tx.to) if tx.to else None,
+                        input=bytes(tx.data),
+                        block_number=number,
+                        sender=to_checksum_address(tx.sender) if senders else None,
+                    )
+        return result
+
     # -- contracts --------------------------------------------------------------------------------
 
     def contract(self, name: str, address: str) -> Contract:
@@ -205,7 +462,8 @@ class Chain:
     def call(self, name: str, address: str, function: str, args: Sequence[Any] = ()) -> Any:
         """Call a view function."""
         contract = self.contract(name, address)
-        return self._guard(lambda: contract.functions[function](*args).call(), name, function)
+        params = self._call_params.copy()
+        return self._guard(lambda: contract.functions[function](*args).call(params), name, function)
 
     def transact(
         self, name: str, address: str, function: str, args: Sequence[Any] = (), *, sender: str | LocalAccount
@@ -318,6 +576,42 @@ class Chain:
             self._request("evm_mine", [])
 
     # -- plumbing ---------------------------------------------------------------------------------
+
+    @cached_property
+    def _call_params(self) -> TxParams:
+        """eth-tester fills a call's missing `from` with its first account, asking for the account list
+        twice a call — most of a view call's time; naming that same account once keeps the result."""
+        accounts = self.accounts if self._embedded else []
+        return {"from": accounts[0]} if accounts else {}
+
+    @cached_property
+    def _backend_chain(self) -> Any:
+        """py-evm's chain behind an embedded eth-tester, for reads eth-tester's RPC layer makes slow."""
+        tester = getattr(self._w3.provider, "ethereum_tester", None) if self._embedded else None
+        return getattr(getattr(tester, "backend", None), "chain", None)
+
+    def _embedded_logs(self, addresses: set[str], first: int, last: int) -> list[RawLog]:
+        backend = self._backend_chain
+        wanted = {bytes.fromhex(a[2:]) for a in addresses}
+        found = []
+        for number in range(max(first, 0), min(last, self.block_number()) + 1):
+            block = backend.get_canonical_block_by_number(number)
+            log_index = 0
+            for tx, receipt in zip(block.transactions, block.get_receipts(backend.chaindb), strict=True):
+                for entry in receipt.logs:
+                    if entry.address in wanted:
+                        found.append(
+                            RawLog(
+                                address=to_checksum_address(entry.address),
+                                topics=tuple(topic.to_bytes(32, "big") for topic in entry.topics),
+                                data=bytes(entry.data),
+                                block_number=number,
+                                tx_hash=bytes(tx.hash),
+                                log_index=log_index,
+                            )
+                        )
+                    log_index += 1
+        return found
 
     def _request(self, method: str, params: list[Any]) -> Any:
         response = self._rpc(lambda: self._w3.provider.make_request(method, params), method)  # type: ignore[arg-type]

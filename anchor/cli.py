@@ -845,4 +845,4 @@ def bench_anchor_command(
         console.print(table)
 
 
-from . import cli_service  # noqa: E402, F401 - registers the API-mirroring commands on `app`
+from . import cli_compare, cli_service  # noqa: E402, F401 - register more commands on `app`

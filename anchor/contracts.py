@@ -1,4 +1,7 @@
-"""Typed clients for the three credanchor contracts, on top of the :class:`~anchor.chain.Chain` adapter.
+"""Typed clients for the credanchor contracts, on top of the :class:`~anchor.chain.Chain` adapter.
+
+The three of a deployment (IssuerRegistry, CredentialAnchor, CredentialNFT) and the comparison's
+HashRevocationRegistry (revocation by published hash, as OpenAttestation's DocumentStore does).
 
 Arguments and results are plain Python values and the small types of :mod:`anchor.types`;
 reverts surface as :class:`~anchor.errors.ContractRevertError` with the custom error's name.
@@ -8,15 +11,19 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
 from .chain import Chain
+from .consent import consent_typed_data, serialize_metadata
 from .errors import ConfigurationError
 from .types import Root, StatusPurpose, TxReceipt
+
+log = logging.getLogger(__name__)
 
 #: Status-list indices travel as 3-byte big-endian integers: a list holds up to 2**24 entries.
 INDEX_BYTES = 3
@@ -213,13 +220,46 @@ class CredentialNFTClient(_Client):
 
     NAME = "CredentialNFT"
 
-    def mint(self, holder: str, metadata: dict[str, Any] | str, *, sender: Sender) -> tuple[int, TxReceipt]:
-        text = (
-            metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
+    def mint(self, holder: str, metadata: Mapping[str, Any] | str, *, sender: Sender) -> tuple[int, TxReceipt]:
+        """Mint to `holder` (metadata serialized by :func:`~anchor.consent.serialize_metadata`).
+
+        Reverts with `CredentialNFTConsentRequired` if the sender requires holder consent.
+        """
+        receipt = self._transact("mint", holder, serialize_metadata(metadata), sender=sender)
+        return self._minted(receipt), receipt
+
+    def mint_with_consent(
+        self, holder: str, metadata: Mapping[str, Any] | str, deadline: int, signature: bytes, *, sender: Sender
+    ) -> tuple[int, TxReceipt]:
+        """Mint with the holder's signed consent (see :meth:`consent_typed_data` and
+        :func:`~anchor.consent.sign_consent`); the sender must be the issuer the consent names."""
+        receipt = self._transact(
+            "mintWithConsent", holder, serialize_metadata(metadata), deadline, bytes(signature), sender=sender
         )
-        receipt = self._transact("mint", holder, text, sender=sender)
+        return self._minted(receipt), receipt
+
+    def consent_typed_data(
+        self, holder: str, issuer: str, metadata: Mapping[str, Any] | str, deadline: int
+    ) -> dict[str, Any]:
+        """The EIP-712 consent `holder` signs for `issuer` to mint `metadata`, at the holder's current nonce."""
+        return consent_typed_data(
+            self.chain.chain_id, self.address, holder, issuer, metadata, self.consent_nonce(holder), deadline
+        )
+
+    def set_consent_required(self, required: bool, *, sender: Sender) -> TxReceipt:
+        """The sender (as issuer) mints only with holder consent from now on, or no longer."""
+        return self._transact("setConsentRequired", required, sender=sender)
+
+    def consent_required(self, issuer: str) -> bool:
+        return bool(self._call("consentRequired", issuer))
+
+    def consent_nonce(self, holder: str) -> int:
+        return int(self._call("consentNonce", holder))
+
+    @staticmethod
+    def _minted(receipt: TxReceipt) -> int:
         (minted,) = receipt.events_named("CredentialMinted")
-        return int(minted.args["tokenId"]), receipt
+        return int(minted.args["tokenId"])
 
     def burn(self, token_id: int, *, sender: Sender) -> TxReceipt:
         return self._transact("burn", token_id, sender=sender)
@@ -246,3 +286,59 @@ class CredentialNFTClient(_Client):
 
     def supports_interface(self, interface_id: bytes) -> bool:
         return bool(self._call("supportsInterface", interface_id))
+
+
+def _document_hash(value: bytes) -> bytes:
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise ConfigurationError(f"a document hash is 32 bytes, got {value!r}")
+    return value
+
+
+class HashRevocationRegistryClient(_Client):
+    """The comparison's revocation-by-hash registry (DocumentStore style), namespaced by sender.
+
+    Revoking publishes the credential's hash: anyone who holds the credential can link it to its
+    revocation.
+    """
+
+    NAME = "HashRevocationRegistry"
+
+    def issue(self, root: Root, *, sender: Sender) -> TxReceipt:
+        return self._transact("issue", root.value, sender=sender)
+
+    def revoke(self, document_hash: bytes, *, sender: Sender) -> TxReceipt:
+        return self._transact("revoke", _document_hash(document_hash), sender=sender)
+
+    def bulk_revoke(self, document_hashes: Iterable[bytes], *, sender: Sender) -> TxReceipt:
+        """Revoke every hash in one transaction, all or nothing (one event per hash)."""
+        hashes = [_document_hash(h) for h in document_hashes]
+        if not hashes:
+            raise ConfigurationError("no document hashes given: name at least one credential to revoke")
+        return self._transact("bulkRevoke", hashes, sender=sender)
+
+    def is_issued(self, issuer: str, root: Root) -> bool:
+        return bool(self._call("isIssued", issuer, root.value))
+
+    def is_revoked(self, issuer: str, document_hash: bytes) -> bool:
+        return bool(self._call("isRevoked", issuer, _document_hash(document_hash)))
+
+    def issued_block(self, issuer: str, root: Root) -> int:
+        """The block in which `issuer` issued `root` (0 if it never did)."""
+        return int(self._call("issuedBlock", issuer, root.value))
+
+    def revoked_block(self, issuer: str, document_hash: bytes) -> int:
+        """The block in which `issuer` revoked `document_hash` (0 if it never did)."""
+        return int(self._call("revokedBlock", issuer, _document_hash(document_hash)))
+
+
+def deploy_hash_registry(chain: Chain, deployer: str) -> HashRevocationRegistryClient:
+    """Deploy a HashRevocationRegistry for the NFT-vs-VC comparison.
+
+    It is not part of a :class:`~anchor.deployment.Deployment`: the comparison deploys its own on
+    the chain it measures.
+    """
+    address, receipt = chain.deploy(HashRevocationRegistryClient.NAME, sender=deployer)
+    log.info(
+        "deployed HashRevocationRegistry at %s (chain %d, block %d)", address, chain.chain_id, receipt.block_number
+    )
+    return HashRevocationRegistryClient(chain, address)

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .artifacts import CONTRACT_NAMES, load_artifact
+from .artifacts import DEPLOYED_CONTRACT_NAMES, load_artifact
 from .chain import Chain
 from .contracts import CredentialAnchorClient, CredentialNFTClient, IssuerRegistryClient
 from .errors import DeploymentError
@@ -66,7 +66,7 @@ class Deployment:
         """Fail unless the chain has the expected code at every address (e.g. after a chain reset)."""
         if chain.chain_id != self.chain_id:
             raise DeploymentError(f"deployment is for chain {self.chain_id}, the RPC serves chain {chain.chain_id}")
-        for name, address in zip(CONTRACT_NAMES, self.addresses(), strict=True):
+        for name, address in zip(DEPLOYED_CONTRACT_NAMES, self.addresses(), strict=True):
             if chain.code_at(address) != load_artifact(name).deployed_bytecode:
                 raise DeploymentError(
                     f"{name} is not deployed at {address} on chain {self.chain_id} (or its code differs from "

@@ -28,7 +28,15 @@ CONTRACTS_DIR = ROOT / "contracts"
 BUILD_DIR = CONTRACTS_DIR / "build"
 NODE_MODULES = ROOT / "node_modules"
 SOLC_VERSION = "0.8.28"
+#: The contracts of a credanchor deployment (contracts/<Name>.sol) ...
 DEPLOYED_CONTRACTS = ("IssuerRegistry", "CredentialAnchor", "CredentialNFT")
+#: ... and the ones the NFT-vs-VC comparison deploys for itself (contracts/comparison/<Name>.sol).
+COMPARISON_CONTRACTS = ("HashRevocationRegistry",)
+#: Every contract that gets a committed artifact, by name, with its source unit.
+CONTRACT_SOURCES = {
+    **{name: f"contracts/{name}.sol" for name in DEPLOYED_CONTRACTS},
+    **{name: f"contracts/comparison/{name}.sol" for name in COMPARISON_CONTRACTS},
+}
 
 SETTINGS: dict[str, Any] = {
     "evmVersion": "cancun",
@@ -64,8 +72,8 @@ def _read_unit(unit: str) -> str:
 
 
 def collect_sources() -> dict[str, dict[str, str]]:
-    """Every source unit the deployed contracts need, keyed by source unit name."""
-    pending = [f"contracts/{name}.sol" for name in DEPLOYED_CONTRACTS]
+    """Every source unit the compiled contracts need, keyed by source unit name."""
+    pending = list(CONTRACT_SOURCES.values())
     sources: dict[str, dict[str, str]] = {}
     while pending:
         unit = pending.pop()
@@ -132,8 +140,7 @@ def build_artifacts() -> dict[str, dict[str, Any]]:
     compiler_input = standard_json_input()
     output, version = run_compiler(compiler_input)
     artifacts = {}
-    for name in DEPLOYED_CONTRACTS:
-        source = f"contracts/{name}.sol"
+    for name, source in CONTRACT_SOURCES.items():
         compiled = output["contracts"][source][name]
         artifacts[name] = {
             "contractName": name,
