@@ -141,6 +141,7 @@ class Comparison:
     gas_by_batch: dict[str, dict[int, float]] = field(default_factory=dict)
     observer: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    bulk: int = 0  # how many credentials the bulk revocation covers (100, or all but one when fewer)
 
     @property
     def credentials(self) -> int:
@@ -154,7 +155,7 @@ class Comparison:
                 "gas_per_credential": round(figures.gas / self.credentials, 1),
                 "issue_gas_per_credential": round(figures.issue_gas / self.credentials, 1),
                 "fee": round(self.assumptions.fee(figures.gas), 4),
-                "fee_per_credential": round(self.assumptions.fee(figures.gas) / self.credentials, 6),
+                "fee_per_credential": round(self.assumptions.fee(figures.issue_gas) / self.credentials, 6),
                 "revoke_one_fee": round(self.assumptions.fee(figures.revoke_one_gas), 4),
                 "revoke_100_fee": round(self.assumptions.fee(figures.revoke_100_gas), 4),
             }  # fmt: skip
@@ -164,6 +165,7 @@ class Comparison:
             "credentials": self.credentials,
             "chain": self.chain,
             "seconds": round(self.seconds, 2),
+            "bulk_revocation_size": self.bulk,
             "assumptions": vars(self.assumptions) | {"note": "assumed, only for the fee estimates"},
             "modes": modes,
             "gas_per_credential_by_batch_size": {
@@ -196,6 +198,7 @@ def run_comparison(
     result = Comparison(learners, per_learner, chain.description, assumptions or Assumptions())
     count = len(roster.awards)
     revoke_many = min(100, max(0, count - 1))
+    result.bulk = revoke_many
 
     # -- credanchor: signed credentials held privately, one root on-chain, random status bits --------
     t = time.perf_counter()

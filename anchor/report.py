@@ -30,7 +30,7 @@ COST_ROWS = (
     ),
     ("revoke_100_transactions", "Transactions to revoke 100", "NFTs are burnt one by one; the others revoke in bulk."),
     ("fee", "Estimated fee, all", "Total gas at the assumed gas price and ether price (an estimate, not a quote)."),
-    ("fee_per_credential", "Estimated fee per credential", "The estimated fee divided by the credentials issued."),
+    ("fee_per_credential", "Estimated fee per credential, issuing", "The estimated fee of issuing, per credential."),
     ("seconds", "Wall time (s)", "How long this mode took on this machine, signing and sending included."),
 )
 COLOURS = {"vc": "#1b7837", "nft": "#b2182b", "hash": "#2166ac"}
@@ -113,7 +113,8 @@ def _html(comparison: dict[str, Any], paths: dict[str, Path]) -> str:
     modes, a = comparison["modes"], comparison["assumptions"]
     head = "".join(f"<th scope=col>{html.escape(modes[m]['label'])}</th>" for m in MODES)
     cost_rows = "".join(
-        f"<tr><th scope=row>{label}</th>" + "".join(f"<td>{_number(modes[m][key])}</td>" for m in MODES)
+        f"<tr><th scope=row>{label.format(bulk=comparison['bulk_revocation_size'])}</th>"
+        + "".join(f"<td>{_number(modes[m][key])}</td>" for m in MODES)
         + f"<td class=why>{html.escape(why)}</td></tr>"
         for key, label, why in COST_ROWS
     )  # fmt: skip
