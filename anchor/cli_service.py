@@ -26,6 +26,8 @@ from .issuance import (
     sign_credential,
     write_json,
 )
+from .nft import mint_roster
+from .roster import read_roster
 from .settings import Settings
 from .status import PURPOSES
 from .statuslist import read_list, status_list_credential
@@ -449,3 +451,87 @@ def sign(
         _emit_json(signed)
     else:
         console.print(f"signed {signed.get('id') or file} with {cryptosuite.value} → {out}")
+
+
+@nft_app.command("mint")
+def nft_mint(
+    roster: Annotated[Path, typer.Argument(help="Roster (CSV or JSON) with a learner_address per learner.")],
+    issuer: IssuerOption = None,
+    rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """NFT mode: mint each learner's credential as a public soulbound token, signed by the issuer's account."""
+    settings = _run(Settings.from_env)
+
+    def body() -> list[dict[str, Any]]:
+        slug, profile = load_profile(settings, issuer)
+        rows = read_roster(roster)
+        chain, deployment = _chain_and_deployment(settings, rpc)
+        sender = _sender(settings, chain, _account(settings, slug), passphrase_env)
+        return [asdict(o) for o in mint_roster(rows, deployment.nft(chain), profile, sender=sender)]
+
+    outcomes = _run(body)
+    if as_json:
+        _emit_json({"minted": sum(o["status"] == "minted" for o in outcomes), "rows": outcomes})
+    else:
+        for o in outcomes:
+            if o["status"] == "minted":
+                console.print(f"line {o['line']} {o['learner']}: token {o['token_id']} → {o['holder']} "
+                              f"({o['gas_used']:,} gas)")  # fmt: skip
+            else:
+                console.print(f"[red]line {o['line']}[/] {o['learner']}: {o['error']}", highlight=False)
+    if any(o["status"] == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@nft_app.command("burn")
+def nft_burn(
+    token_ids: Annotated[list[int], typer.Argument(help="Token ids to burn (revoke).", metavar="TOKEN...")],
+    issuer: IssuerOption = None,
+    rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """NFT mode: revoke by burning (one transaction per token; only the issuer that minted it)."""
+    settings = _run(Settings.from_env)
+
+    def body() -> list[dict[str, Any]]:
+        slug = load_profile(settings, issuer)[0]
+        chain, deployment = _chain_and_deployment(settings, rpc)
+        sender = _sender(settings, chain, _account(settings, slug), passphrase_env)
+        nft = deployment.nft(chain)
+        return [{"token_id": token, **_tx(nft.burn(token, sender=sender))} for token in token_ids]
+
+    burnt = _run(body)
+    if as_json:
+        _emit_json({"burnt": burnt})
+    else:
+        for b in burnt:
+            console.print(f"token {b['token_id']} burnt ({b['gas_used']:,} gas)")
+
+
+@nft_app.command("require-consent")
+def nft_require_consent(
+    required: Annotated[bool, typer.Argument(help="true: mints need each holder's EIP-712 consent.")],
+    issuer: IssuerOption = None,
+    rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """NFT mode: require (or stop requiring) holder consent for this issuer's mints."""
+    settings = _run(Settings.from_env)
+
+    def body() -> dict[str, Any]:
+        slug = load_profile(settings, issuer)[0]
+        chain, deployment = _chain_and_deployment(settings, rpc)
+        account = _account(settings, slug)
+        receipt = deployment.nft(chain).set_consent_required(required, sender=_sender(settings, chain, account,
+                                                                                      passphrase_env))  # fmt: skip
+        return {"issuer": account, "consent_required": required, **_tx(receipt)}
+
+    result = _run(body)
+    if as_json:
+        _emit_json(result)
+    else:
+        console.print(f"consent {'required' if required else 'not required'} for {result['issuer']}'s mints")

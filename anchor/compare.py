@@ -21,12 +21,13 @@ from eth_utils.crypto import keccak
 
 from .anchoring import anchor_credentials, credential_hash
 from .chain import Chain
-from .credential import Award, AwardingBody, Learner, MicroCredentialSpec, Skill, xsd_datetime
+from .credential import Award, AwardingBody, Learner, MicroCredentialSpec, Skill
 from .deployment import deploy_contracts
 from .errors import ConfigurationError
 from .issuance import CredentialIssuer
 from .keys import SigningKey
 from .merkle import MerkleTree
+from .nft import nft_metadata
 from .proofs import JCS
 from .status import RandomStatusAllocator, read_entry
 from .types import Root, TxReceipt
@@ -114,21 +115,6 @@ class Roster:
                 grade = GRADES[(i + k) % len(GRADES)]
                 awards.append((i, COURSES[k], Award(Learner(name, email), when, grade=grade)))
         return cls(people, awards)
-
-
-def nft_metadata(body: AwardingBody, spec: MicroCredentialSpec, award: Award) -> dict[str, Any]:
-    """What NFT credential platforms put on-chain: the credential's public face, learner included."""
-    attributes: list[dict[str, Any]] = [
-        {"trait_type": "Learner", "value": award.learner.name},
-        {"trait_type": "Awarding body", "value": body.name},
-        {"trait_type": "Issued on", "value": xsd_datetime(award.issued_on)[:10]},
-        {"trait_type": "Grade", "value": award.grade or ""},
-    ]
-    if spec.ects_credits is not None:
-        attributes.append({"trait_type": "ECTS", "value": spec.ects_credits})
-    if spec.eqf_level is not None:
-        attributes.append({"trait_type": "EQF level", "value": spec.eqf_level})
-    return {"name": spec.title, "description": spec.description, "attributes": attributes}
 
 
 @dataclass

@@ -24,6 +24,7 @@ Columns (header names are fixed; order is free; multi-valued cells are separated
 | grade               | no       | result, free text (e.g. A, 91%, Pass)                          |
 | issued_on           | no       | date of issue, YYYY-MM-DD or an ISO date-time (default: now)   |
 | valid_until         | no       | end of validity, same formats                                  |
+| learner_address     | no       | the learner's Ethereum address: NFT mode mints the token to it |
 
 \\* at least learner_name plus optionally e-mail and/or DID; \\*\\* at least one; \\*\\*\\* at least one.
 """
@@ -41,12 +42,13 @@ from typing import Any
 
 from .credential import Award, Learner, MicroCredentialSpec, Skill
 from .errors import ConfigurationError
+from .types import check_address
 
 COLUMNS = (
     "learner_name", "learner_email", "learner_did", "title", "description", "learning_outcomes",
     "workload_hours", "ects_credits", "eqf_level", "nqf_level", "assessment_type", "participation_form",
     "quality_assurance", "prerequisites", "skill_uris", "skill_labels", "stackability", "grade",
-    "issued_on", "valid_until",
+    "issued_on", "valid_until", "learner_address",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("learner_name", "title", "description", "learning_outcomes", "assessment_type",
                     "participation_form", "quality_assurance")  # fmt: skip
@@ -69,6 +71,8 @@ class RosterRow:
     #: Whether the row gave its date of issue (an undated row is issued "now", and its credential
     #: id must not depend on when the roster happened to be run).
     dated: bool = True
+    #: The learner's Ethereum address (NFT mode only; never part of the credential).
+    address: str | None = None
 
 
 def read_roster(path: Path) -> list[RosterRow]:
@@ -134,7 +138,7 @@ def parse_json_roster(data: Any, *, source: str = "roster", now: datetime | None
             yield RosterRow(position, name, None, None, ("achievement: required, an object",))
             continue
         skills = achievement.get("skills") or []
-        cells: dict[str, Any] = {f"learner_{k}": learner.get(k) for k in ("name", "email", "did")}
+        cells: dict[str, Any] = {f"learner_{k}": learner.get(k) for k in ("name", "email", "did", "address")}
         cells.update({k: achievement[k] for k in ACHIEVEMENT_COLUMNS if k in achievement})
         cells.update({k: item.get(k) for k in ("grade", "issued_on", "valid_until")})
         if isinstance(skills, list) and all(isinstance(x, dict) for x in skills):
@@ -221,6 +225,12 @@ def _row(line: int, cells: Mapping[str, str | list[str]], now: datetime) -> Rost
     award = Award(learner=learner, issued_on=moment("issued_on") or now, grade=get("grade") or None,
                   valid_until=moment("valid_until"))  # fmt: skip
     dated = bool(get("issued_on"))
+    address = get("learner_address") or None
+    if address is not None:
+        try:
+            address = check_address(address, "learner_address")
+        except ConfigurationError as exc:
+            errors.append(str(exc))
     if errors:
         return RosterRow(line, learner.name, None, None, tuple(errors), dated)
-    return RosterRow(line, learner.name, spec, award, (), dated)
+    return RosterRow(line, learner.name, spec, award, (), dated, address)

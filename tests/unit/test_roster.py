@@ -140,7 +140,7 @@ def test_all_problems_of_a_row_are_reported_together():
 def test_a_row_with_too_many_cells_is_kept_with_an_error():
     rows = parse(SAMPLE_ROWS[0], SAMPLE_ROWS[1] + ",surplus", SAMPLE_ROWS[2])
     assert [r.line for r in rows] == [2, 3, 4]
-    assert rows[1].errors == ("more cells than the 20 columns of the header",)
+    assert rows[1].errors == (f"more cells than the {len(COLUMNS)} columns of the header",)
     assert rows[1].spec is None
     assert rows[0].errors == rows[2].errors == ()
 
@@ -330,3 +330,10 @@ def test_a_retry_of_a_row_without_an_issue_date_is_not_issued_twice(issuer, tmp_
 def test_a_repeated_header_column_is_refused():
     with pytest.raises(ConfigurationError, match="learner_name appear more than once"):
         list(parse_roster(HEADER + ",learner_name\n"))
+
+
+def test_a_learner_address_is_checksummed_and_a_bad_one_is_named():
+    rows = parse(SAMPLE_ROWS[0])
+    assert rows[0].address == "0xD502197038eE31a7683B31913fd786744703F780"
+    (bad,) = parse(SAMPLE_ROWS[0].rsplit(",", 1)[0] + ",0x1234")
+    assert bad.spec is None and any(e.startswith("learner_address") for e in bad.errors)
