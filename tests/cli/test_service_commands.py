@@ -648,3 +648,41 @@ def test_verify_a_presentation_checks_its_challenge(world, anchored, tmp_path):
     replayed = invoke(world["env"], "verify", str(path), "--challenge", "other", "--json", *world["rpc"])
     assert replayed.exit_code == 1
     assert json.loads(replayed.stdout)["reports"][0]["checks"]["challenge"]["outcome"] == "fail"
+
+
+# -- NFT mode -------------------------------------------------------------------------------------
+
+
+@needs_anvil
+def test_nft_mint_metadata_burn_and_consent(world):
+    from anchor.roster import SAMPLE_ROSTER, read_roster
+
+    env, rpc = world["env"], world["rpc"]
+    minted = cli(env, "nft", "mint", str(SAMPLE_ROSTER), *rpc)
+    rows = read_roster(SAMPLE_ROSTER)
+    assert minted["minted"] == len(rows)
+    first = minted["rows"][0]
+    assert first["holder"] == rows[0].address and first["gas_used"] > 300_000
+    metadata = json.loads(invoke(env, "nft", "metadata", str(first["token_id"]), *rpc).stdout)
+    assert metadata["name"] == rows[0].spec.title
+    assert {"trait_type": "Learner", "value": rows[0].learner_name} in metadata["attributes"]
+    burnt = cli(env, "nft", "burn", str(first["token_id"]), *rpc)
+    assert burnt["burnt"][0]["gas_used"] > 0
+    assert "no token" in fails(env, "nft", "metadata", str(first["token_id"]), *rpc)
+    cli(env, "nft", "require-consent", "true", *rpc)
+    assert "CredentialNFTConsentRequired" in fails(env, "nft", "mint", str(SAMPLE_ROSTER), *rpc)
+    cli(env, "nft", "require-consent", "false", *rpc)
+
+
+@needs_anvil
+def test_nft_mint_reports_rows_without_an_address(world, tmp_path):
+    from anchor.roster import SAMPLE_ROSTER
+
+    header, *lines = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
+    roster = tmp_path / "no-address.csv"
+    roster.write_text("\n".join([header, lines[0].rsplit(",", 1)[0] + ",", lines[1]]) + "\n", encoding="utf-8")
+    result = invoke(world["env"], "nft", "mint", str(roster), "--json", *world["rpc"])
+    assert result.exit_code == 1
+    rows = json.loads(result.stdout)["rows"]
+    assert [r["status"] for r in rows] == ["failed", "minted"]
+    assert rows[0]["error"].startswith("learner_address")
