@@ -25,10 +25,10 @@ COST_ROWS = (
     ("revoke_one_gas", "Gas to revoke one", "What revoking a single credential costs."),
     (
         "revoke_100_gas",
-        "Gas to revoke 100",
-        "What revoking a hundred credentials costs, in as few transactions as the mode allows.",
+        "Gas to revoke {bulk}",
+        "What revoking that many more credentials costs, in as few transactions as the mode allows.",
     ),
-    ("revoke_100_transactions", "Transactions to revoke 100", "NFTs are burnt one by one; the others revoke in bulk."),
+    ("revoke_100_transactions", "Transactions to revoke {bulk}", "NFTs are burnt one by one; the others in bulk."),
     ("fee", "Estimated fee, all", "Total gas at the assumed gas price and ether price (an estimate, not a quote)."),
     ("fee_per_credential", "Estimated fee per credential, issuing", "The estimated fee of issuing, per credential."),
     ("seconds", "Wall time (s)", "How long this mode took on this machine, signing and sending included."),
@@ -149,8 +149,9 @@ blockquote {{ border-left: 4px solid #1b7837; margin: 1rem 0; padding: .2rem 1re
 can be verified using blockchain but do not need blockchain to be implemented.” — ILO/UNICEF</blockquote>
 <p>The same {comparison["learners"]:,} learners, each awarded {comparison["credentials_per_learner"]} micro-credentials
 ({comparison["credentials"]:,} credentials), were issued three ways on <i>{html.escape(comparison["chain"])}</i>,
-then one credential and then a hundred were revoked. Every figure below was measured by sending the transactions
-and by an observer program that reads only what anyone can read from the chain. The whole run took
+then one credential and then {comparison["bulk_revocation_size"]:,} more were revoked. Every figure below was
+measured by sending the transactions and by an observer program that reads only what anyone can read from
+the chain. The whole run took
 {comparison["seconds"]:.1f} seconds.</p>
 <h2>Cost</h2>
 <table><thead><tr><th scope=col>measured</th>{thead}<tbody>{cost_rows}</tbody></table>
