@@ -16,6 +16,8 @@ import typer
 from rich.table import Table
 
 from .chain import Chain
+from .contracts import CredentialNFTClient, Sender
+from .credential import AwardingBody
 from .deployment import Deployment
 from .errors import ConfigurationError, ContractRevertError
 from .issuance import (
@@ -453,6 +455,16 @@ def sign(
         console.print(f"signed {signed.get('id') or file} with {cryptosuite.value} → {out}")
 
 
+def _issuer_nft(
+    settings: Settings, issuer: str | None, rpc: str | None, passphrase_env: str
+) -> tuple[AwardingBody, str, CredentialNFTClient, Sender]:
+    """The issuer's profile and account, the chain's CredentialNFT, and how to send as the issuer."""
+    slug, profile = load_profile(settings, issuer)
+    chain, deployment = _chain_and_deployment(settings, rpc)
+    account = _account(settings, slug)
+    return profile, account, deployment.nft(chain), _sender(settings, chain, account, passphrase_env)
+
+
 @nft_app.command("mint")
 def nft_mint(
     roster: Annotated[Path, typer.Argument(help="Roster (CSV or JSON) with a learner_address per learner.")],
@@ -465,11 +477,9 @@ def nft_mint(
     settings = _run(Settings.from_env)
 
     def body() -> list[dict[str, Any]]:
-        slug, profile = load_profile(settings, issuer)
         rows = read_roster(roster)
-        chain, deployment = _chain_and_deployment(settings, rpc)
-        sender = _sender(settings, chain, _account(settings, slug), passphrase_env)
-        return [asdict(o) for o in mint_roster(rows, deployment.nft(chain), profile, sender=sender)]
+        profile, _, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        return [asdict(o) for o in mint_roster(rows, nft, profile, sender=sender)]
 
     outcomes = _run(body)
     if as_json:
@@ -497,10 +507,7 @@ def nft_burn(
     settings = _run(Settings.from_env)
 
     def body() -> list[dict[str, Any]]:
-        slug = load_profile(settings, issuer)[0]
-        chain, deployment = _chain_and_deployment(settings, rpc)
-        sender = _sender(settings, chain, _account(settings, slug), passphrase_env)
-        nft = deployment.nft(chain)
+        _, _, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
         return [{"token_id": token, **_tx(nft.burn(token, sender=sender))} for token in token_ids]
 
     burnt = _run(body)
@@ -523,11 +530,8 @@ def nft_require_consent(
     settings = _run(Settings.from_env)
 
     def body() -> dict[str, Any]:
-        slug = load_profile(settings, issuer)[0]
-        chain, deployment = _chain_and_deployment(settings, rpc)
-        account = _account(settings, slug)
-        receipt = deployment.nft(chain).set_consent_required(required, sender=_sender(settings, chain, account,
-                                                                                      passphrase_env))  # fmt: skip
+        _, account, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        receipt = nft.set_consent_required(required, sender=sender)
         return {"issuer": account, "consent_required": required, **_tx(receipt)}
 
     result = _run(body)

@@ -84,6 +84,16 @@ class ModeFigures:
     revoke_100_transactions: int = 0
     revoked: int = 0
 
+    def revocations(self, one: TxReceipt, bulk: list[TxReceipt], count: int) -> None:
+        """Record revoking one credential, then `count` more with the `bulk` transactions."""
+        self.add(one)
+        self.revoke_one_gas = one.gas_used
+        for receipt in bulk:
+            self.add(receipt)
+            self.revoke_100_gas += receipt.gas_used
+        self.revoke_100_transactions = len(bulk)
+        self.revoked = 1 + count
+
     def add(self, receipt: TxReceipt, *, issuing: bool = False) -> None:
         self.transactions += 1
         self.gas += receipt.gas_used
@@ -196,15 +206,12 @@ def run_comparison(
     vc.add(batch.receipt, issuing=True)
     locations = [read_entry(next(e for e in c["credentialStatus"] if e["statusPurpose"] == "revocation"))[1]
                  for c in batch.credentials]  # fmt: skip
-    receipt = anchor.revoke(locations[0].list_id, [locations[0].index], sender=issuer_account)
-    vc.add(receipt)
-    vc.revoke_one_gas = receipt.gas_used
-    if revoke_many:
-        many = locations[1 : 1 + revoke_many]
-        receipt = anchor.revoke(many[0].list_id, [loc.index for loc in many], sender=issuer_account)
-        vc.add(receipt)
-        vc.revoke_100_gas, vc.revoke_100_transactions = receipt.gas_used, 1
-    vc.revoked = 1 + revoke_many
+    one = anchor.revoke(locations[0].list_id, [locations[0].index], sender=issuer_account)
+    by_list: dict[int, list[int]] = {}
+    for location in locations[1 : 1 + revoke_many]:
+        by_list.setdefault(location.list_id, []).append(location.index)
+    bulk = [anchor.revoke(list_id, indices, sender=issuer_account) for list_id, indices in by_list.items()]
+    vc.revocations(one, bulk, revoke_many)
     vc.seconds = time.perf_counter() - t
 
     # -- hash registry: one root on-chain; revoking publishes each credential's hash ---------------
@@ -213,14 +220,9 @@ def run_comparison(
     registry_client = deploy_hash_registry_for(chain, admin)
     hashes = [credential_hash(c) for c in signed]
     hashed.add(registry_client.issue(Root(MerkleTree.build(hashes).root), sender=issuer_account), issuing=True)
-    receipt = registry_client.revoke(hashes[0], sender=issuer_account)
-    hashed.add(receipt)
-    hashed.revoke_one_gas = receipt.gas_used
-    if revoke_many:
-        receipt = registry_client.bulk_revoke(hashes[1 : 1 + revoke_many], sender=issuer_account)
-        hashed.add(receipt)
-        hashed.revoke_100_gas, hashed.revoke_100_transactions = receipt.gas_used, 1
-    hashed.revoked = 1 + revoke_many
+    one = registry_client.revoke(hashes[0], sender=issuer_account)
+    bulk = [registry_client.bulk_revoke(hashes[1 : 1 + revoke_many], sender=issuer_account)] if revoke_many else []
+    hashed.revocations(one, bulk, revoke_many)
     hashed.seconds = time.perf_counter() - t
 
     # -- NFT: one public soulbound token per credential, metadata on-chain; revoking burns ---------
@@ -238,15 +240,9 @@ def run_comparison(
             token, receipt = nft.mint(holder.address, metadata, sender=issuer_account)
         nfts.add(receipt, issuing=True)
         tokens.append(token)
-    receipt = nft.burn(tokens[0], sender=issuer_account)
-    nfts.add(receipt)
-    nfts.revoke_one_gas = receipt.gas_used
-    for token in tokens[1 : 1 + revoke_many]:
-        receipt = nft.burn(token, sender=issuer_account)
-        nfts.add(receipt)
-        nfts.revoke_100_gas += receipt.gas_used
-        nfts.revoke_100_transactions += 1
-    nfts.revoked = 1 + revoke_many
+    one = nft.burn(tokens[0], sender=issuer_account)
+    bulk = [nft.burn(token, sender=issuer_account) for token in tokens[1 : 1 + revoke_many]]
+    nfts.revocations(one, bulk, revoke_many)
     nfts.seconds = time.perf_counter() - t
 
     # -- cost against batch size: anchoring is per batch, minting per credential ---------------------
