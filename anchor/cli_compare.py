@@ -14,6 +14,7 @@ from rich.table import Table
 
 from .chain import Chain
 from .compare import MODE_NAMES, MODES, Assumptions, run_comparison
+from .errors import ConfigurationError
 
 from .cli import JsonFlag, RpcOption, _emit_json, _run, app, console  # isort: skip
 
@@ -83,3 +84,43 @@ def print_comparison(result: dict[str, Any]) -> None:
     for label, cell in rows:
         table.add_row(label, *(cell(m) for m in MODES))
     console.print(table)
+
+
+AddressOption = Annotated[str | None, typer.Option(help="Contract address (0x…).", metavar="ADDRESS")]
+
+
+@app.command()
+def observe(
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain to read.", metavar="URL")],
+    anchor: AddressOption = None,
+    nft: AddressOption = None,
+    registry: AddressOption = None,
+    hash_registry: AddressOption = None,
+    from_block: Annotated[int, typer.Option("--from-block", help="First block to read.", min=0)] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """What a stranger learns from public chain data only: give the RPC and the contract addresses."""
+
+    def body() -> dict[str, Any]:
+        from .observer import observe as observe_chain
+        from .types import check_address
+
+        addresses = {"anchor": anchor, "nft": nft, "registry": registry, "hash_registry": hash_registry}
+        if not any(addresses.values()):
+            raise ConfigurationError("give at least one contract: --anchor, --nft, --registry or --hash-registry")
+        checked = {k: check_address(v, f"--{k.replace('_', '-')}") if v else None for k, v in addresses.items()}
+        report: dict[str, Any] = observe_chain(
+            Chain.connect(rpc), anchor=checked["anchor"], nft=checked["nft"], registry=checked["registry"],
+            hash_registry=checked["hash_registry"], from_block=from_block,
+        ).to_dict()  # fmt: skip
+        return report
+
+    report = _run(body)
+    if as_json:
+        _emit_json(report)
+        return
+    for mode, figures in report["modes"].items():
+        console.print(f"[bold]{mode}[/]")
+        for name in ("holders_identified", "linkable_credentials", "revocations_attributable", "fields_exposed",
+                     "bytes_on_chain"):  # fmt: skip
+            console.print(f"  {figures[name]['value']:>8,}  {figures[name]['explanation']}", highlight=False)

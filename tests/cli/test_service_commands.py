@@ -686,3 +686,20 @@ def test_nft_mint_reports_rows_without_an_address(world, tmp_path):
     rows = json.loads(result.stdout)["rows"]
     assert [r["status"] for r in rows] == ["failed", "minted"]
     assert rows[0]["error"].startswith("learner_address")
+
+
+@needs_anvil
+def test_observe_finds_the_nft_holders_but_no_vc_holder(world, anchored):
+    from anchor.roster import SAMPLE_ROSTER
+
+    env, rpc, deployed = world["env"], world["rpc"], world["deployed"]
+    cli(env, "nft", "mint", str(SAMPLE_ROSTER), *rpc)
+    contracts = ("--anchor", deployed["credential_anchor"], "--nft", deployed["credential_nft"],
+                 "--registry", deployed["issuer_registry"])  # fmt: skip
+    report = cli(env, "observe", "--rpc", rpc[1], *contracts)
+    assert report["modes"]["nft"]["holders_identified"]["value"] >= 4
+    assert report["modes"]["vc"]["holders_identified"]["value"] == 0
+    assert report["modes"]["vc"]["credentials_seen"]["value"] >= 1
+    text = invoke(env, "observe", "--rpc", rpc[1], *contracts)
+    assert text.exit_code == 0 and "holder address" in text.stdout
+    assert "give at least one contract" in fails(env, "observe", "--rpc", rpc[1])
