@@ -11,7 +11,10 @@ Checks of the presentation itself, each `pass`, `fail` or `not_applicable` with 
 - `domain`              likewise for the domain;
 - `holder_binding`      every credential whose subject has an id was issued to the holder.
 
-A presentation verifies when none of these fails and every credential verifies.
+A presentation verifies when none of these fails and every credential verifies. A stacked
+credential in it (anchor.stacking) is also verified as a stack, with whichever of its components
+the same presentation holds: `stacks` reports, per stack, which components were shown and
+verified and which were not shown (the stack's issuer vouched for those when issuing).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .proofs import proofs_of, verify_proofs
+from .stacking import StackReport, is_stack, verify_stack
 from .types import as_list
 from .verify import Check, Outcome, VerificationReport, Verifier, vc_data_model_errors
 
@@ -32,10 +36,15 @@ class PresentationReport:
     holder: str | None
     checks: list[Check] = field(default_factory=list)
     credentials: list[VerificationReport] = field(default_factory=list)
+    stacks: list[StackReport] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
-        return all(c.outcome is not Outcome.FAIL for c in self.checks) and all(r.verified for r in self.credentials)
+        return (
+            all(c.outcome is not Outcome.FAIL for c in self.checks)
+            and all(r.verified for r in self.credentials)
+            and all(s.verified for s in self.stacks)
+        )
 
     def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.name == name)
@@ -47,6 +56,7 @@ class PresentationReport:
             "verified": self.verified,
             "checks": {c.name: {"outcome": c.outcome.value, "reason": c.reason} for c in self.checks},
             "credentials": [r.to_dict() for r in self.credentials],
+            "stacks": [s.to_dict() for s in self.stacks],
         }
 
 
@@ -87,7 +97,18 @@ def verify_presentation(
     add(_option_check("challenge", challenge, proofs))
     add(_option_check("domain", domain, proofs))
     add(_holder_binding(holder, [c for c in credentials if isinstance(c, dict)]))
-    report.credentials = [verifier.verify(c) for c in credentials if isinstance(c, dict)]
+    shown = [c for c in credentials if isinstance(c, dict)]
+    report.credentials = [verifier.verify(c) for c in shown]
+    known = {id(c): r for c, r in zip(shown, report.credentials, strict=True)}
+
+    def verify_once(credential: dict[str, Any]) -> VerificationReport:
+        return known[id(credential)] if id(credential) in known else verifier.verify(credential)
+
+    report.stacks = [
+        verify_stack(stack, [c for c in shown if c is not stack], verifier, verify=verify_once)
+        for stack in shown
+        if is_stack(stack)
+    ]
     return report
 
 
