@@ -866,4 +866,4 @@ def bench_anchor_command(
         console.print(table)
 
 
-from . import cli_compare, cli_service  # noqa: E402, F401 - register more commands on `app`
+from . import cli_compare, cli_holder, cli_service  # noqa: E402, F401 - register more commands on `app`

@@ -164,6 +164,20 @@ def read_scanned(scanned: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> dict[s
     return decode_compact(compact_text_of(scanned), max_bytes=max_bytes)
 
 
+def shareable_kind(document: Any) -> Literal["credential", "presentation"]:
+    """ "credential" or "presentation" by the document's type; ConfigurationError for anything else."""
+    types = document.get("type") if isinstance(document, Mapping) else None
+    types = types if isinstance(types, list) else [types]
+    if "VerifiablePresentation" in types:
+        return "presentation"
+    if "VerifiableCredential" in types:
+        return "credential"
+    raise ConfigurationError(
+        "a QR code shares a credential or a presentation: a JSON object whose type includes "
+        "VerifiableCredential or VerifiablePresentation"
+    )
+
+
 # -- QR codes -------------------------------------------------------------------------------------
 
 

@@ -15,15 +15,27 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from anchor.errors import ConfigurationError
-from anchor.presentation import is_presentation
-from anchor.qr import QR_MAX_CHARACTERS, QrCapacityError, read_scanned, render_qr, verify_link
-from anchor.types import as_list
+from anchor.qr import (
+    QR_MAX_CHARACTERS,
+    QrCapacityError,
+    encode_compact,
+    read_scanned,
+    render_qr,
+    shareable_kind,
+    verify_link,
+)
 
 from ..problems import ApiProblem, responses
 from ..security import rate_limited
 from ..services import Services
 
 router = APIRouter(tags=["public"], responses=responses(422))
+EXAMPLE_DOCUMENT: dict[str, Any] = {
+    "@context": ["https://www.w3.org/ns/credentials/v2"],
+    "type": ["VerifiableCredential"],
+    "issuer": "did:example:issuer",
+    "credentialSubject": {"id": "did:example:learner"},
+}
 
 _QR_HEADERS = {
     "QR-Version": {"description": "The QR code's version (1-40; the side is 17 + 4 * version modules).",
@@ -35,7 +47,9 @@ _QR_HEADERS = {
 class QrDecodeRequest(BaseModel):
     """What a camera read from a credanchor QR code."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "CA1:NCFWTL%H9XNM…"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"text": encode_compact(EXAMPLE_DOCUMENT)}]}
+    )
 
     text: str = Field(
         min_length=1, max_length=2 * QR_MAX_CHARACTERS,
@@ -44,15 +58,10 @@ class QrDecodeRequest(BaseModel):
 
 
 def _document_kind(document: dict[str, Any]) -> str:
-    if is_presentation(document):
-        return "presentation"
-    if "VerifiableCredential" in as_list(document.get("type")):
-        return "credential"
-    raise ApiProblem(
-        400, "not-a-credential",
-        "send a credential or a presentation (a JSON object whose type includes VerifiableCredential or "
-        "VerifiablePresentation) as the body",
-    )  # fmt: skip
+    try:
+        return shareable_kind(document)
+    except ConfigurationError as exc:
+        raise ApiProblem(400, "not-a-credential", f"{exc}: send one as the body") from None
 
 
 @router.post(
@@ -77,7 +86,9 @@ def _document_kind(document: dict[str, Any]) -> str:
 )  # fmt: skip
 def qr(
     request: Request,
-    document: Annotated[dict[str, Any], Body(description="A credential or presentation (bare).")],
+    document: Annotated[
+        dict[str, Any], Body(description="A credential or presentation (bare).", examples=[EXAMPLE_DOCUMENT])
+    ],
     image_format: Annotated[Literal["png", "svg"], Query(alias="format", description="The image format.")] = "png",
     form: Annotated[Literal["compact", "link"], Query(description="The compact text, or a verify link.")] = "compact",
     scale: Annotated[int, Query(ge=1, le=20, description="Pixels per module.")] = 4,
