@@ -726,6 +726,10 @@ def verify(
                 mark = "[green]verified[/]" if inner["verified"] else "[red]NOT verified[/]"
                 console.print(f"  credential {inner['credential']}: {mark}")
                 _print_checks(inner["checks"], "    ")
+            for stack in report.get("stacks", []):
+                mark = "[green]verified[/]" if stack["verified"] else "[red]NOT verified[/]"
+                shown = f"{stack['components_shown']} component(s) shown, {stack['components_verified']} verified"
+                console.print(f"  stack {stack['title']}: {mark} — {shown}, {stack['components_not_shown']} not shown")
     if not all(r["verified"] for r in reports):
         raise typer.Exit(1)
 
@@ -866,4 +870,4 @@ def bench_anchor_command(
         console.print(table)
 
 
-from . import cli_compare, cli_holder, cli_service  # noqa: E402, F401 - register more commands on `app`
+from . import cli_compare, cli_holder, cli_qr, cli_service, cli_stack  # noqa: E402, F401 - more commands on `app`

@@ -5,6 +5,7 @@ resembles, so callers may catch either::
 
     CredAnchorError
     ├── ConfigurationError (ValueError)        a bad setting, argument or input file
+    │   └── QrCapacityError                    a document too large for a QR code (anchor.qr)
     ├── CredentialValidationError (ValueError) a credential misses EU elements (anchor.credential)
     ├── ArtifactError (FileNotFoundError)      a compiled contract artifact is missing or unreadable
     ├── ChainError (ConnectionError)           the chain cannot be reached or answered wrongly
@@ -13,6 +14,7 @@ resembles, so callers may catch either::
     ├── DeploymentError (LookupError)          no deployment of the contracts is known for a chain
     ├── DevchainError (RuntimeError)           the local anvil devchain cannot be started or found
     ├── KeyFileError (ValueError)              a key file is unreadable or the passphrase wrong (anchor.keys)
+    ├── StackRulesError (ValueError)           components do not meet a stack's rules (anchor.stacking)
     ├── StoreError (RuntimeError)              the database cannot be reached or refused a write (anchor.store)
     ├── ProofError (ValueError)                a document cannot be secured (anchor.proofs)
     ├── DidResolutionError (LookupError)       a DID or verification method cannot be resolved (anchor.did)

@@ -196,7 +196,7 @@ class CredentialIssuer:
             raise ConfigurationError(f"the profile's DID {body.did} is not the key's DID {key.did}")
         self.body, self.key, self.cryptosuite = body, key, cryptosuite
         self.status, self.status_base_url = status, status_base_url
-        self._loader = loader or default_loader()
+        self.loader = loader or default_loader()
         self._issuer_profile = build_issuer(body)
         # One achievement object per course (and graded or not), validated once.
         self._achievements: dict[tuple[MicroCredentialSpec, bool], dict[str, Any]] = {}
@@ -227,7 +227,7 @@ class CredentialIssuer:
             self.body, spec, award, achievement=achievement, issuer_profile=self._issuer_profile
         )
         validate_credential(credential, validated_achievement=achievement)
-        return add_proof(credential, self.key, cryptosuite=self.cryptosuite, created=created, loader=self._loader)
+        return add_proof(credential, self.key, cryptosuite=self.cryptosuite, created=created, loader=self.loader)
 
 
 def sign_credential(

@@ -109,7 +109,7 @@ def decode_compact(text: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> dict[st
         shown = text[:12] + ("…" if len(text) > 12 else "")
         raise ConfigurationError(f"not a credanchor QR text: it starts {shown!r}, not {COMPACT_PREFIX!r}")
     compressed = b45decode(text[len(COMPACT_PREFIX) :])
-    if len(compressed) > max_bytes:  # deflate never shrinks a document below this; no need to inflate it
+    if len(compressed) > max_bytes:  # deflate adds a few bytes at worst: no need to inflate this to refuse it
         raise ConfigurationError(
             f"the QR text holds {len(compressed):,} compressed bytes, over the {max_bytes:,} limit"
         )
@@ -165,7 +165,7 @@ def read_scanned(scanned: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> dict[s
 
 
 def shareable_kind(document: Any) -> Literal["credential", "presentation"]:
-    """ "credential" or "presentation" by the document's type; ConfigurationError for anything else."""
+    """What a document to share is, by its type; ConfigurationError when neither a credential nor a presentation."""
     types = document.get("type") if isinstance(document, Mapping) else None
     types = types if isinstance(types, list) else [types]
     if "VerifiablePresentation" in types:

@@ -31,6 +31,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -68,6 +69,7 @@ DEFAULT_QUALITY_ASSURANCE = (
     "Composed of micro-credentials quality-assured by their awarding bodies; the stack's rules checked at issuing"
 )
 
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 _RULE_KEYS = ("requiredAchievements", "minEctsCredits", "minWorkloadHours", "minEqfLevel", "minComponents")
 
 
@@ -254,7 +256,7 @@ class StackRules:
             if minimum is None:
                 continue
             values = [getattr(c, attribute) for c in components]
-            total = sum(v for v in values if v is not None)
+            total = round(sum(v for v in values if v is not None), 6)
             if total < minimum:
                 silent = [c.label() for c, v in zip(components, values, strict=True) if v is None]
                 unstated = f" ({', '.join(silent)} state(s) none)" if silent else ""
@@ -291,7 +293,7 @@ def decode_digest(value: Any) -> bytes | None:
     if not isinstance(value, str) or len(value) < 2:
         return None
     try:
-        if value[0] == "u":
+        if value[0] == "u" and _BASE64URL.match(value[1:]):
             raw = base64.urlsafe_b64decode(value[1:] + "=" * (-len(value[1:]) % 4))
         elif value[0] == "z":
             raw = base58_decode(value[1:])
@@ -438,7 +440,7 @@ def issue_stack(
     anchor it as usual (queue it, or `anchor_credentials`). Status entries come from the issuer's
     allocator, as for `CredentialIssuer.issue`.
     """
-    loader = issuer._loader  # the issuer's own contexts: the stack is signed as its credentials are
+    loader = issuer.loader  # the issuer's own contexts: the stack is signed as its credentials are
     checker = verifier if verifier is not None else Verifier(None, loader=loader)
     problems = component_problems(components, award.learner, checker, on_chain=verifier is not None)
     summaries = [ComponentSummary.of_credential(c) for c in components if isinstance(c, dict)]

@@ -253,6 +253,9 @@ class PresentationReportOut(BaseModel):
     verified: bool
     checks: dict[str, CheckOut]
     credentials: list[CredentialReport]
+    stacks: list[dict[str, Any]] = Field(
+        default_factory=list, description="Stacked credentials in the presentation: each component shown or not."
+    )
 
 
 class Health(BaseModel):
