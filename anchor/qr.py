@@ -8,8 +8,7 @@ values), so every proof on it still verifies after decoding.
 
 A verify link ``{public_url}/verify#CA1:...`` carries the same text in the URL fragment, with its
 space and ``%`` percent-encoded. Browsers never send a fragment to the server: the verify page reads
-it in the browser session and nothing is stored. (That page is the workshop page's work; the link
-form is for it.)
+it in the browser session and nothing is stored (`credanchor serve` serves it at /verify).
 
 Reading is the careful direction: `decode_compact` refuses a wrong prefix, bad Base45, corrupt or
 truncated data, anything but a JSON object, and more than `MAX_DOCUMENT_BYTES` once decompressed
