@@ -538,6 +538,33 @@ class Store:
                 self._audit(session, "apikey.revoke", key_id, role=row.role, holder=row.subject)
             return _api_key(row)
 
+    def metrics(self, *, recent: int = 100) -> dict[str, float]:
+        """Operational figures for monitoring: the queue, pending batches and recent anchoring latency
+        (seconds from a batch closing to its recorded anchoring, over the last `recent` batches)."""
+        with self._session() as session:
+            queued = session.scalar(
+                select(func.count()).select_from(CredentialRow).where(CredentialRow.state == "queued")
+            )
+            oldest = session.scalar(select(func.min(CredentialRow.queued_at)).where(CredentialRow.state == "queued"))
+            pending = session.scalar(select(func.count()).select_from(BatchRow).where(BatchRow.state == "closed"))
+            anchored = session.scalar(select(func.count()).select_from(BatchRow).where(BatchRow.state == "anchored"))
+            latest = session.execute(
+                select(BatchRow.closed_at, BatchRow.anchored_at).where(BatchRow.state == "anchored")
+                .order_by(BatchRow.id.desc()).limit(recent)
+            ).all()  # fmt: skip
+        latencies = sorted((_aware(done) - _aware(closed)).total_seconds() for closed, done in latest if done)
+        figures = {
+            "credentials_queued": float(queued or 0),
+            "oldest_queued_seconds": (_now() - _aware(oldest)).total_seconds() if oldest else 0.0,
+            "batches_pending": float(pending or 0),
+            "batches_anchored": float(anchored or 0),
+        }
+        for name, q in (("p50", 0.5), ("p90", 0.9), ("max", 1.0)):
+            figures[f"anchor_latency_{name}_seconds"] = (
+                latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else 0.0
+            )
+        return figures
+
     def ping(self) -> None:
         """Raise StoreError unless the database answers."""
         try:

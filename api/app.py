@@ -16,7 +16,7 @@ from anchor.deployment import Deployment
 
 from . import problems
 from .config import EMBEDDED, ApiSettings
-from .routes import bodies, issuers, page, public, qr, vcapi
+from .routes import bodies, issuers, metrics, page, public, qr, vcapi
 from .security import BodySizeLimit, RateLimiter
 from .services import Services
 
@@ -53,7 +53,16 @@ def create_app(settings: ApiSettings, *, chain: Chain | None = None, deployment:
     app.state.services = services
     app.state.verify_limiter = RateLimiter(settings.verify_rate)
     problems.install(app)
-    for router in (issuers.router, bodies.router, bodies.public, vcapi.router, page.router, public.router, qr.router):
+    for router in (
+        issuers.router,
+        bodies.router,
+        bodies.public,
+        vcapi.router,
+        page.router,
+        metrics.router,
+        public.router,
+        qr.router,
+    ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

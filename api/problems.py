@@ -109,6 +109,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CredAnchorError)
     async def credanchor_problem(request: Request, exc: CredAnchorError) -> JSONResponse:
         status, kind = _status_of(exc)
+        if kind == "chain-unavailable":
+            request.app.state.services.counters.chain_errors += 1
         extra: dict[str, Any] = {}
         if isinstance(exc, CredentialValidationError):
             extra["errors"] = [{"pointer": "/" + e.path.replace(".", "/"), "detail": e.message} for e in exc.errors]

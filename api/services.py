@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +39,17 @@ from anchor.verify import Verifier
 from .config import EMBEDDED, ApiSettings
 
 
+@dataclass
+class Counters:
+    """This worker's counters for /metrics."""
+
+    verify: dict[str, int] = field(default_factory=lambda: {"verified": 0, "not_verified": 0})
+    chain_errors: int = 0
+
+    def verified(self, ok: bool) -> None:
+        self.verify["verified" if ok else "not_verified"] += 1
+
+
 class Services:
     def __init__(self, settings: ApiSettings, *, chain: Chain | None = None, deployment: Deployment | None = None):
         self.settings = settings
@@ -49,6 +61,7 @@ class Services:
         self._status_lists: dict[tuple[str, int, StatusPurpose, str], tuple[float, dict[str, Any]]] = {}
         self._lock = threading.RLock()
         self.loader = default_loader()
+        self.counters = Counters()
 
     # -- chain and store --------------------------------------------------------------------------
 

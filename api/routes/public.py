@@ -63,8 +63,11 @@ def verify_document(services: Services, body: VerifyRequest, profile: str) -> tu
             document, verifier, challenge=options.challenge if options else None,
             domain=options.domain if options else None,
         )  # fmt: skip
-        return kind, report.to_dict()
-    return kind, verifier.verify(document).to_dict()
+        answer = report.to_dict()
+    else:
+        answer = verifier.verify(document).to_dict()
+    services.counters.verified(bool(answer["verified"]))
+    return kind, answer
 
 
 @router.post(
