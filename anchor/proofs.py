@@ -79,7 +79,7 @@ def canonical_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
         raise _jsonld_error(exc) from exc
     except CredAnchorError:
         raise
-    except (ValueError, TypeError) as exc:  # pyld on some malformed input (e.g. a relative context IRI)
+    except (ValueError, TypeError, OverflowError) as exc:  # pyld on malformed input (relative IRIs, huge numbers)
         raise ProofError(f"the document is not valid JSON-LD: {exc}") from exc
 
 
