@@ -27,6 +27,7 @@ from rich.table import Table
 from . import devchain as devchain_mod
 from .anchoring import credential_hash
 from .chain import Chain
+from .contracts import IssuerRegistryClient, Sender, days_after
 from .credential import AwardingBody
 from .demo import run_demo
 from .deployment import Deployment, deploy_contracts, trusted_registry
@@ -571,6 +572,20 @@ def _registry_action(rpc: str | None, action: Callable[[Chain, Deployment], dict
             console.print(f"{key}: {value}", highlight=False)
 
 
+RegistryCall = Callable[[Chain, IssuerRegistryClient, Sender], dict[str, Any]]
+
+
+def _body_action(rpc: str | None, sender: str, as_json: bool, call: RegistryCall, passphrase_env: str) -> None:
+    """A registry action sent as the body `sender` (its key here, or an account the node manages)."""
+    settings = _run(Settings.from_env)
+
+    def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
+        who = _sender(settings, chain, check_address(sender, "--from"), passphrase_env)
+        return call(chain, deployment.registry(chain), who)
+
+    _registry_action(rpc, action, as_json)
+
+
 def _tx(receipt: Any) -> dict[str, Any]:
     return {"tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number, "gas_used": receipt.gas_used}
 
@@ -607,15 +622,14 @@ def accreditation_register(
     settings = _run(Settings.from_env)
     _, profile = _run(lambda: load_profile(settings, issuer))
 
-    def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
-        until = chain.block_timestamp() + valid_days * 86_400 if valid_days else None
-        receipt = deployment.registry(chain).register_issuer(
+    def call(chain: Chain, registry: IssuerRegistryClient, who: Sender) -> dict[str, Any]:
+        receipt = registry.register_issuer(
             check_address(issuer_account, "ADDRESS"), did=profile.did, name=profile.name, scope=scope,
-            valid_until=until, sender=_sender(settings, chain, check_address(sender, "--from"), passphrase_env),
+            valid_until=days_after(chain.block_timestamp(), valid_days), sender=who,
         )  # fmt: skip
         return {"issuer": issuer_account, "did": profile.did, **_tx(receipt)}
 
-    _registry_action(rpc, action, as_json)
+    _body_action(rpc, sender, as_json, call, passphrase_env)
 
 
 @accreditation_app.command("deaccredit")
@@ -627,15 +641,12 @@ def accreditation_deaccredit(
     as_json: JsonFlag = False,
 ) -> None:
     """Body: end ADDRESS's accreditation now (credentials anchored before stay valid)."""
-    settings = _run(Settings.from_env)
 
-    def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
-        registry = deployment.registry(chain)
-        who = _sender(settings, chain, check_address(sender, "--from"), passphrase_env)
+    def call(chain: Chain, registry: IssuerRegistryClient, who: Sender) -> dict[str, Any]:
         receipt = registry.deaccredit(check_address(issuer_account, "ADDRESS"), sender=who)
         return {"issuer": issuer_account, **_tx(receipt)}
 
-    _registry_action(rpc, action, as_json)
+    _body_action(rpc, sender, as_json, call, passphrase_env)
 
 
 @accreditation_app.command("show")
@@ -688,16 +699,8 @@ def verify(
 
     def body() -> list[dict[str, Any]]:
         chain = Chain.connect(rpc) if rpc else devchain_mod.devchain_chain(settings)[0]
-        trusted = registry or trusted_registry(settings, chain.chain_id)
-        if trusted is not None:
-            check_address(trusted, "--registry")
-        resolver = DidResolver(allow_network=allow_did_web)
-        for path in did_documents or []:
-            document = _read_credential(path)
-            if not isinstance(document.get("id"), str):
-                raise ConfigurationError(f"{path} is not a DID document (it has no id)")
-            resolver.add(document)
-        verifier = Verifier(chain, registry=trusted, resolver=resolver, profile="vc" if any_vc else "microcredential")
+        resolver = _resolver(did_documents, allow_network=allow_did_web)
+        verifier = _verifier(settings, chain, registry, resolver, profile="vc" if any_vc else "microcredential")
         reports = []
         for path in files:
             try:
@@ -732,6 +735,27 @@ def verify(
                 console.print(f"  stack {stack['title']}: {mark} — {shown}, {stack['components_not_shown']} not shown")
     if not all(r["verified"] for r in reports):
         raise typer.Exit(1)
+
+
+def _resolver(did_documents: list[Path] | None, *, allow_network: bool = False) -> DidResolver:
+    """A DID resolver knowing the given DID documents (did:web issuers, offline)."""
+    resolver = DidResolver(allow_network=allow_network)
+    for path in did_documents or []:
+        document = _read_credential(path)
+        if not isinstance(document.get("id"), str):
+            raise ConfigurationError(f"{path} is not a DID document (it has no id)")
+        resolver.add(document)
+    return resolver
+
+
+def _verifier(
+    settings: Settings, chain: Chain, registry: str | None, resolver: DidResolver, *, profile: str = "microcredential"
+) -> Verifier:
+    """A verifier trusting --registry, else the IssuerRegistry recorded for the chain."""
+    trusted = registry or trusted_registry(settings, chain.chain_id)
+    if trusted is not None:
+        check_address(trusted, "--registry")
+    return Verifier(chain, registry=trusted, resolver=resolver, profile=profile)
 
 
 def _print_checks(checks: dict[str, Any], indent: str) -> None:

@@ -16,9 +16,8 @@ import typer
 from rich.table import Table
 
 from .chain import Chain
-from .contracts import CredentialNFTClient, Sender
+from .contracts import CredentialNFTClient, IssuerRegistryClient, Sender, days_after
 from .credential import AwardingBody
-from .deployment import Deployment
 from .errors import ConfigurationError, ContractRevertError
 from .issuance import (
     create_body_account,
@@ -38,7 +37,7 @@ from .types import check_address
 
 from .cli import (  # isort: skip
     PASSPHRASE_ENV, AccountArgument, IssuerOption, JsonFlag, PassphraseEnv, RpcOption, _chain_and_deployment,
-    Cryptosuite, SuiteOption, _emit_json, _passphrase, _read_credential, _registry_action, _run, _sender, _tx,
+    Cryptosuite, SuiteOption, _body_action, _emit_json, _passphrase, _read_credential, _run, _sender, _tx,
     accreditation_app, app, bench_app, console,
 )  # fmt: skip
 
@@ -350,17 +349,6 @@ def create_body(passphrase_env: PassphraseEnv = PASSPHRASE_ENV, as_json: JsonFla
 FromBody = Annotated[str, typer.Option("--from", help="The body's account (its key here, or node-managed).")]
 
 
-def _body_action(rpc: str | None, sender: str, as_json: bool, call: Any, passphrase_env: str) -> None:
-    settings = _run(Settings.from_env)
-
-    def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
-        who = _sender(settings, chain, check_address(sender, "--from"), passphrase_env)
-        result: dict[str, Any] = call(chain, deployment.registry(chain), who)
-        return result
-
-    _registry_action(rpc, action, as_json)
-
-
 @accreditation_app.command("update")
 def accreditation_update(
     issuer_account: AccountArgument,
@@ -373,7 +361,7 @@ def accreditation_update(
 ) -> None:
     """Body of record: change ADDRESS's DID or name in the registry."""
 
-    def call(chain: Chain, registry: Any, who: Any) -> dict[str, Any]:
+    def call(chain: Chain, registry: IssuerRegistryClient, who: Sender) -> dict[str, Any]:
         receipt = registry.update_issuer(check_address(issuer_account, "ADDRESS"), did=did, name=name, sender=who)
         return {"issuer": issuer_account, "did": did, "name": name, **_tx(receipt)}
 
@@ -392,8 +380,8 @@ def accreditation_accredit(
 ) -> None:
     """Body of record: accredit a registered ADDRESS again (a new window starting now)."""
 
-    def call(chain: Chain, registry: Any, who: Any) -> dict[str, Any]:
-        until = chain.block_timestamp() + valid_days * 86_400 if valid_days else None
+    def call(chain: Chain, registry: IssuerRegistryClient, who: Sender) -> dict[str, Any]:
+        until = days_after(chain.block_timestamp(), valid_days)
         receipt = registry.accredit(check_address(issuer_account, "ADDRESS"), scope=scope, valid_until=until,
                                     sender=who)  # fmt: skip
         return {"issuer": issuer_account, "scope": scope, **_tx(receipt)}

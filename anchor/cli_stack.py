@@ -18,8 +18,6 @@ from . import devchain as devchain_mod
 from .anchoring import credential_hash
 from .chain import Chain
 from .credential import Award, Learner
-from .deployment import trusted_registry
-from .did import DidResolver
 from .errors import ConfigurationError
 from .issuance import CredentialIssuer, load_key, load_profile, write_json
 from .settings import Settings
@@ -34,11 +32,10 @@ from .stacking import (
 )
 from .store import Store, StoreStatusAllocator, database_url
 from .types import check_address
-from .verify import Verifier
 
 from .cli import (  # isort: skip
     PASSPHRASE_ENV, Cryptosuite, IssuerOption, JsonFlag, PassphraseEnv, RpcOption, SuiteOption, _chain_and_deployment,
-    _emit_json, _passphrase, _print_checks, _read_credential, _run, app, console,
+    _emit_json, _passphrase, _print_checks, _read_credential, _resolver, _run, _verifier, app, console,
 )  # fmt: skip
 
 stack_app = typer.Typer(
@@ -55,23 +52,6 @@ DidDocumentsOption = Annotated[
     list[Path] | None,
     typer.Option("--did-document", help="A did:web issuer's DID document (JSON), to verify offline.", metavar="FILE"),
 ]
-
-
-def _resolver(did_documents: list[Path] | None, allow_network: bool = False) -> DidResolver:
-    resolver = DidResolver(allow_network=allow_network)
-    for path in did_documents or []:
-        document = _read_credential(path)
-        if not isinstance(document.get("id"), str):
-            raise ConfigurationError(f"{path} is not a DID document (it has no id)")
-        resolver.add(document)
-    return resolver
-
-
-def _verifier(settings: Settings, chain: Chain, registry: str | None, resolver: DidResolver) -> Verifier:
-    trusted = registry or trusted_registry(settings, chain.chain_id)
-    if trusted is not None:
-        check_address(trusted, "--registry")
-    return Verifier(chain, registry=trusted, resolver=resolver)
 
 
 @stack_app.command("issue")
@@ -206,7 +186,7 @@ def stack_verify(
         macro = _read_credential(macro_file)
         components = {str(path): _read_credential(path) for path in component_files or []}
         chain = Chain.connect(rpc) if rpc else devchain_mod.devchain_chain(settings)[0]
-        verifier = _verifier(settings, chain, registry, _resolver(did_documents, allow_did_web))
+        verifier = _verifier(settings, chain, registry, _resolver(did_documents, allow_network=allow_did_web))
         report = verify_stack(macro, list(components.values()), verifier)
         listed = report.listed_ids()
         unlisted = [path for path, c in components.items() if c.get("id") not in listed]

@@ -21,6 +21,8 @@ from eth_utils.crypto import keccak
 
 from .anchoring import anchor_credentials, credential_hash
 from .chain import Chain
+from .consent import sign_consent
+from .contracts import CredentialNFTClient, deploy_hash_registry
 from .credential import Award, AwardingBody, Learner, MicroCredentialSpec, Skill
 from .deployment import deploy_contracts
 from .errors import ConfigurationError
@@ -28,6 +30,7 @@ from .issuance import CredentialIssuer
 from .keys import SigningKey
 from .merkle import MerkleTree
 from .nft import nft_metadata
+from .observer import observe
 from .proofs import JCS
 from .status import RandomStatusAllocator, read_entry
 from .types import Root, TxReceipt
@@ -176,8 +179,6 @@ def run_comparison(
     require_consent: bool = False,
 ) -> Comparison:  # fmt: skip
     """Issue the same roster in each mode on `chain`, revoke one and 100, observe; every figure measured."""
-    from .observer import observe
-
     started = time.perf_counter()
     accounts = chain.accounts
     if len(accounts) < 3:
@@ -217,7 +218,7 @@ def run_comparison(
     # -- hash registry: one root on-chain; revoking publishes each credential's hash ---------------
     t = time.perf_counter()
     hashed = result.modes["hash"]
-    registry_client = deploy_hash_registry_for(chain, admin)
+    registry_client = deploy_hash_registry(chain, deployer=admin)
     hashes = [credential_hash(c) for c in signed]
     hashed.add(registry_client.issue(Root(MerkleTree.build(hashes).root), sender=issuer_account), issuing=True)
     one = registry_client.revoke(hashes[0], sender=issuer_account)
@@ -261,16 +262,10 @@ def run_comparison(
     return result
 
 
-def deploy_hash_registry_for(chain: Chain, deployer: str) -> Any:
-    from .contracts import deploy_hash_registry
-
-    return deploy_hash_registry(chain, deployer=deployer)
-
-
-def _mint_with_consent(chain: Chain, nft: Any, holder: LocalAccount, issuer: str, metadata: dict[str, Any]) -> Any:
-    from .consent import consent_typed_data, sign_consent
-
+def _mint_with_consent(
+    chain: Chain, nft: CredentialNFTClient, holder: LocalAccount, issuer: str, metadata: dict[str, Any]
+) -> tuple[int, TxReceipt]:
+    """The learner signs the EIP-712 consent (valid for an hour), then the issuer mints with it."""
     deadline = chain.block_timestamp() + 3_600
-    typed = consent_typed_data(chain.chain_id, nft.address, holder.address, issuer, metadata,
-                               nft.consent_nonce(holder.address), deadline)  # fmt: skip
+    typed = nft.consent_typed_data(holder.address, issuer, metadata, deadline)
     return nft.mint_with_consent(holder.address, metadata, deadline, sign_consent(holder, typed), sender=issuer)

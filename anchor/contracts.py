@@ -84,6 +84,11 @@ class Accreditation:
     scope: str
 
 
+def days_after(now: int, days: int | None) -> int | None:
+    """The end of an accreditation window `days` from `now` (a Unix time), or None for open-ended."""
+    return now + days * 86_400 if days else None
+
+
 def _until(valid_until: int | None) -> int:
     return FOREVER if valid_until is None else valid_until
 

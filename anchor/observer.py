@@ -215,9 +215,6 @@ class ModeReport:
         "events",
     )
 
-    def field_named(self, name: str) -> ExposedField | None:
-        return next((f for f in self.fields if f.field == name), None)
-
     def to_dict(self) -> dict[str, Any]:
         figures: dict[str, Any] = {name: getattr(self, name).to_dict() for name in self.FIGURES}
         return {

@@ -179,14 +179,6 @@ def _hash_secret(secret: str) -> str:
 
 
 @dataclass(frozen=True)
-class QueuedCredential:
-    id: str
-    issuer_account: str
-    document: dict[str, Any]
-    file_name: str | None
-
-
-@dataclass(frozen=True)
 class Batch:
     id: int
     issuer_account: str

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
+from anchor.contracts import days_after
 from anchor.types import TxReceipt, check_address
 
 from ..models import AccreditRequest, RegisterIssuerRequest, RegistryEntry, TxOut, UpdateIssuerRequest
@@ -36,7 +37,7 @@ def _registry_call(request: Request, key: BodyKey, action: str, issuer: str, **a
     address = check_address(issuer, "account")
     if "valid_days" in arguments:
         days = arguments.pop("valid_days")
-        arguments["valid_until"] = chain.block_timestamp() + days * 86_400 if days else None
+        arguments["valid_until"] = days_after(chain.block_timestamp(), days)
     receipt = getattr(registry, action)(address, **arguments, sender=services.sender(key.subject))
     services.status_changed()  # accreditation answers are cached by the verifier
     return _tx(address, receipt)

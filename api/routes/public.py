@@ -91,8 +91,8 @@ def verify(request: Request, body: VerifyRequest) -> JSONResponse:
 @router.get("/v1/issuers", summary="The issuers this server signs for, with their DIDs")
 def issuers(request: Request) -> dict[str, list[dict[str, str]]]:
     services = _services(request)
-    return {"issuers": [{"issuer": slug, "did": services.profile(slug).did, "name": services.profile(slug).name}
-                        for slug in services.issuers()]}  # fmt: skip
+    profiles = {slug: services.profile(slug) for slug in services.issuers()}
+    return {"issuers": [{"issuer": slug, "did": p.did, "name": p.name} for slug, p in profiles.items()]}
 
 
 @router.get(
