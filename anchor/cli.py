@@ -39,13 +39,17 @@ from .issuance import (
     RowOutcome,
     create_issuer,
     issue_roster,
+    issuer_did_document,
+    key_file,
     list_issuers,
     load_key,
     load_profile,
+    rotate_issuer_key,
     sender_for,
     write_json,
 )
 from .issuance import issuer_account as own_account
+from .keys import key_entries
 from .presentation import is_presentation, verify_presentation
 from .proofs import JCS, RDFC
 from .roster import read_roster
@@ -330,15 +334,69 @@ def issuer_list(as_json: JsonFlag = False) -> None:
 
 @issuer_app.command("show")
 def issuer_show(issuer: IssuerOption = None, as_json: JsonFlag = False) -> None:
-    """Show an issuer's profile (the DID document comes with `issuer create --json`)."""
+    """Show an issuer's profile, its keys and (with --json) the DID document to publish for a did:web DID."""
     settings = _run(Settings.from_env)
-    slug, profile = _run(lambda: load_profile(settings, issuer))
-    data = {"issuer": slug, **asdict(profile), "ethereum_account": own_account(settings, slug)}
+
+    def body() -> dict[str, Any]:
+        slug, profile = load_profile(settings, issuer)
+        _, entries = key_entries(key_file(settings, slug))
+        return {"issuer": slug, **asdict(profile), "ethereum_account": own_account(settings, slug),
+                "keys": [entry.to_json() for entry in entries],
+                "did_document": issuer_did_document(settings, slug)}  # fmt: skip
+
+    data = _run(body)
     if as_json:
         _emit_json(data)
+        return
+    for name, value in data.items():
+        if name == "keys":
+            for entry in value:
+                state = "withdrawn" if "withdrawn" in entry else "retired" if "retired" in entry else "current"
+                console.print(f"key: {entry['id']} ({state}, created {entry['created'] or 'before rotation'})")
+        elif name != "did_document":
+            console.print(f"{name}: {value}")
+
+
+@issuer_app.command("rotate-key")
+def issuer_rotate_key(
+    issuer: IssuerOption = None,
+    withdraw_old: Annotated[
+        bool,
+        typer.Option(
+            "--withdraw-old",
+            help="The old key was compromised: remove it from the DID document (what it signed stops verifying).",
+        ),
+    ] = False,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give a did:web issuer a new signing key; credentials signed by the old one still verify."""
+    settings = _run(Settings.from_env)
+
+    def body() -> dict[str, Any]:
+        slug, _ = load_profile(settings, issuer)
+        rotation = rotate_issuer_key(settings, slug, _passphrase(passphrase_env), withdraw=withdraw_old)
+        return {
+            "issuer": slug,
+            "verificationMethod": rotation.key.verification_method,
+            "previous": rotation.previous.to_json(),
+            "did_document": issuer_did_document(settings, slug),
+        }
+
+    result = _run(body)
+    if as_json:
+        _emit_json(result)
+        return
+    previous = result["previous"]["id"]
+    console.print(f"issuer [bold]{result['issuer']}[/] now signs with {result['verificationMethod']}")
+    if withdraw_old:
+        console.print(f"  {previous} is withdrawn: credentials it signed no longer verify; issue them again")
     else:
-        for key, value in data.items():
-            console.print(f"{key}: {value}")
+        console.print(f"  {previous} is retired: credentials it signed still verify")
+    console.print(
+        "publish the new DID document now (`credanchor issuer show --json`, or served by `credanchor serve` "
+        "at /v1/issuers/NAME/did.json and the did:web path); running servers pick up the new key themselves"
+    )
 
 
 @app.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,22 +46,27 @@ def did_web_url(did: str) -> str:
 def did_document(did: str, public_key: bytes, *, key_id: str | None = None) -> dict[str, Any]:
     """A DID document with one Ed25519 Multikey for authentication and assertions."""
     fragment = key_id or multibase.encode(multibase.ED25519_PUB + public_key)
-    method_id = f"{did}#{fragment}"
+    return keys_document(did, [(f"{did}#{fragment}", multibase.encode(multibase.ED25519_PUB + public_key))])
+
+
+def keys_document(did: str, methods: Sequence[tuple[str, str]], *, retired: Collection[str] = ()) -> dict[str, Any]:
+    """A DID document with Ed25519 Multikeys given as (method id, publicKeyMultibase).
+
+    A `retired` method (replaced by a key rotation) stays an assertion method, so that what it
+    signed still verifies, and is no longer used to authenticate or to invoke/delegate capabilities.
+    """
+    current = [method_id for method_id, _ in methods if method_id not in retired]
     return {
         "@context": [DID_V1, MULTIKEY_V1],
         "id": did,
         "verificationMethod": [
-            {
-                "id": method_id,
-                "type": "Multikey",
-                "controller": did,
-                "publicKeyMultibase": multibase.encode(multibase.ED25519_PUB + public_key),
-            }
+            {"id": method_id, "type": "Multikey", "controller": did, "publicKeyMultibase": public_key}
+            for method_id, public_key in methods
         ],
-        "authentication": [method_id],
-        "assertionMethod": [method_id],
-        "capabilityInvocation": [method_id],
-        "capabilityDelegation": [method_id],
+        "authentication": current,
+        "assertionMethod": [method_id for method_id, _ in methods],
+        "capabilityInvocation": current,
+        "capabilityDelegation": current,
     }
 
 

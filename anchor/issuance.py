@@ -39,7 +39,7 @@ from .credential import (
 )
 from .errors import ConfigurationError, CredAnchorError
 from .jsonld import LoaderFn
-from .keys import SigningKey
+from .keys import Rotation, SigningKey, public_did_document, rotate_key
 from .proofs import CRYPTOSUITES, RDFC, add_proof, default_loader
 from .roster import RosterRow
 from .settings import Settings
@@ -170,8 +170,23 @@ def load_profile(settings: Settings, slug: str | None) -> tuple[str, AwardingBod
         raise ConfigurationError(f"{path} is not an issuer profile: {exc}") from exc
 
 
+def key_file(settings: Settings, slug: str) -> Path:
+    return issuers_dir(settings) / slug / "key.json"
+
+
 def load_key(settings: Settings, slug: str, passphrase: str) -> SigningKey:
-    return SigningKey.load(issuers_dir(settings) / slug / "key.json", passphrase)
+    return SigningKey.load(key_file(settings, slug), passphrase)
+
+
+def issuer_did_document(settings: Settings, slug: str) -> dict[str, Any]:
+    """The issuer's DID document (current and retired keys), from its key file's public part."""
+    return public_did_document(key_file(settings, slug))
+
+
+def rotate_issuer_key(settings: Settings, slug: str | None, passphrase: str, *, withdraw: bool = False) -> Rotation:
+    """Give the issuer a new signing key (see `anchor.keys.rotate_key`); its profile keeps its DID."""
+    slug, _ = load_profile(settings, slug)
+    return rotate_key(key_file(settings, slug), passphrase, withdraw=withdraw)
 
 
 # -- issuing ------------------------------------------------------------------------------------

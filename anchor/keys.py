@@ -1,10 +1,21 @@
-"""Ed25519 signing keys, their DIDs, and encryption at rest.
+"""Ed25519 signing keys, their DIDs, encryption at rest, and key rotation.
 
-A key file is JSON holding the DID, the verification method, the public key and the 32-byte
-private seed encrypted with AES-256-GCM under a key derived from the passphrase with scrypt
-(N = 2**17, r = 8, p = 1: about 0.4 s and 128 MiB per try, so guessing is expensive). The
-DID, verification method and public key are the cipher's associated data: editing any of them
-makes decryption fail. The private key is never written in the clear and never logged.
+An issuer's key file (`key.json`, format `credanchor-ed25519-keyring/3`) is JSON naming the DID
+and listing its keys, oldest first; the last one is the current signing key. Each entry has its
+verification method id, public key, creation date and, once replaced, when it was retired or
+withdrawn. Only the current key has a private part, held as an encrypted PKCS#8 block (PBES2:
+PBKDF2-HMAC-SHA256 with 600,000 iterations + AES-256-CBC; `openssl pkey` reads it): a retired
+key is never used to sign again, so its private part is not kept.
+
+Rotation (did:web DIDs only — a did:key DID *is* its key) adds a key and retires the current one.
+The DID document keeps a retired key under `assertionMethod`, so credentials it signed still
+verify, and drops it from the other relationships; a *withdrawn* key (compromised) leaves the
+document entirely, so what it signed no longer verifies.
+
+Key files are created with mode 0600 and refused when other users can read or change them.
+Files of the previous format (`credanchor-ed25519-key/2`: scrypt + AES-256-GCM) still load; a
+rotation rewrites them in the current one. The private key is never written in the clear and
+never logged.
 """
 
 from __future__ import annotations
@@ -12,7 +23,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import stat
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +34,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from . import multibase
-from .did import did_document, did_key_from_public_key, did_web_url
+from . import multibase, pkcs8
+from .did import did_key_from_public_key, did_web_url, keys_document
 from .errors import ConfigurationError, CredAnchorError
 
-KEY_FILE_FORMAT = "credanchor-ed25519-key/2"
+KEY_FILE_FORMAT = "credanchor-ed25519-keyring/3"
+LEGACY_KEY_FILE_FORMAT = "credanchor-ed25519-key/2"
 MIN_PASSPHRASE_LENGTH = 12
 
 
@@ -72,63 +86,243 @@ class SigningKey:
         return self.private_key.sign(data)
 
     def did_document(self) -> dict[str, Any]:
-        return did_document(self.did, self.public_key, key_id=self.verification_method.partition("#")[2])
+        """The DID document of this key alone (a rotated issuer's full one: `public_did_document`)."""
+        return _did_document(self.did, [KeyEntry(self.verification_method, self.public_key_multibase, "")])
 
     # -- at rest ----------------------------------------------------------------------------------
 
     def save(self, path: Path, passphrase: str) -> None:
         """Write the key encrypted with `passphrase`; refuses to overwrite an existing file."""
-        document: dict[str, Any] = {
-            "format": KEY_FILE_FORMAT,
-            "did": self.did,
-            "verificationMethod": self.verification_method,
-            "publicKeyMultibase": self.public_key_multibase,
-        }
-        bound = (self.did, self.verification_method, self.public_key_multibase)
-        document["encryption"] = seal(self.private_key.private_bytes_raw(), passphrase, bound)
-        write_key_file(path, document)
+        entry = KeyEntry(self.verification_method, self.public_key_multibase, _now())
+        write_key_file(path, _keyring_document(self.did, [entry], self._sealed(passphrase)))
 
     @classmethod
     def load(cls, path: Path, passphrase: str) -> SigningKey:
-        document = read_key_file(path, KEY_FILE_FORMAT)
+        """The current signing key in `path`."""
+        document = read_key_file(path, KEY_FILE_FORMAT, LEGACY_KEY_FILE_FORMAT)
+        if document["format"] == LEGACY_KEY_FILE_FORMAT:
+            return _load_legacy(path, document, passphrase)
+        did, entries, sealed = _parse_keyring(path, document)
         try:
-            did, method = str(document["did"]), str(document["verificationMethod"])
-        except KeyError as exc:
-            raise KeyFileError(f"{path} is damaged (KeyError: {exc})") from None
-        bound = (document.get("did"), document.get("verificationMethod"), document.get("publicKeyMultibase"))
-        seed = unseal(document, passphrase, bound, path)
-        try:
-            signing_key = cls(Ed25519PrivateKey.from_private_bytes(seed), did, method)
+            private_key = pkcs8.decrypt(sealed, passphrase)
         except ValueError as exc:
-            raise KeyFileError(f"{path} is damaged ({exc})") from None
-        if signing_key.public_key_multibase != document.get("publicKeyMultibase"):
+            if "password" in str(exc).lower():
+                raise KeyFileError(f"cannot decrypt {path}: wrong passphrase, or the file was changed") from None
+            raise KeyFileError(f"{path} is damaged (its private key: {exc})") from None
+        signing_key = cls(private_key, did, entries[-1].id)
+        if signing_key.public_key_multibase != entries[-1].public_key_multibase:
             raise KeyFileError(f"{path}: the public key does not match the private key")
         return signing_key
 
+    def _sealed(self, passphrase: str) -> str:
+        check_passphrase(passphrase)
+        return pkcs8.encrypt(self.private_key, passphrase)
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One key of an issuer's keyring, as its DID document publishes it."""
+
+    id: str
+    public_key_multibase: str
+    created: str
+    retired: str | None = None
+    withdrawn: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"id": self.id, "publicKeyMultibase": self.public_key_multibase, "created": self.created}
+        return data | {k: v for k, v in (("retired", self.retired), ("withdrawn", self.withdrawn)) if v}
 
 
-def seal(secret: bytes, passphrase: str, bound: tuple[Any, ...]) -> dict[str, Any]:
-    """`secret` encrypted under `passphrase` (scrypt + AES-256-GCM); `bound` is authenticated with it."""
-    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-        raise ConfigurationError(f"the key passphrase must have at least {MIN_PASSPHRASE_LENGTH} characters")
-    salt, nonce = os.urandom(16), os.urandom(12)
-    cipher = AESGCM(_derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P))
+@dataclass(frozen=True)
+class Rotation:
+    """What `rotate_key` did: the new signing key and the key it replaced."""
+
+    key: SigningKey
+    previous: KeyEntry
+
+
+def rotate_key(path: Path, passphrase: str, *, withdraw: bool = False) -> Rotation:
+    """Replace the current key of the did:web key file `path` by a new one (same passphrase).
+
+    The old key is retired — kept in the DID document for the credentials it signed — or, with
+    `withdraw` (it was compromised), removed from it. The file is replaced atomically: a crash
+    leaves the old file or the new one, never a mix.
+    """
+    current = SigningKey.load(path, passphrase)
+    if not current.did.startswith("did:web:"):
+        raise ConfigurationError(
+            f"{current.did} is a did:key DID, which is its key and cannot rotate: create a did:web issuer "
+            "(`credanchor issuer create --did-web`) to be able to rotate keys"
+        )
+    document = read_key_file(path, KEY_FILE_FORMAT, LEGACY_KEY_FILE_FORMAT)
+    if document["format"] == LEGACY_KEY_FILE_FORMAT:
+        entries = [KeyEntry(current.verification_method, current.public_key_multibase, "")]
+    else:
+        entries = _parse_keyring(path, document)[1]
+    now = _now()
+    previous = KeyEntry(
+        entries[-1].id, entries[-1].public_key_multibase, entries[-1].created,
+        retired=now, withdrawn=now if withdraw else None,
+    )  # fmt: skip
+    fresh = Ed25519PrivateKey.generate()
+    method = f"{current.did}#key-{_next_key_number(entries)}"
+    new_key = SigningKey(fresh, current.did, method)
+    entries = [*entries[:-1], previous, KeyEntry(method, new_key.public_key_multibase, now)]
+    replace_key_file(path, _keyring_document(current.did, entries, new_key._sealed(passphrase)))
+    return Rotation(new_key, previous)
+
+
+def key_entries(path: Path) -> tuple[str, list[KeyEntry]]:
+    """The DID and every key of a key file, oldest first (the last is current) — no passphrase needed."""
+    document = read_key_file(path, KEY_FILE_FORMAT, LEGACY_KEY_FILE_FORMAT)
+    if document["format"] == LEGACY_KEY_FILE_FORMAT:
+        try:
+            entry = KeyEntry(str(document["verificationMethod"]), str(document["publicKeyMultibase"]), "")
+            return str(document["did"]), [entry]
+        except KeyError as exc:
+            raise KeyFileError(f"{path} is damaged (KeyError: {exc})") from None
+    did, entries, _ = _parse_keyring(path, document)
+    return did, entries
+
+
+def public_did_document(path: Path) -> dict[str, Any]:
+    """The DID document of a key file's public part: current and retired keys, not withdrawn ones."""
+    did, entries = key_entries(path)
+    try:
+        return _did_document(did, entries)
+    except (TypeError, ValueError) as exc:
+        raise KeyFileError(f"{path}: no usable public key ({exc})") from exc
+
+
+def _did_document(did: str, entries: list[KeyEntry]) -> dict[str, Any]:
+    published = [entry for entry in entries if entry.withdrawn is None]
+    for entry in published:
+        multibase.decode_key(entry.public_key_multibase, multibase.ED25519_PUB, what="public key")
+    methods = [(entry.id, entry.public_key_multibase) for entry in published]
+    return keys_document(did, methods, retired={entry.id for entry in published if entry.retired})
+
+
+def _keyring_document(did: str, entries: list[KeyEntry], sealed: str) -> dict[str, Any]:
     return {
-        "kdf": "scrypt",
-        "n": SCRYPT_N,
-        "r": SCRYPT_R,
-        "p": SCRYPT_P,
-        "salt": _b64(salt),
-        "cipher": "AES-256-GCM",
-        "nonce": _b64(nonce),
-        "ciphertext": _b64(cipher.encrypt(nonce, secret, json.dumps(bound).encode())),
+        "format": KEY_FILE_FORMAT,
+        "did": did,
+        "keys": [entry.to_json() for entry in entries],
+        "encryptedPrivateKey": sealed,
     }
 
 
-def unseal(document: dict[str, Any], passphrase: str, bound: tuple[Any, ...], path: Path) -> bytes:
-    """The secret sealed in `document["encryption"]`; KeyFileError if damaged or the passphrase is wrong."""
+def _parse_keyring(path: Path, document: dict[str, Any]) -> tuple[str, list[KeyEntry], str]:
+    """The DID, the keys and the current key's encrypted PKCS#8 block of a keyring document."""
+    try:
+        did, sealed = document["did"], document["encryptedPrivateKey"]
+        entries = [_entry(item) for item in document["keys"]]
+        if not isinstance(did, str) or not isinstance(sealed, str) or not entries:
+            raise TypeError("did, keys and encryptedPrivateKey are required")
+        if any(not entry.id.startswith(did + "#") for entry in entries):
+            raise ValueError(f"every key id must be a fragment of {did}")
+        if entries[-1].retired is not None or any(entry.retired is None for entry in entries[:-1]):
+            raise ValueError("only the last key may be current")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise KeyFileError(f"{path} is damaged ({exc.__class__.__name__}: {exc})") from None
+    return did, entries, sealed
+
+
+def _entry(item: dict[str, Any]) -> KeyEntry:
+    retired, withdrawn = item.get("retired"), item.get("withdrawn")
+    if not all(isinstance(value, str | None) for value in (retired, withdrawn)):
+        raise TypeError("retired and withdrawn are dates")
+    return KeyEntry(str(item["id"]), str(item["publicKeyMultibase"]), str(item["created"]), retired, withdrawn)
+
+
+def _next_key_number(entries: list[KeyEntry]) -> int:
+    numbers = [int(e.id.rpartition("#key-")[2]) for e in entries if e.id.rpartition("#key-")[2].isdigit()]
+    return max(numbers, default=0) + 1
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise ConfigurationError(f"the key passphrase must have at least {MIN_PASSPHRASE_LENGTH} characters")
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+
+def write_key_file(path: Path, document: dict[str, Any]) -> None:
+    """Create a key file readable by its owner only; never overwrite one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KeyFileError(f"{path} already exists: choose another path or remove it first") from None
+    with os.fdopen(fd, "w") as out:
+        json.dump(document, out, indent=2)
+        out.write("\n")
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def replace_key_file(path: Path, document: dict[str, Any]) -> None:
+    """Replace a key file atomically (a new file, synced, renamed over the old one)."""
+    staging = path.with_name(f".{path.name}.new")
+    staging.unlink(missing_ok=True)  # left by a crash before the rename: the old file is still whole
+    write_key_file(staging, document)
+    os.replace(staging, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def read_key_file(path: Path, *formats: str) -> dict[str, Any]:
+    """A key file's JSON, after checking that only its owner can read or change it."""
+    try:
+        status = path.stat()
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise KeyFileError(f"no key file at {path}: create one with `credanchor issuer create`") from None
+    except (OSError, ValueError) as exc:
+        raise KeyFileError(f"{path} is not a credanchor key file: {exc}") from exc
+    if not isinstance(document, dict):
+        raise KeyFileError(f"{path} is not a key file: it holds JSON {type(document).__name__}, not an object")
+    if formats and document.get("format") not in formats:
+        raise KeyFileError(f"{path} is not a credanchor key file (format {formats[0]})")
+    mode = stat.S_IMODE(status.st_mode)
+    if mode & 0o077:
+        raise KeyFileError(
+            f"{path} can be read or changed by other users (mode {mode:o}): restrict it with `chmod 600 {path}`"
+        )
+    if status.st_uid != os.geteuid():
+        raise KeyFileError(f"{path} belongs to another user (uid {status.st_uid}): key files must be the owner's own")
+    return document
+
+
+# -- the previous format (read only) ----------------------------------------------------------------
+
+
+def _load_legacy(path: Path, document: dict[str, Any], passphrase: str) -> SigningKey:
+    try:
+        did, method = str(document["did"]), str(document["verificationMethod"])
+    except KeyError as exc:
+        raise KeyFileError(f"{path} is damaged (KeyError: {exc})") from None
+    bound = (document.get("did"), document.get("verificationMethod"), document.get("publicKeyMultibase"))
+    seed = unseal_legacy(document, passphrase, bound, path)
+    try:
+        signing_key = SigningKey(Ed25519PrivateKey.from_private_bytes(seed), did, method)
+    except ValueError as exc:
+        raise KeyFileError(f"{path} is damaged ({exc})") from None
+    if signing_key.public_key_multibase != document.get("publicKeyMultibase"):
+        raise KeyFileError(f"{path}: the public key does not match the private key")
+    return signing_key
+
+
+def unseal_legacy(document: dict[str, Any], passphrase: str, bound: tuple[Any, ...], path: Path) -> bytes:
+    """The secret of a previous-format file (scrypt + AES-256-GCM, `bound` authenticated with it)."""
     try:
         box = document["encryption"]
         if box["kdf"] != "scrypt" or box["cipher"] != "AES-256-GCM":
@@ -144,48 +338,10 @@ def unseal(document: dict[str, Any], passphrase: str, bound: tuple[Any, ...], pa
         raise KeyFileError(f"cannot decrypt {path}: wrong passphrase, or the file was changed") from None
 
 
-def write_key_file(path: Path, document: dict[str, Any]) -> None:
-    """Create a key file readable by its owner only; never overwrite one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise KeyFileError(f"{path} already exists: choose another path or remove it first") from None
-    with os.fdopen(fd, "w") as out:
-        json.dump(document, out, indent=2)
-        out.write("\n")
-
-
-def public_did_document(path: Path) -> dict[str, Any]:
-    """The DID document of a key file's public part — no passphrase needed."""
-    document = read_key_file(path, KEY_FILE_FORMAT)
-    try:
-        public_key = multibase.decode_key(document["publicKeyMultibase"], multibase.ED25519_PUB, what="public key")
-        return did_document(document["did"], public_key, key_id=str(document["verificationMethod"]).partition("#")[2])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise KeyFileError(f"{path}: no usable public key ({exc})") from exc
-
-
-def read_key_file(path: Path, key_format: str) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise KeyFileError(f"no key file at {path}: create one with `credanchor issuer create`") from None
-    except (OSError, ValueError) as exc:
-        raise KeyFileError(f"{path} is not a credanchor key file: {exc}") from exc
-    if not isinstance(document, dict) or document.get("format") != key_format:
-        raise KeyFileError(f"{path} is not a credanchor key file (format {key_format})")
-    return document
-
-
 def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     if not (2**14 <= n <= 2**20 and 1 <= r <= 32 and 1 <= p <= 16):
         raise ValueError(f"scrypt parameters out of range (n={n}, r={r}, p={p})")
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 def _unb64(text: Any) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -23,13 +24,14 @@ from anchor.errors import ConfigurationError, DeploymentError
 from anchor.issuance import (
     CredentialIssuer,
     issuer_account,
-    issuers_dir,
+    issuer_did_document,
+    key_file,
     list_issuers,
     load_key,
     load_profile,
     sender_for,
 )
-from anchor.keys import KeyFileError, SigningKey, public_did_document
+from anchor.keys import KeyFileError, SigningKey
 from anchor.proofs import default_loader
 from anchor.statuslist import read_list, status_list_credential
 from anchor.store import Store, StoreStatusAllocator
@@ -55,7 +57,7 @@ class Services:
         self.settings = settings
         self._chain, self._deployment = chain, deployment
         self._store: Store | None = None
-        self._keys: dict[str, SigningKey] = {}
+        self._keys: dict[str, tuple[tuple[int, int], SigningKey]] = {}
         self._issuers: dict[tuple[str, str], CredentialIssuer] = {}
         self._verifiers: dict[str, tuple[float, Verifier]] = {}
         self._status_lists: dict[tuple[str, int, StatusPurpose, str], tuple[float, dict[str, Any]]] = {}
@@ -118,14 +120,29 @@ class Services:
         return account
 
     def key(self, slug: str) -> SigningKey:
+        """The issuer's current signing key, loaded again when its key file changed (a key rotation)."""
         with self._lock:
-            if slug not in self._keys:
+            version = self._key_file_version(slug)
+            cached = self._keys.get(slug)
+            if cached is None or cached[0] != version:
                 if self.settings.key_passphrase is None:
                     raise KeyFileError(
                         "the server holds no key passphrase: start it with CREDANCHOR_KEY_PASSPHRASE set to sign"
                     )
-                self._keys[slug] = load_key(self.settings.data, slug, self.settings.key_passphrase)
-            return self._keys[slug]
+                cached = self._keys[slug] = (version, load_key(self.settings.data, slug, self.settings.key_passphrase))
+            return cached[1]
+
+    def use_keys(self, keys: Mapping[str, SigningKey]) -> None:
+        """Keys the caller has already decrypted from the current key files (saves a slow unlock)."""
+        with self._lock:
+            self._keys.update({slug: (self._key_file_version(slug), key) for slug, key in keys.items()})
+
+    def _key_file_version(self, slug: str) -> tuple[int, int]:
+        try:
+            status = key_file(self.settings.data, slug).stat()
+        except OSError:
+            return (0, 0)  # load_key explains what is missing
+        return (status.st_ino, status.st_mtime_ns)
 
     def unlock_all(self) -> int:
         """Decrypt every issuer key now (start-up check of the passphrase); returns how many."""
@@ -133,11 +150,12 @@ class Services:
 
     def credential_issuer(self, slug: str, cryptosuite: str, *, anchored: bool = True) -> CredentialIssuer:
         """The signer for `slug`: with on-chain status entries and store allocation when `anchored`."""
+        key = self.key(slug)
         with self._lock:
             cached = self._issuers.get((slug, cryptosuite if anchored else f"plain:{cryptosuite}"))
-            if cached is not None:
+            if cached is not None and cached.key is key:
                 return cached
-            key, body = self.key(slug), self.profile(slug)
+            body = self.profile(slug)
             if not anchored:
                 made = CredentialIssuer(body, key, cryptosuite=cryptosuite, loader=self.loader)
                 self._issuers[(slug, f"plain:{cryptosuite}")] = made
@@ -175,11 +193,8 @@ class Services:
         return resolver
 
     def did_document(self, slug: str) -> dict[str, Any] | None:
-        """The issuer's DID document (from its key when unlocked, else rebuilt from the key file's public part)."""
-        try:
-            return self.key(slug).did_document()
-        except KeyFileError:
-            return public_did_document(issuers_dir(self.settings.data) / slug / "key.json")
+        """The issuer's DID document from its key file's public part: current and retired keys."""
+        return issuer_did_document(self.settings.data, slug)
 
     def verifier(self, profile: str = "microcredential") -> Verifier:
         """A verifier whose cached chain answers are at most `verify_cache_seconds` old."""

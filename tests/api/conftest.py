@@ -104,7 +104,7 @@ def make_app(world: World, database: Path, **settings: Any) -> Any:
         verify_cache_seconds=0, **settings,
     )  # fmt: skip
     app = create_app(api_settings, chain=world.chain, deployment=world.deployment)
-    app.state.services._keys.update(world.keys)  # unlocked once per session (scrypt is slow on purpose)
+    app.state.services.use_keys(world.keys)  # unlocked once per session (slow on purpose)
     return app
 
 

@@ -42,13 +42,50 @@ def test_issuer_create_list_show(data_dir):
     shown = cli("issuer", "show")
     assert shown["did"] == created["did"] and shown["country_code"] == "PT" and shown["region"] == "Lisboa"
     key_file = (data_dir / "issuers" / "uni" / "key.json").read_text()
-    assert json.loads(key_file)["encryption"]["cipher"] == "AES-256-GCM"
+    assert json.loads(key_file)["encryptedPrivateKey"].startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    account_file = json.loads((data_dir / "issuers" / "uni" / "account.json").read_text())
+    assert (account_file["version"], "0x" + account_file["address"]) == (3, shown["ethereum_account"])
 
 
 def test_issuer_with_did_web(data_dir):
     created = cli("issuer", "create", "web", "--name", "Web Uni", "--country", "DE", "--did-web", "did:web:uni.example")
     assert created["did"] == "did:web:uni.example"
     assert created["did_document"]["id"] == "did:web:uni.example"
+
+
+def test_a_did_web_issuer_rotates_its_key(data_dir, tmp_path):
+    """Credentials issued before the rotation verify against the new DID document; new ones use key-2."""
+    did = "did:web:uni.example"
+    cli("issuer", "create", "web", "--name", "Web Uni", "--country", "DE", "--did-web", did)
+    cli("issue", str(SAMPLE_ROSTER), "--out", str(tmp_path / "before"))
+    rotated = cli("issuer", "rotate-key")
+    assert rotated["verificationMethod"] == f"{did}#key-2"
+    assert rotated["previous"]["id"] == f"{did}#key-1" and "retired" in rotated["previous"]
+    cli("issue", str(SAMPLE_ROSTER), "--out", str(tmp_path / "after"))
+    shown = cli("issuer", "show")
+    assert [("retired" in k, k["id"]) for k in shown["keys"]] == [(True, f"{did}#key-1"), (False, f"{did}#key-2")]
+    resolver = DidResolver({did: shown["did_document"]})
+    for folder, method in (("before", "key-1"), ("after", "key-2")):
+        credentials = [json.loads(p.read_text()) for p in (tmp_path / folder).glob("*.json")]
+        credentials = [c for c in credentials if "credentialSubject" in c]  # not the issuance report
+        assert len(credentials) == sum(1 for _ in csv.DictReader(SAMPLE_ROSTER.open()))
+        for credential in credentials:
+            assert credential["proof"]["verificationMethod"] == f"{did}#{method}"
+            assert all(check.verified for check in verify_proofs(credential, resolver))
+
+
+def test_a_did_key_issuer_cannot_rotate_and_is_told_why(data_dir):
+    create_issuer()
+    result = runner.invoke(app, ["issuer", "rotate-key"])
+    assert result.exit_code == 1 and "did:key" in result.output and "--did-web" in result.output
+
+
+def test_withdrawing_a_key_says_what_it_means(data_dir):
+    cli("issuer", "create", "web", "--name", "Web Uni", "--country", "DE", "--did-web", "did:web:uni.example")
+    result = runner.invoke(app, ["issuer", "rotate-key", "--withdraw-old"])
+    assert result.exit_code == 0, result.output
+    assert "withdrawn" in result.output and "no longer verify" in result.output
+    assert cli("issuer", "show")["did_document"]["assertionMethod"] == ["did:web:uni.example#key-2"]
 
 
 @pytest.mark.parametrize("country", ["pt", "PRT", "P1"])

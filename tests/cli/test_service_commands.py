@@ -527,7 +527,8 @@ def test_create_body_account_writes_an_encrypted_key(body_world, anvil):
     body = body_world["body"]
     key_file = Path(body_world["env"]["CREDANCHOR_DATA_DIR"]) / "bodies" / f"{body}.json"
     document = json.loads(key_file.read_text())
-    assert document["address"] == body and "encryption" in document
+    assert (document["version"], "0x" + document["address"].lower()) == (3, body.lower())  # a keystore v3
+    assert document["crypto"]["kdf"] == "scrypt"
     assert EthereumKey.load(key_file, PASSPHRASE).address == body
     assert body.lower() not in {a.lower() for a in anvil.chain.accounts}  # not node-managed: signed here
 

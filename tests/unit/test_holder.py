@@ -107,7 +107,7 @@ def test_the_key_file_holds_no_private_key_in_plain_text(key_file):
     assert "privateKey" not in text and "z3u2" not in text  # no multibase Ed25519 private key either
     document = json.loads(text)
     assert document["did"] == key.did
-    assert document["encryption"]["kdf"] == "scrypt" and document["encryption"]["cipher"] == "AES-256-GCM"
+    assert document["encryptedPrivateKey"].startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
 
 
 def test_the_key_file_is_readable_by_its_owner_only(key_file):

@@ -183,9 +183,12 @@ def test_the_key_file_holds_no_private_key_in_the_clear(saved):
     content = path.read_text()
     document = json.loads(content)
     assert document["format"] == KEY_FILE_FORMAT
-    box = document["encryption"]
-    assert (box["kdf"], box["cipher"], box["n"], box["r"], box["p"]) == ("scrypt", "AES-256-GCM", 2**17, 8, 1)
-    assert len(base64.b64decode(box["ciphertext"])) == 32 + 16  # the seed and the GCM tag
+    assert document["keys"] == [
+        {"id": key.verification_method, "publicKeyMultibase": key.public_key_multibase,
+         "created": document["keys"][0]["created"]}
+    ]  # fmt: skip
+    pem = document["encryptedPrivateKey"]
+    assert pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----\n")
     forms = {
         "hex": seed.hex(),
         "HEX": seed.hex().upper(),
@@ -259,22 +262,22 @@ def _damage(path: Path, change) -> None:
     [
         (lambda p: p.write_text("{not json"), "is not a credanchor key file"),
         (lambda p: p.write_bytes(b"\xff\xfe\x00garbage"), "is not a credanchor key file"),
-        (lambda p: p.write_text("[]"), "is not a credanchor key file"),
+        (lambda p: p.write_text("[]"), "not an object"),
         (lambda p: _damage(p, lambda d: d.update(format="pem/1")), "is not a credanchor key file"),
-        (lambda p: _damage(p, lambda d: d.pop("encryption")), "damaged"),
+        (lambda p: _damage(p, lambda d: d.pop("encryptedPrivateKey")), "damaged"),
         (
-            lambda p: _damage(p, lambda d: d["encryption"].update(ciphertext=d["encryption"]["ciphertext"][:20])),
-            "damaged|wrong passphrase, or the file was changed",
+            lambda p: _damage(p, lambda d: d.update(encryptedPrivateKey=d["encryptedPrivateKey"][:120])),
+            "damaged",
         ),
         (
-            lambda p: _damage(p, lambda d: d.update(publicKeyMultibase=SigningKey.generate().public_key_multibase)),
-            "wrong passphrase, or the file was changed",
+            lambda p: _damage(
+                p, lambda d: d["keys"][0].update(publicKeyMultibase=SigningKey.generate().public_key_multibase)
+            ),
+            "does not match the private key",
         ),
-        (
-            lambda p: _damage(p, lambda d: d.update(did="did:key:z6MkOther")),
-            "wrong passphrase, or the file was changed",
-        ),
-        (lambda p: _damage(p, lambda d: d["encryption"].update(n=2**40)), "damaged"),
+        (lambda p: _damage(p, lambda d: d.update(did="did:key:z6MkOther")), "must be a fragment of"),
+        (lambda p: _damage(p, lambda d: d.update(keys=[])), "damaged"),
+        (lambda p: _damage(p, lambda d: d["keys"][0].update(retired="2026-01-01T00:00:00Z")), "may be current"),
     ],
     ids=[
         "not-json",
@@ -282,10 +285,11 @@ def _damage(path: Path, change) -> None:
         "not-an-object",
         "format",
         "no-private-key",
-        "truncated-ciphertext",
+        "truncated-private-key",
         "other-public-key",
         "other-did",
-        "absurd-scrypt-cost",
+        "no-keys",
+        "no-current-key",
     ],
 )
 def test_a_damaged_file_is_a_key_file_error(saved, damage, message):
@@ -297,8 +301,8 @@ def test_a_damaged_file_is_a_key_file_error(saved, damage, message):
 
 @pytest.mark.parametrize(
     "change",
-    [lambda d: d.pop("did"), lambda d: d.pop("verificationMethod"), lambda d: d["encryption"].update(salt=42)],
-    ids=["no-did", "no-verification-method", "private-key-not-text"],
+    [lambda d: d.pop("did"), lambda d: d["keys"][0].pop("id"), lambda d: d.update(encryptedPrivateKey=42)],
+    ids=["no-did", "no-key-id", "private-key-not-text"],
 )
 def test_a_file_with_missing_or_mistyped_fields_is_a_key_file_error(saved, change):
     _, path = saved
