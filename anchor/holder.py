@@ -9,8 +9,8 @@ with a Data Integrity proof of purpose `authentication` that carries the verifie
 for it, by the DID the credentials were issued to — a copied presentation cannot be replayed
 elsewhere, and a copied credential cannot be presented by someone else.
 
-Holder key files use the issuer key format (anchor.keys): the private key encrypted with scrypt
-and AES-256-GCM under the holder's passphrase, never in the clear.
+Holder key files use the issuer key format (anchor.keys): the private key as encrypted PKCS#8
+under the holder's passphrase, never in the clear.
 """
 
 from __future__ import annotations
