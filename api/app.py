@@ -16,7 +16,7 @@ from anchor.deployment import Deployment
 
 from . import problems
 from .config import EMBEDDED, ApiSettings
-from .routes import bodies, issuers, metrics, page, public, qr, vcapi
+from .routes import bodies, issuers, metrics, page, public, qr, vcapi, workshop
 from .security import BodySizeLimit, RateLimiter
 from .services import Services
 
@@ -62,6 +62,7 @@ def create_app(settings: ApiSettings, *, chain: Chain | None = None, deployment:
         metrics.router,
         public.router,
         qr.router,
+        workshop.router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)

@@ -1,0 +1,139 @@
+"""Workshop routes (an issuer API key, and only on a server started by `credanchor workshop`): issue a
+credential as an anchored VC or as an NFT in one step, burn a token, see what the chain shows, and run
+a small comparison. Revoking a VC and verifying use the ordinary routes.
+
+Elsewhere these routes answer 404: their data directory has no workshop record (anchor.workshop).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from anchor.errors import ContractRevertError
+from anchor.workshop import (
+    MAX_COMPARISON_LEARNERS,
+    Workshop,
+    comparison_with_plots,
+    course_presets,
+    issue_anchored,
+    learner_address,
+    mint_token,
+    observer_view,
+)
+
+from ..models import EXAMPLE_REQUEST, CredentialRequest
+from ..problems import ApiProblem, responses
+from ..security import IssuerKey
+from ..services import Services
+
+router = APIRouter(prefix="/v1/workshop", tags=["workshop"], responses=responses(400, 401, 403, 404, 413, 422, 503))
+
+
+class WorkshopIssueRequest(CredentialRequest):
+    """A micro-credential to issue now, as an anchored Verifiable Credential or as a public NFT."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{**EXAMPLE_REQUEST, "mode": "vc"}]})
+
+    mode: Literal["vc", "nft"] = Field(description="vc: signed, anchored at once; nft: minted as a soulbound token.")
+    learner_address: str | None = Field(
+        default=None, pattern=r"^0x[0-9a-fA-F]{40}$",
+        description="NFT mode: the learner's wallet. Default: a stand-in address derived from the learner's name.",
+    )  # fmt: skip
+
+
+class ComparisonRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    learners: int = Field(default=10, ge=1, le=MAX_COMPARISON_LEARNERS)
+    credentials_per_learner: int = Field(default=3, ge=1, le=3)
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def workshop_of(request: Request, key: IssuerKey) -> Workshop:
+    """The workshop this server runs, for its own issuer's key; 404 on a server that runs none."""
+    workshop = Workshop.load(_services(request).settings.data)
+    if workshop is None:
+        raise ApiProblem(404, "not-a-workshop", "this server is not running a workshop: start one with "
+                         "`credanchor workshop` and open the link it prints")  # fmt: skip
+    if key.subject != workshop.issuer:
+        raise ApiProblem(403, "forbidden", f"workshop routes are for the workshop's issuer {workshop.issuer!r}, "
+                         f"not {key.subject!r}")  # fmt: skip
+    return workshop
+
+
+WorkshopOf = Annotated[Workshop, Depends(workshop_of)]
+
+
+@router.get("", summary="The workshop: its issuer, chain, contracts and sample micro-credentials")
+def workshop_info(request: Request, workshop: WorkshopOf) -> dict[str, Any]:
+    return {**vars(workshop), "courses": course_presets()}
+
+
+@router.post(
+    "/credentials",
+    status_code=201,
+    summary="Issue one micro-credential now: an anchored VC (a batch of one) or a minted NFT",
+    responses=responses(409),
+)
+def workshop_issue(request: Request, workshop: WorkshopOf, item: WorkshopIssueRequest) -> dict[str, Any]:
+    services = _services(request)
+    row = item.to_row()
+    if row.spec is None or row.award is None:
+        raise ApiProblem(422, "invalid-credential", "; ".join(row.errors), errors=[{"detail": e} for e in row.errors])
+    chain, deployment = services.connect()
+    sender = services.sender(workshop.issuer_account)
+    if item.mode == "nft":
+        holder = item.learner_address or learner_address(row.award.learner.name)
+        body = services.profile(workshop.issuer)
+        return {"mode": "nft", **mint_token(deployment.nft(chain), body, row.spec, row.award, holder, sender)}
+    issuer = services.credential_issuer(workshop.issuer, item.cryptosuite or services.settings.cryptosuite)
+    try:
+        issued = issue_anchored(issuer, services.store, deployment.anchor(chain), workshop.issuer_account, sender,
+                                row.spec, row.award, dated=row.dated)  # fmt: skip
+    finally:
+        services.status_changed()  # a new batch on-chain: cached verifier answers are stale
+    return {"mode": "vc", **issued}
+
+
+@router.post(
+    "/tokens/{token_id}/burn",
+    summary="Revoke an NFT-mode credential by burning its token (its metadata stays in the mint transaction)",
+    responses=responses(409),
+)
+def workshop_burn(
+    request: Request, workshop: WorkshopOf, token_id: Annotated[int, Path(ge=0, le=2**256 - 1)]
+) -> dict[str, Any]:
+    services = _services(request)
+    chain, deployment = services.connect()
+    nft = deployment.nft(chain)
+    try:
+        receipt = nft.burn(token_id, sender=services.sender(workshop.issuer_account))
+    except ContractRevertError as exc:
+        raise ApiProblem(409, "contract-refused", f"token {token_id} cannot be burnt ({exc}): it does not exist, "
+                         "is burnt already, or another issuer minted it") from None  # fmt: skip
+    return {"token_id": token_id, "tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number,
+            "gas_used": receipt.gas_used}  # fmt: skip
+
+
+@router.get("/observer", summary="What a stranger reading the chain learns of this workshop's credentials")
+def workshop_observer(request: Request, workshop: WorkshopOf) -> dict[str, Any]:
+    chain, _ = _services(request).connect()
+    return observer_view(chain, workshop)
+
+
+@router.post(
+    "/comparison",
+    summary="The NFT-vs-VC comparison at a small size (its own throwaway chain): figures and PNG plots",
+)
+def workshop_comparison(request: Request, workshop: WorkshopOf, size: ComparisonRequest) -> dict[str, Any]:
+    comparison, plots = comparison_with_plots(size.learners, size.credentials_per_learner)
+    images = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in plots.items()}
+    return {"comparison": comparison, "plots": images}
