@@ -16,7 +16,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from .contracts import CredentialAnchorClient
-from .errors import ConfigurationError, ContractRevertError
+from .errors import ConfigurationError, ContractRevertError, NonceTakenError
 from .failpoints import AFTER_SIGN, crash_point
 from .jcs import canonicalize
 from .merkle import MerkleTree, keccak
@@ -106,7 +106,7 @@ def _send_signed(
     crash_point(AFTER_SIGN)
     receipt = chain.send_raw(fresh.raw, anchor.NAME, "anchorBatch")
     if receipt is None:
-        raise ConfigurationError(f"the nonce of {account.address} was taken by another transaction: run again")
+        raise NonceTakenError(f"the nonce of {account.address} was taken by another transaction: run again")
     return receipt
 
 

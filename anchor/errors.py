@@ -45,6 +45,11 @@ class ChainError(CredAnchorError, ConnectionError):
     """The chain's JSON-RPC endpoint is unreachable or failed a request."""
 
 
+class NonceTakenError(ChainError):
+    """Another transaction of the same account took the nonce a signed transaction was meant for
+    (e.g. a revocation sent while the anchoring writer worked): transient, the next try signs again."""
+
+
 class InsufficientFundsError(ChainError):
     """The sender cannot pay for gas: the account needs ether."""
 

@@ -151,3 +151,26 @@ def test_a_crash_between_signing_and_sending_sends_the_stored_transaction(local,
     assert run.resumed and run.anchored.receipt.tx_hash == keccak(stored)  # the very same transaction
     # And sending it once more (a crash after sending) changes nothing.
     assert env.chain.send_raw(stored, "CredentialAnchor", "anchorBatch").tx_hash == keccak(stored)
+
+
+def test_a_nonce_taken_by_another_transaction_is_a_transient_error_and_the_next_run_anchors(local, monkeypatch):
+    """A revocation sent from the issuer's account between the worker's signing and sending takes the
+    nonce: the worker's transaction is refused, which is a ChainError (`--watch` waits it out), and
+    the next run signs again and anchors the batch once."""
+    env, store, ethereum = local
+    import anchor.anchoring as anchoring
+    from anchor.errors import ChainError, NonceTakenError
+
+    def revoke_in_between(point: str) -> None:
+        if point == "after-sign":
+            env.anchor.revoke(0, [7], sender=ethereum.account)
+
+    monkeypatch.setattr(anchoring, "crash_point", revoke_in_between)
+    with pytest.raises(NonceTakenError, match="taken by another transaction") as caught:
+        anchor_due(store, env.anchor, ethereum.address, force=True, account=ethereum.account)
+    assert isinstance(caught.value, ChainError)
+    monkeypatch.setattr(anchoring, "crash_point", lambda point: None)
+    (run,) = anchor_due(store, env.anchor, ethereum.address, account=ethereum.account)
+    assert run.recorded
+    verifier = Verifier(env.chain, registry=env.registry.address)
+    assert all(verifier.verify(c).verified for c in run.anchored.credentials)
