@@ -952,4 +952,4 @@ def bench_anchor_command(
         console.print(table)
 
 
-from . import cli_compare, cli_holder, cli_qr, cli_service, cli_stack  # noqa: E402, F401 - more commands on `app`
+from . import cli_compare, cli_holder, cli_qr, cli_service, cli_soak, cli_stack, cli_workshop  # noqa: E402, F401 - more commands on `app`

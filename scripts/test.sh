@@ -14,6 +14,12 @@ echo "== PostgreSQL for the store tests (Debian package, started locally)"
 CREDANCHOR_TEST_DATABASE_URL="$(bash scripts/postgres_for_tests.sh)"
 export CREDANCHOR_TEST_DATABASE_URL
 
+echo "== Chromium for the workshop page's end-to-end tests (Debian packages)"
+if ! [ -x /usr/bin/chromium ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 echo "== lint and types"
 python3 -m ruff check .
 python3 -m ruff format --check .
