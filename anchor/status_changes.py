@@ -1,4 +1,5 @@
-"""Revoking, suspending and reinstating credentials: one transaction per status list.
+"""Revoking, suspending and reinstating credentials: one transaction per status list (and per
+`MAX_INDICES_PER_TRANSACTION` credentials of it).
 
 Shared by the CLI and the HTTP API. Every list is checked before the first transaction (right
 chain, a genuine CredentialAnchor, a key for the issuer account), so a bad request changes
@@ -22,6 +23,10 @@ from .status import locations_for
 
 ACTIONS = tuple(PURPOSE_OF)
 _EVENTS = {"revoke": "CredentialsRevoked", "suspend": "CredentialsSuspended", "reinstate": "CredentialsReinstated"}
+
+#: Worst case ≈22,600 gas per index (each in its own status word): 512 of them ≈11.6M gas, under the
+#: 2**24 (16,777,216) per-transaction cap of EIP-7825 and within ordinary block gas limits.
+MAX_INDICES_PER_TRANSACTION = 512
 
 #: Gives the sender for an issuer account: its local key, or the address itself when the node manages
 #: it; raises ConfigurationError when there is no way to sign for it.
@@ -47,10 +52,12 @@ def change_status(
     done = []
     for (_, contract, issuer, list_id), indices in groups.items():
         client = CredentialAnchorClient(chain, contract)
-        receipt = getattr(client, action)(list_id, indices, sender=senders[issuer])
-        (logged,) = receipt.events_named(_EVENTS[action])
-        done.append({
-            "list": list_id, "issuer": issuer, "credentials": logged.args["count"],
-            "tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number, "gas_used": receipt.gas_used,
-        })  # fmt: skip
+        for start in range(0, len(indices), MAX_INDICES_PER_TRANSACTION):
+            chunk = indices[start : start + MAX_INDICES_PER_TRANSACTION]
+            receipt = getattr(client, action)(list_id, chunk, sender=senders[issuer])
+            (logged,) = receipt.events_named(_EVENTS[action])
+            done.append({
+                "list": list_id, "issuer": issuer, "credentials": logged.args["count"],
+                "tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number, "gas_used": receipt.gas_used,
+            })  # fmt: skip
     return done
