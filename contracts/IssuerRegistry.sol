@@ -62,7 +62,7 @@ contract IssuerRegistry is AccessControl, IIssuerRegistry {
         _recordOf(issuer);
         uint64 currentTime = uint64(block.timestamp);
         Accreditation[] storage windows = _accreditations[issuer];
-        bool ended;
+        bool ended = false;
         for (uint256 i; i < windows.length; ++i) {
             Accreditation storage window = windows[i];
             // Windows already over, or emptied by an earlier de-accreditation, stay as they are.
