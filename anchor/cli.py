@@ -352,7 +352,7 @@ def issuer_show(issuer: IssuerOption = None, as_json: JsonFlag = False) -> None:
         if name == "keys":
             for entry in value:
                 state = "withdrawn" if "withdrawn" in entry else "retired" if "retired" in entry else "current"
-                console.print(f"key: {entry['id']} ({state}, created {entry['created'] or 'before rotation'})")
+                console.print(f"key: {entry['id']} ({state}, created {entry['created'] or 'date not recorded'})")
         elif name != "did_document":
             console.print(f"{name}: {value}")
 
