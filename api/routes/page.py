@@ -45,9 +45,14 @@ def workshop_style() -> FileResponse:
 
 @router.get("/verify")
 def verify_page() -> FileResponse:
-    return FileResponse(STATIC / "verify.html", media_type="text/html; charset=utf-8")
+    return _file("verify.html", "text/html; charset=utf-8")
 
 
 @router.get("/verify.js")
 def verify_script() -> FileResponse:
-    return FileResponse(STATIC / "verify.js", media_type="text/javascript; charset=utf-8")
+    return _file("verify.js", "text/javascript; charset=utf-8")
+
+
+@router.get("/verify.css")
+def verify_style() -> FileResponse:
+    return _file("verify.css", "text/css; charset=utf-8")

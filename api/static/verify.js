@@ -85,6 +85,7 @@ function show(report) {
 
 async function main() {
   const status = document.getElementById("status");
+  document.getElementById("report").replaceChildren();
   const text = decodeURIComponent(location.hash.slice(1));
   if (!text) {
     status.textContent = "No credential in this link: scan a credanchor QR code, or open the link it holds.";
@@ -111,4 +112,5 @@ if (typeof module !== "undefined") {
   module.exports = { base45Decode, decodeCompact };
 } else {
   window.addEventListener("DOMContentLoaded", main);
+  window.addEventListener("hashchange", main); // another link opened in the same tab
 }

@@ -30,8 +30,13 @@ def test_the_page_and_its_script_are_served_without_external_resources(api):
     page = api.client.get("/verify")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert 'src="/verify.js"' in page.text and "http" not in page.text.replace('lang="en"', "")
+    assert "<style" not in page.text and "style=" not in page.text  # all in /verify.css, as the policy needs
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"
     script = api.client.get("/verify.js")
     assert script.status_code == 200 and "decodeCompact" in script.text
+    style = api.client.get("/verify.css")
+    assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
     assert "/verify" not in api.client.get("/openapi.json").json()["paths"]
 
 
