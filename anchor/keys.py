@@ -106,9 +106,12 @@ class SigningKey:
         try:
             private_key = pkcs8.decrypt(sealed, passphrase)
         except ValueError as exc:
-            if "password" in str(exc).lower():
-                raise KeyFileError(f"cannot decrypt {path}: wrong passphrase, or the file was changed") from None
-            raise KeyFileError(f"{path} is damaged (its private key: {exc})") from None
+            # PBES2's AES-CBC has no integrity check: a wrong passphrase fails the padding check, or (one
+            # time in ~256) passes it and leaves garbage that fails to parse — the two look the same.
+            raise KeyFileError(
+                f"cannot decrypt {path}: wrong passphrase, or the file is damaged ({exc.__class__.__name__}: "
+                f"{str(exc).split('. ')[0]})"
+            ) from None
         signing_key = cls(private_key, did, entries[-1].id)
         if signing_key.public_key_multibase != entries[-1].public_key_multibase:
             raise KeyFileError(f"{path}: the public key does not match the private key")
