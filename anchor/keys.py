@@ -24,7 +24,7 @@ import base64
 import json
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from . import multibase, pkcs8
-from .did import did_key_from_public_key, did_web_url, keys_document
+from .did import did_document, did_key_from_public_key, did_web_url, keys_document
 from .errors import ConfigurationError, CredAnchorError
 
 KEY_FILE_FORMAT = "credanchor-ed25519-keyring/3"
@@ -87,7 +87,7 @@ class SigningKey:
 
     def did_document(self) -> dict[str, Any]:
         """The DID document of this key alone (a rotated issuer's full one: `public_did_document`)."""
-        return _did_document(self.did, [KeyEntry(self.verification_method, self.public_key_multibase, "")])
+        return did_document(self.did, self.public_key, key_id=self.verification_method.partition("#")[2])
 
     # -- at rest ----------------------------------------------------------------------------------
 
@@ -158,16 +158,9 @@ def rotate_key(path: Path, passphrase: str, *, withdraw: bool = False) -> Rotati
             f"{current.did} is a did:key DID, which is its key and cannot rotate: create a did:web issuer "
             "(`credanchor issuer create --did-web`) to be able to rotate keys"
         )
-    document = read_key_file(path, KEY_FILE_FORMAT, LEGACY_KEY_FILE_FORMAT)
-    if document["format"] == LEGACY_KEY_FILE_FORMAT:
-        entries = [KeyEntry(current.verification_method, current.public_key_multibase, "")]
-    else:
-        entries = _parse_keyring(path, document)[1]
+    _, entries = key_entries(path)
     now = _now()
-    previous = KeyEntry(
-        entries[-1].id, entries[-1].public_key_multibase, entries[-1].created,
-        retired=now, withdrawn=now if withdraw else None,
-    )  # fmt: skip
+    previous = replace(entries[-1], retired=now, withdrawn=now if withdraw else None)
     fresh = Ed25519PrivateKey.generate()
     method = f"{current.did}#key-{_next_key_number(entries)}"
     new_key = SigningKey(fresh, current.did, method)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,16 @@ def write_outputs(comparison: dict[str, Any], out: Path) -> dict[str, Path]:
     paths = {"json": out / "comparison.json", "gas_plot": out / "gas_vs_batch.png", "privacy_plot": out / "privacy.png",
              "report": out / "report.html"}  # fmt: skip
     paths["json"].write_text(json.dumps(comparison, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    _gas_plot(comparison, paths["gas_plot"])
-    _privacy_plot(comparison, paths["privacy_plot"])
-    paths["report"].write_text(_html(comparison, paths), encoding="utf-8")
+    images = plots(comparison)
+    for name, png in images.items():
+        paths[name].write_bytes(png)
+    paths["report"].write_text(_html(comparison, images), encoding="utf-8")
     return paths
+
+
+def plots(comparison: dict[str, Any]) -> dict[str, bytes]:
+    """The two plots as PNG bytes: `gas_plot` and `privacy_plot`."""
+    return {"gas_plot": _gas_plot(comparison), "privacy_plot": _privacy_plot(comparison)}
 
 
 def _pyplot() -> Any:
@@ -61,7 +68,14 @@ def _pyplot() -> Any:
     return plt
 
 
-def _gas_plot(comparison: dict[str, Any], path: Path) -> None:
+def _png(figure: Any) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    _pyplot().close(figure)
+    return buffer.getvalue()
+
+
+def _gas_plot(comparison: dict[str, Any]) -> bytes:
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(7.5, 4.8), dpi=120)
     for mode in MODES:
@@ -76,11 +90,10 @@ def _gas_plot(comparison: dict[str, Any], path: Path) -> None:
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+    return _png(figure)
 
 
-def _privacy_plot(comparison: dict[str, Any], path: Path) -> None:
+def _privacy_plot(comparison: dict[str, Any]) -> bytes:
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(7.5, 4.8), dpi=120)
     width = 0.8 / len(MODES)
@@ -94,12 +107,11 @@ def _privacy_plot(comparison: dict[str, Any], path: Path) -> None:
     axes.set_title(f"What a stranger learns from the chain ({comparison['credentials']} credentials)")
     axes.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+    return _png(figure)
 
 
-def _image(path: Path, alt: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode()
+def _image(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode()
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
@@ -109,7 +121,7 @@ def _number(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else html.escape(str(value))
 
 
-def _html(comparison: dict[str, Any], paths: dict[str, Path]) -> str:
+def _html(comparison: dict[str, Any], images: dict[str, bytes]) -> str:
     modes, a = comparison["modes"], comparison["assumptions"]
     head = "".join(f"<th scope=col>{html.escape(modes[m]['label'])}</th>" for m in MODES)
     cost_rows = "".join(
@@ -158,12 +170,12 @@ the chain. The whole run took
 <p class=note>Fees are estimates at an <b>assumed</b> gas price of {a["gas_price_gwei"]} gwei and an <b>assumed</b>
 ether price of {a["eth_price"]:,} {html.escape(a["currency"])}; change them with <code>--gas-price-gwei</code> and
 <code>--eth-price</code>. Gas itself is measured.</p>
-{_image(paths["gas_plot"], gas_alt)}
+{_image(images["gas_plot"], gas_alt)}
 <p>Anchoring costs one transaction per batch, so its cost per credential falls as batches grow; an NFT costs the
 same for every credential, however many are issued together.</p>
 <h2>What a stranger learns from the chain</h2>
 <table><thead><tr><th scope=col>found by the observer</th>{thead}<tbody>{privacy_rows}</tbody></table>
-{_image(paths["privacy_plot"], "Bar chart of what the chain observer found in each mode.")}
+{_image(images["privacy_plot"], "Bar chart of what the chain observer found in each mode.")}
 <h3>Fields anyone can read in NFT mode</h3><ul>{exposed}</ul>
 <p>In credanchor's mode the chain holds one Merkle root per batch and status bits at random positions: the
 credentials themselves stay with the learners, who show them to whom they choose; a verifier checks them against the

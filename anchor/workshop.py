@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from .errors import ConfigurationError
 from .issuance import CredentialIssuer, create_issuer, issue_and_queue, issuer_account, list_issuers, write_json
 from .nft import nft_metadata
 from .observer import observe
-from .report import COST_ROWS, PRIVACY_FIGURES, write_outputs
+from .report import COST_ROWS, PRIVACY_FIGURES, plots
 from .settings import Settings
 from .store import Store
 from .types import check_address
@@ -184,9 +183,7 @@ def comparison_with_plots(learners: int, per_learner: int) -> tuple[dict[str, An
     if not 1 <= learners <= MAX_COMPARISON_LEARNERS:
         raise ConfigurationError(f"the workshop comparison takes 1 to {MAX_COMPARISON_LEARNERS} learners")
     comparison = run_comparison(Chain.embedded(), learners=learners, per_learner=per_learner).to_dict()
-    with tempfile.TemporaryDirectory(prefix="credanchor-workshop-") as folder:
-        paths = write_outputs(comparison, Path(folder))
-        plots = {name: paths[name].read_bytes() for name in ("gas_plot", "privacy_plot")}
+    images = plots(comparison)
     bulk = comparison["bulk_revocation_size"]
     rows = [
         {"figure": label.format(bulk=bulk), "explanation": why,
@@ -198,4 +195,4 @@ def comparison_with_plots(learners: int, per_learner: int) -> tuple[dict[str, An
         rows.append({"figure": label.replace("\n", " "), "explanation": observer["nft"][name]["explanation"],
                      "values": {mode: observer[mode][name]["value"] for mode in MODES}})  # fmt: skip
     comparison["table"] = rows
-    return comparison, plots
+    return comparison, images
