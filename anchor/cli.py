@@ -644,10 +644,6 @@ def _body_action(rpc: str | None, sender: str, as_json: bool, call: RegistryCall
     _registry_action(rpc, action, as_json)
 
 
-def _tx(receipt: Any) -> dict[str, Any]:
-    return {"tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number, "gas_used": receipt.gas_used}
-
-
 @accreditation_app.command("grant-body")
 def accreditation_grant_body(
     body: AccountArgument, sender: FromOption = None, rpc: RpcOption = None, as_json: JsonFlag = False
@@ -658,7 +654,7 @@ def accreditation_grant_body(
         receipt = deployment.registry(chain).grant_body(
             check_address(body, "ADDRESS"), sender=sender or deployment.admin
         )
-        return {"accreditation_body": body, **_tx(receipt)}
+        return {"accreditation_body": body, **receipt.summary()}
 
     _registry_action(rpc, action, as_json)
 
@@ -685,7 +681,7 @@ def accreditation_register(
             check_address(issuer_account, "ADDRESS"), did=profile.did, name=profile.name, scope=scope,
             valid_until=days_after(chain.block_timestamp(), valid_days), sender=who,
         )  # fmt: skip
-        return {"issuer": issuer_account, "did": profile.did, **_tx(receipt)}
+        return {"issuer": issuer_account, "did": profile.did, **receipt.summary()}
 
     _body_action(rpc, sender, as_json, call, passphrase_env)
 
@@ -702,7 +698,7 @@ def accreditation_deaccredit(
 
     def call(chain: Chain, registry: IssuerRegistryClient, who: Sender) -> dict[str, Any]:
         receipt = registry.deaccredit(check_address(issuer_account, "ADDRESS"), sender=who)
-        return {"issuer": issuer_account, **_tx(receipt)}
+        return {"issuer": issuer_account, **receipt.summary()}
 
     _body_action(rpc, sender, as_json, call, passphrase_env)
 

@@ -37,7 +37,7 @@ from .types import check_address
 
 from .cli import (  # isort: skip
     PASSPHRASE_ENV, AccountArgument, IssuerOption, JsonFlag, PassphraseEnv, RpcOption, _chain_and_deployment,
-    Cryptosuite, SuiteOption, _body_action, _emit_json, _passphrase, _read_credential, _run, _sender, _tx,
+    Cryptosuite, SuiteOption, _body_action, _emit_json, _passphrase, _read_credential, _run, _sender,
     accreditation_app, app, bench_app, console,
 )  # fmt: skip
 
@@ -363,7 +363,7 @@ def accreditation_update(
 
     def call(chain: Chain, registry: IssuerRegistryClient, who: Sender) -> dict[str, Any]:
         receipt = registry.update_issuer(check_address(issuer_account, "ADDRESS"), did=did, name=name, sender=who)
-        return {"issuer": issuer_account, "did": did, "name": name, **_tx(receipt)}
+        return {"issuer": issuer_account, "did": did, "name": name, **receipt.summary()}
 
     _body_action(rpc, sender, as_json, call, passphrase_env)
 
@@ -384,7 +384,7 @@ def accreditation_accredit(
         until = days_after(chain.block_timestamp(), valid_days)
         receipt = registry.accredit(check_address(issuer_account, "ADDRESS"), scope=scope, valid_until=until,
                                     sender=who)  # fmt: skip
-        return {"issuer": issuer_account, "scope": scope, **_tx(receipt)}
+        return {"issuer": issuer_account, "scope": scope, **receipt.summary()}
 
     _body_action(rpc, sender, as_json, call, passphrase_env)
 
@@ -496,7 +496,7 @@ def nft_burn(
 
     def body() -> list[dict[str, Any]]:
         _, _, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
-        return [{"token_id": token, **_tx(nft.burn(token, sender=sender))} for token in token_ids]
+        return [{"token_id": token, **nft.burn(token, sender=sender).summary()} for token in token_ids]
 
     burnt = _run(body)
     if as_json:
@@ -520,7 +520,7 @@ def nft_require_consent(
     def body() -> dict[str, Any]:
         _, account, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
         receipt = nft.set_consent_required(required, sender=sender)
-        return {"issuer": account, "consent_required": required, **_tx(receipt)}
+        return {"issuer": account, "consent_required": required, **receipt.summary()}
 
     result = _run(body)
     if as_json:

@@ -56,8 +56,5 @@ def change_status(
             chunk = indices[start : start + MAX_INDICES_PER_TRANSACTION]
             receipt = getattr(client, action)(list_id, chunk, sender=senders[issuer])
             (logged,) = receipt.events_named(_EVENTS[action])
-            done.append({
-                "list": list_id, "issuer": issuer, "credentials": logged.args["count"],
-                "tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number, "gas_used": receipt.gas_used,
-            })  # fmt: skip
+            done.append({"list": list_id, "issuer": issuer, "credentials": logged.args["count"], **receipt.summary()})
     return done

@@ -105,3 +105,7 @@ class TxReceipt:
 
     def events_named(self, name: str) -> list[Event]:
         return [event for event in self.events if event.name == name]
+
+    def summary(self) -> dict[str, Any]:
+        """The transaction hash, block and gas used, as the CLI and the API report them."""
+        return {"tx": "0x" + self.tx_hash.hex(), "block": self.block_number, "gas_used": self.gas_used}

@@ -162,8 +162,7 @@ def mint_token(
     holder = check_address(holder, "the learner's address")
     token_id, receipt = nft.mint(holder, nft_metadata(body, spec, award), sender=sender)
     return {
-        "token_id": token_id, "holder": holder, "tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number,
-        "gas_used": receipt.gas_used, "metadata": nft.metadata(token_id),
+        "token_id": token_id, "holder": holder, **receipt.summary(), "metadata": nft.metadata(token_id),
     }  # fmt: skip
 
 

@@ -26,8 +26,7 @@ Account = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$", description="The i
 
 
 def _tx(issuer: str, receipt: TxReceipt) -> dict[str, Any]:
-    return {"issuer": issuer, "tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number,
-            "gas_used": receipt.gas_used}  # fmt: skip
+    return {"issuer": issuer, **receipt.summary()}
 
 
 def _registry_call(request: Request, key: BodyKey, action: str, issuer: str, **arguments: Any) -> dict[str, Any]:

@@ -119,8 +119,7 @@ def workshop_burn(
     except ContractRevertError as exc:
         raise ApiProblem(409, "contract-refused", f"token {token_id} cannot be burnt ({exc}): it does not exist, "
                          "is burnt already, or another issuer minted it") from None  # fmt: skip
-    return {"token_id": token_id, "tx": "0x" + receipt.tx_hash.hex(), "block": receipt.block_number,
-            "gas_used": receipt.gas_used}  # fmt: skip
+    return {"token_id": token_id, **receipt.summary()}
 
 
 @router.get("/observer", summary="What a stranger reading the chain learns of this workshop's credentials")
