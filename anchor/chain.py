@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
@@ -226,6 +226,17 @@ def decode_call(name: str, data: bytes) -> DecodedCall | None:
         {field: _as_checksum(kind, value) for field, kind, value in fields},
         dict(zip(signature.names, signature.types, strict=True)),
     )
+
+
+#: How often a transaction from a local account is signed again when its nonce was taken.
+NONCE_ATTEMPTS = 5
+_NONCE_CLASH = ("nonce too low", "invalid transaction nonce", "replacement transaction underpriced")
+
+
+def _nonce_clash(exc: ChainError) -> bool:
+    """Whether the node refused a transaction because its nonce is used (or pending) already."""
+    message = str(exc).lower()
+    return any(hint in message for hint in _NONCE_CLASH)
 
 
 _REVERT_BYTES = re.compile(r"""(b(['"]).*\2)\s*$""", re.DOTALL)
@@ -472,8 +483,7 @@ class Chain:
         wait for it to be mined."""
         contract = self.contract(name, address)
         if not isinstance(sender, str):
-            signed = self.sign(name, address, function, args, account=sender)
-            raw = self._send(lambda: self._w3.eth.send_raw_transaction(signed.raw), name, function)
+            raw = self._send_own(name, address, function, args, sender)
         else:
             raw = self._send(lambda: contract.functions[function](*args).transact({"from": sender}), name, function)
         receipt = self._receipt(raw, contract)
@@ -487,6 +497,30 @@ class Chain:
             self.chain_id,
         )
         return receipt
+
+    def _send_own(self, name: str, address: str, function: str, args: Sequence[Any], account: LocalAccount) -> Any:
+        """Sign for the next nonce and send; when another process sending from the same account (the
+        anchoring writer, a second API worker) takes that nonce first, sign again for the next one.
+
+        Safe: a refused transaction was never accepted, and one that was in fact mined is found by
+        its hash instead of being sent twice.
+        """
+        attempt = 1
+        while True:
+            signed = self.sign(name, address, function, args, account=account)
+            try:
+                return self._send(partial(self._w3.eth.send_raw_transaction, signed.raw), name, function)
+            except ChainError as exc:
+                if not _nonce_clash(exc) or attempt == NONCE_ATTEMPTS:
+                    raise
+                mined = self._rpc(partial(self._receipt_or_none, HexBytes(signed.tx_hash)), "read a receipt")
+            if mined is not None:
+                if mined["status"] != 1:
+                    raise ContractRevertError("Reverted", {"tx": signed.tx_hash}, contract=name, function=function)
+                return mined
+            log.info("%s.%s: nonce %d of %s was taken by another transaction; signing again",
+                     name, function, signed.nonce, account.address)  # fmt: skip
+            attempt += 1
 
     def send_value(self, sender: str, to: str, wei: int) -> TxReceipt:
         """Send ether from a node-managed account (devchains: funding an issuer's own account)."""
@@ -520,8 +554,7 @@ class Chain:
         try:
             self._rpc(lambda: self._w3.eth.send_raw_transaction(raw), f"send {name}.{function}")
         except ChainError as exc:
-            message = str(exc).lower()
-            if not any(hint in message for hint in ("nonce too low", "already known", "invalid transaction nonce")):
+            if not _nonce_clash(exc) and "already known" not in str(exc).lower():
                 raise
             known = self._rpc(lambda: self._receipt_or_none(tx_hash), "read a receipt")
             if known is None:
