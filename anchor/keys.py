@@ -26,13 +26,16 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
+from nacl.exceptions import BadSignatureError
 
 from . import multibase, pkcs8
 from .did import did_document, did_key_from_public_key, did_web_url, keys_document
@@ -82,8 +85,14 @@ class SigningKey:
     def public_key_multibase(self) -> str:
         return multibase.encode(multibase.ED25519_PUB + self.public_key)
 
+    @cached_property
+    def _sodium_secret_key(self) -> bytes:
+        # libsodium's secret key (seed || public key), made once: its Ed25519 signing takes 60% of
+        # OpenSSL's time here (22 vs 36 µs); Ed25519 is deterministic, so the signature is the same.
+        return bytes(crypto_sign_seed_keypair(self.private_key.private_bytes_raw())[1])
+
     def sign(self, data: bytes) -> bytes:
-        return self.private_key.sign(data)
+        return crypto_sign(data, self._sodium_secret_key)[:64]
 
     def did_document(self) -> dict[str, Any]:
         """The DID document of this key alone (a rotated issuer's full one: `public_did_document`)."""
@@ -347,8 +356,13 @@ def _unb64(text: Any) -> bytes:
 
 
 def verify_signature(public_key: bytes, signature: bytes, data: bytes) -> bool:
+    """Ed25519 (RFC 8032) verification by libsodium, which takes about half the time OpenSSL takes
+    here (measured 66 µs vs 119 µs) and is strict: besides a non-canonical S it also refuses
+    small-order public keys and R points, which no honest signer produces."""
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, data)
-    except (InvalidSignature, ValueError):
+        crypto_sign_open(signature + data, public_key)
+    except BadSignatureError:
         return False
     return True

@@ -57,7 +57,7 @@ from .proofs import JCS
 from .settings import Settings
 from .status_changes import change_status
 from .store import BatchState, CredentialRow, Store, StoredCredential, StoreStatusAllocator
-from .types import Root
+from .types import Root, merkle_path_from_hex
 from .verify import Outcome, Verifier
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def _audit_batch(
             continue
         proof = proofs[0]
         try:
-            path = [Root.from_hex(str(node)).value for node in proof.get("merklePath", [])]
+            path = merkle_path_from_hex(proof.get("merklePath", []))
         except ConfigurationError:  # not 32-byte hex nodes
             path = []
         if proof.get("merkleRoot") != batch.root or process_proof(hashed, path) != Root.from_hex(batch.root).value:

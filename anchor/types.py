@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +47,24 @@ class Root:
         return self.hex()
 
 
+def merkle_path_from_hex(nodes: Any) -> list[bytes]:
+    """A Merkle path written as hex hashes (a verifier's hot loop: the common 0x form is read directly)."""
+    if not isinstance(nodes, list):
+        raise ConfigurationError(f"a Merkle path is a list of 32-byte hex hashes, got {nodes!r}")
+    path = []
+    for node in nodes:
+        if type(node) is str and len(node) == 66 and node[:2] == "0x":
+            try:
+                raw = bytes.fromhex(node[2:])
+            except ValueError:
+                raw = b""
+            if len(raw) == 32:  # fromhex skips whitespace: a node with spaces is shorter
+                path.append(raw)
+                continue
+        path.append(Root.from_hex(str(node)).value)  # other spellings, or the precise error
+    return path
+
+
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
@@ -75,7 +94,13 @@ def as_list(value: Any) -> list[Any]:
 
 def xsd_timestamp(seconds: int | float) -> str:
     """A Unix time as an XML Schema dateTime in UTC, to the second (as credentials and proofs carry)."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _xsd_second(math.floor(seconds))
+
+
+@lru_cache(maxsize=1024)
+def _xsd_second(second: int) -> str:
+    # Issuing at a few thousand credentials a second writes the same `created` time again and again.
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class StatusPurpose(IntEnum):

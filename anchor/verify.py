@@ -42,7 +42,7 @@ from .jsonld import LoaderFn
 from .merkle import process_proof
 from .proofs import verify_proofs
 from .status import read_entry
-from .types import Root, StatusPurpose, as_list, check_address, xsd_timestamp
+from .types import Root, StatusPurpose, as_list, check_address, merkle_path_from_hex, xsd_timestamp
 
 _CHUNK_WORDS = 512  # status words read at once: 131,072 entries, a whole default-size list
 
@@ -183,7 +183,7 @@ class Verifier:
         proof = proofs[-1]
         try:
             root = Root.from_hex(str(proof["merkleRoot"]))
-            path = [Root.from_hex(str(node)).value for node in proof["merklePath"]]
+            path = merkle_path_from_hex(proof["merklePath"])
             issuer = check_address(proof["anchoredBy"], "anchoredBy")
             contract = check_address(proof["anchorContract"], "anchorContract")
             chain_id = int(proof["chainId"])

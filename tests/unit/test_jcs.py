@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
 
 import pytest
 import rfc8785
@@ -11,6 +17,20 @@ from hypothesis import strategies as st
 
 from anchor import jcs
 from anchor.errors import ConfigurationError
+
+
+@dataclass
+class Holder:
+    name: str
+
+
+class Level(enum.IntEnum):
+    SIX = 6
+
+
+class Name(enum.StrEnum):
+    ANA = "Ana"
+
 
 SAFE_INT = 2**53 - 1  # rfc8785 refuses integers of magnitude 2**53 and above
 
@@ -99,3 +119,31 @@ def test_integers_beyond_the_double_range_are_refused(value):
 def test_non_string_keys_are_refused(value):
     with pytest.raises(ConfigurationError, match="cannot be canonicalized"):
         jcs.canonicalize(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 1, 1, tzinfo=UTC),
+        {"id": uuid.UUID(int=7)},
+        [Decimal("1.5")],
+        {"who": Holder("Ana")},
+        {"when": date(2026, 1, 1)},
+    ],
+)
+def test_python_types_that_are_not_json_are_refused_not_converted(value):
+    """orjson (the fast path) would write these as strings or objects; JCS has no such types."""
+    with pytest.raises(ConfigurationError, match="cannot be canonicalized"):
+        jcs.canonicalize(value)
+
+
+def test_subclasses_and_tuples_take_the_reference_path_and_agree_with_it():
+    value = {"n": Level.SIX, "s": Name.ANA, "t": (1, "a")}
+    assert jcs.canonicalize(value) == rfc8785.dumps(value) == b'{"n":6,"s":"Ana","t":[1,"a"]}'
+
+
+def test_deep_nesting_beyond_the_fast_encoders_limit_still_canonicalizes():
+    value: Any = "x"
+    for _ in range(300):  # orjson stops at 255 levels
+        value = [value]
+    assert jcs.canonicalize(value) == b"[" * 300 + b'"x"' + b"]" * 300

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld import jsonld
 
+from anchor import multibase
 from anchor.credential import Award, AwardingBody, Learner, MicroCredentialSpec, Skill, build_credential
-from anchor.did import DidResolutionError, DidResolver, did_web_url
+from anchor.did import DidResolutionError, DidResolver, did_key_from_public_key, did_web_url
 from anchor.jsonld import UnknownContextError, document_loader
 from anchor.keys import SigningKey
 from anchor.proofs import (
@@ -387,6 +388,25 @@ def test_verifying_against_another_keys_did_fails(unsigned, suite):
     assert not result.verified
     assert "signed with another key" in result.reason
     assert check(signed, DidResolver(documents={web_key.did: web_key.did_document()})).verified
+
+
+def test_a_small_order_did_key_signs_nothing(unsigned, suite):
+    """The identity point as a public key with R = identity, S = 0 satisfies the cofactorless
+    equation for every message (OpenSSL accepts it): a credential naming such a did:key as its issuer
+    (or a holder's) would verify for anyone. libsodium refuses small-order keys."""
+    identity = bytes([1]) + bytes(31)
+    did = did_key_from_public_key(identity)
+    forged = copy.deepcopy(unsigned)
+    forged["issuer"]["id"] = did
+    signature = identity + bytes(32)  # R = the identity point, S = 0
+    forged["proof"] = {"type": "DataIntegrityProof", "cryptosuite": suite, "created": CREATED,
+                       "verificationMethod": f"{did}#{did.removeprefix('did:key:')}",
+                       "proofPurpose": "assertionMethod", "proofValue": multibase.encode(signature)}  # fmt: skip
+    if suite == JCS:
+        forged["proof"]["@context"] = forged["@context"]
+    (result,) = verify_proofs(forged, DidResolver(), loader=LOADER)
+    assert not result.verified
+    assert MISMATCH in result.reason
 
 
 # -- proof purposes ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from anchor import ConfigurationError, Root, pack_indices
 from anchor.contracts import MAX_LIST_ENTRIES
+from anchor.types import merkle_path_from_hex
 
 
 @given(st.binary(min_size=32, max_size=32))
@@ -19,6 +20,22 @@ def test_root_hex_round_trip(raw):
 def test_bad_root_hex_says_what_is_wrong(text):
     with pytest.raises(ConfigurationError, match="Merkle root"):
         Root.from_hex(text)
+
+
+@given(st.lists(st.binary(min_size=32, max_size=32), max_size=20), st.booleans())
+def test_a_merkle_path_reads_back_in_any_hex_spelling(nodes, upper):
+    written = ["0x" + (node.hex().upper() if upper else node.hex()) for node in nodes]
+    assert merkle_path_from_hex(written) == nodes
+    assert merkle_path_from_hex([text[2:] for text in written]) == nodes
+
+
+@pytest.mark.parametrize(
+    "nodes",
+    ["0x" + "00" * 32, ["0x" + "00" * 31 + " 0"], ["0x" + "zz" * 32], ["0x" + "00" * 33], [None], [32], ["0x12"]],
+)
+def test_a_malformed_merkle_path_says_what_is_wrong(nodes):
+    with pytest.raises(ConfigurationError, match="Merkle"):
+        merkle_path_from_hex(nodes)
 
 
 def test_root_must_be_32_bytes():
