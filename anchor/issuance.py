@@ -9,6 +9,7 @@ and a credential file that already exists is not written again.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -192,6 +193,19 @@ def rotate_issuer_key(settings: Settings, slug: str | None, passphrase: str, *, 
 # -- issuing ------------------------------------------------------------------------------------
 
 
+def url_uuid5_urn(name: str) -> str:
+    """`urn:uuid:` + RFC 9562 UUIDv5 of `name` in the URL namespace — `uuid.uuid5`'s value, written
+    without building a UUID object (a sixth of the cost; it runs once per issued credential)."""
+    digest = bytearray(hashlib.sha1(_URL_NAMESPACE + name.encode(), usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 9562 variant
+    h = digest.hex()
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
+
+
 class CredentialIssuer:
     """Builds, validates and signs credentials for one awarding body and key."""
 
@@ -221,7 +235,7 @@ class CredentialIssuer:
         learner = award.learner
         when = xsd_datetime(award.issued_on) if dated else "undated"
         seed = "|".join((self.body.did, spec.title, learner.name, learner.email or "", learner.did or "", when))
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+        return url_uuid5_urn(seed)
 
     def issue(self, spec: MicroCredentialSpec, award: Award, *, created: str | None = None) -> dict[str, Any]:
         key = (spec, bool(award.grade))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from anchor.credential import AwardingBody
 from anchor.did import DidResolver
@@ -20,6 +23,7 @@ from anchor.issuance import (
     issue_roster,
     load_key,
     load_profile,
+    url_uuid5_urn,
 )
 from anchor.proofs import verify_proofs
 from anchor.roster import COLUMNS, SAMPLE_ROSTER, parse_roster, read_roster
@@ -315,6 +319,12 @@ def test_credential_ids_are_stable_and_distinct(issuer):
     ids = [issuer.credential_id(r.spec, r.award) for r in rows]
     assert ids == [issuer.credential_id(r.spec, r.award) for r in read_roster(SAMPLE_ROSTER)]
     assert len(set(ids)) == 4 and all(i.startswith("urn:uuid:") for i in ids)
+
+
+@given(st.text())
+def test_credential_ids_are_rfc_9562_uuid5_of_the_url_namespace(name):
+    """The id is written by hand for speed: it must be exactly uuid.uuid5's value."""
+    assert url_uuid5_urn(name) == f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
 def test_a_retry_of_a_row_without_an_issue_date_is_not_issued_twice(issuer, tmp_path):
