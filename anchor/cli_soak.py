@@ -1,7 +1,7 @@
 """`credanchor soak`: issue and verify for N minutes while the anchoring worker is killed; then audit.
 
-Registered on the main `credanchor` app by importing this module (scripts/soak.py does; anchor.cli
-can too).
+Registered on the main `credanchor` app when anchor.cli imports this module (its last line), so
+`credanchor soak` and scripts/soak.py both have it.
 """
 
 from __future__ import annotations

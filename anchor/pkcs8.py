@@ -26,18 +26,18 @@ ID_HMAC_WITH_SHA256 = "1.2.840.113549.2.9"
 ID_AES256_CBC = "2.16.840.1.101.3.4.1.42"
 
 
-def encrypt(private_key: Ed25519PrivateKey, passphrase: str, *, iterations: int = PBKDF2_ITERATIONS) -> str:
+def encrypt(private_key: Ed25519PrivateKey, passphrase: str) -> str:
     """`private_key` as a PEM "ENCRYPTED PRIVATE KEY" block under `passphrase`."""
     plain = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     salt, iv = os.urandom(16), os.urandom(16)
-    key = PBKDF2HMAC(SHA256(), length=32, salt=salt, iterations=iterations).derive(passphrase.encode())
+    key = PBKDF2HMAC(SHA256(), length=32, salt=salt, iterations=PBKDF2_ITERATIONS).derive(passphrase.encode())
     padder = padding.PKCS7(128).padder()
     encryptor = Cipher(algorithms.AES256(key), modes.CBC(iv)).encryptor()
     ciphertext = encryptor.update(padder.update(plain) + padder.finalize()) + encryptor.finalize()
     pbkdf2_params = _sequence(
-        _octets(salt), _integer(iterations), _integer(32), _sequence(_oid(ID_HMAC_WITH_SHA256), _null())
+        _octets(salt), _integer(PBKDF2_ITERATIONS), _integer(32), _sequence(_oid(ID_HMAC_WITH_SHA256), _null())
     )
     pbes2_params = _sequence(
         _sequence(_oid(ID_PBKDF2), pbkdf2_params),

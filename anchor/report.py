@@ -110,6 +110,21 @@ def _privacy_plot(comparison: dict[str, Any]) -> bytes:
     return _png(figure)
 
 
+def figure_rows(comparison: dict[str, Any]) -> list[dict[str, Any]]:
+    """The comparison's figures as table rows, costs (`COST_ROWS`) then what the chain observer found:
+    each a one-line `figure` label, its `explanation` and its `values` per mode."""
+    modes, observer = comparison["modes"], comparison["observer"]["modes"]
+    bulk = comparison["bulk_revocation_size"]
+    rows = [
+        {"figure": label.format(bulk=bulk), "explanation": why, "values": {m: modes[m][key] for m in MODES}}
+        for key, label, why in COST_ROWS
+    ]
+    for name, label in (*PRIVACY_FIGURES, ("bytes_on_chain", "bytes of credential data")):
+        rows.append({"figure": label.replace("\n", " "), "explanation": observer["nft"][name]["explanation"],
+                     "values": {m: observer[m][name]["value"] for m in MODES}})  # fmt: skip
+    return rows
+
+
 def _image(png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode()
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
@@ -124,20 +139,13 @@ def _number(value: Any) -> str:
 def _html(comparison: dict[str, Any], images: dict[str, bytes]) -> str:
     modes, a = comparison["modes"], comparison["assumptions"]
     head = "".join(f"<th scope=col>{html.escape(modes[m]['label'])}</th>" for m in MODES)
-    cost_rows = "".join(
-        f"<tr><th scope=row>{label.format(bulk=comparison['bulk_revocation_size'])}</th>"
-        + "".join(f"<td>{_number(modes[m][key])}</td>" for m in MODES)
-        + f"<td class=why>{html.escape(why)}</td></tr>"
-        for key, label, why in COST_ROWS
-    )  # fmt: skip
+    rows = [
+        f"<tr><th scope=row>{row['figure']}</th>" + "".join(f"<td>{_number(row['values'][m])}</td>" for m in MODES)
+        + f"<td class=why>{html.escape(row['explanation'])}</td></tr>"
+        for row in figure_rows(comparison)
+    ]  # fmt: skip
+    cost_rows, privacy_rows = "".join(rows[: len(COST_ROWS)]), "".join(rows[len(COST_ROWS) :])
     observer = comparison["observer"]["modes"]
-    privacy_names = [(n, label.replace("\n", " ")) for n, label in PRIVACY_FIGURES]
-    privacy_names.append(("bytes_on_chain", "bytes of credential data"))
-    privacy_rows = "".join(
-        f"<tr><th scope=row>{label}</th>" + "".join(f"<td>{_number(observer[m][name]['value'])}</td>" for m in MODES)
-        + f"<td class=why>{html.escape(observer['nft'][name]['explanation'])}</td></tr>"
-        for name, label in privacy_names
-    )  # fmt: skip
     exposed = "".join(
         f"<li><b>{html.escape(f['field'])}</b> ({f['count']:,} times), e.g. "
         + ", ".join(html.escape(str(e)) for e in f["examples"][:3]) + "</li>"

@@ -19,7 +19,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from .chain import Chain
-from .compare import COURSES, MODES, run_comparison
+from .compare import COURSES, run_comparison
 from .contracts import CredentialAnchorClient, CredentialNFTClient, Sender
 from .credential import Award, AwardingBody, MicroCredentialSpec
 from .deployment import Deployment, deploy_contracts
@@ -27,7 +27,7 @@ from .errors import ConfigurationError
 from .issuance import CredentialIssuer, create_issuer, issue_and_queue, issuer_account, list_issuers, write_json
 from .nft import nft_metadata
 from .observer import observe
-from .report import COST_ROWS, PRIVACY_FIGURES, plots
+from .report import figure_rows, plots
 from .settings import Settings
 from .store import Store
 from .types import check_address
@@ -178,20 +178,9 @@ def observer_view(chain: Chain, workshop: Workshop) -> dict[str, Any]:
 
 def comparison_with_plots(learners: int, per_learner: int) -> tuple[dict[str, Any], dict[str, bytes]]:
     """`credanchor compare` at a small size, on its own throwaway in-process chain: the figures, a
-    table of them with one-sentence explanations, and the two plots as PNG bytes."""
-    if not 1 <= learners <= MAX_COMPARISON_LEARNERS:
-        raise ConfigurationError(f"the workshop comparison takes 1 to {MAX_COMPARISON_LEARNERS} learners")
+    table of them with one-sentence explanations, and the two plots as PNG bytes. The caller bounds
+    `learners` (1 to MAX_COMPARISON_LEARNERS: the route's `ComparisonRequest`)."""
     comparison = run_comparison(Chain.embedded(), learners=learners, per_learner=per_learner).to_dict()
     images = plots(comparison)
-    bulk = comparison["bulk_revocation_size"]
-    rows = [
-        {"figure": label.format(bulk=bulk), "explanation": why,
-         "values": {mode: comparison["modes"][mode][key] for mode in MODES}}
-        for key, label, why in COST_ROWS
-    ]  # fmt: skip
-    observer = comparison["observer"]["modes"]
-    for name, label in (*PRIVACY_FIGURES, ("bytes_on_chain", "bytes of credential data")):
-        rows.append({"figure": label.replace("\n", " "), "explanation": observer["nft"][name]["explanation"],
-                     "values": {mode: observer[mode][name]["value"] for mode in MODES}})  # fmt: skip
-    comparison["table"] = rows
+    comparison["table"] = figure_rows(comparison)
     return comparison, images

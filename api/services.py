@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -37,6 +38,7 @@ from anchor.statuslist import read_list, status_list_credential
 from anchor.store import Store, StoreStatusAllocator
 from anchor.types import StatusPurpose
 from anchor.verify import Verifier
+from anchor.workshop import WORKSHOP_FILE, Workshop
 
 from .config import EMBEDDED, ApiSettings
 
@@ -58,6 +60,8 @@ class Services:
         self._chain, self._deployment = chain, deployment
         self._store: Store | None = None
         self._keys: dict[str, tuple[tuple[int, int], SigningKey]] = {}
+        self._did_documents: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
+        self._workshop: tuple[tuple[int, int], Workshop | None] | None = None
         self._issuers: dict[tuple[str, str], CredentialIssuer] = {}
         self._verifiers: dict[str, tuple[float, Verifier]] = {}
         self._status_lists: dict[tuple[str, int, StatusPurpose, str], tuple[float, dict[str, Any]]] = {}
@@ -138,11 +142,7 @@ class Services:
             self._keys.update({slug: (self._key_file_version(slug), key) for slug, key in keys.items()})
 
     def _key_file_version(self, slug: str) -> tuple[int, int]:
-        try:
-            status = key_file(self.settings.data, slug).stat()
-        except OSError:
-            return (0, 0)  # load_key explains what is missing
-        return (status.st_ino, status.st_mtime_ns)
+        return _file_version(key_file(self.settings.data, slug))  # (0, 0) when missing: load_key explains
 
     def unlock_all(self) -> int:
         """Decrypt every issuer key now (start-up check of the passphrase); returns how many."""
@@ -187,14 +187,29 @@ class Services:
         """A resolver that knows this server's own issuers' DID documents (did:web ones included)."""
         resolver = DidResolver()
         for slug in self.issuers():
-            document = self.did_document(slug)
-            if document is not None:
-                resolver.add(document)
+            resolver.add(self.did_document(slug))
         return resolver
 
-    def did_document(self, slug: str) -> dict[str, Any] | None:
-        """The issuer's DID document from its key file's public part: current and retired keys."""
-        return issuer_did_document(self.settings.data, slug)
+    def did_document(self, slug: str) -> dict[str, Any]:
+        """The issuer's DID document from its key file's public part: current and retired keys (read
+        again when the key file changed, as `key` does: a rotation shows at once). Do not modify it."""
+        with self._lock:
+            version = self._key_file_version(slug)
+            cached = self._did_documents.get(slug)
+            if cached is None or cached[0] != version:
+                cached = self._did_documents[slug] = (version, issuer_did_document(self.settings.data, slug))
+            return cached[1]
+
+    # -- the workshop -----------------------------------------------------------------------------
+
+    def workshop(self) -> Workshop | None:
+        """The workshop this data directory records (anchor.workshop), or None: read again when its
+        file changed."""
+        with self._lock:
+            version = _file_version(self.settings.data.data_dir / WORKSHOP_FILE)
+            if self._workshop is None or self._workshop[0] != version:
+                self._workshop = (version, Workshop.load(self.settings.data))
+            return self._workshop[1]
 
     def verifier(self, profile: str = "microcredential") -> Verifier:
         """A verifier whose cached chain answers are at most `verify_cache_seconds` old."""
@@ -233,3 +248,12 @@ class Services:
         with self._lock:
             self._status_lists[key] = (time.monotonic(), credential)
         return credential
+
+
+def _file_version(path: Path) -> tuple[int, int]:
+    """What changes when the file is rewritten or replaced: its inode and modification time; (0, 0) when absent."""
+    try:
+        status = path.stat()
+    except OSError:
+        return (0, 0)
+    return (status.st_ino, status.st_mtime_ns)

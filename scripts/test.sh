@@ -25,14 +25,14 @@ python3 -m ruff check .
 python3 -m ruff format --check .
 python3 -m mypy
 
-echo "== static analysis of the contracts (slither, in its own venv: it needs web3 < 8)"
+echo "== slither for the contracts' static analysis (its own venv: it needs web3 < 8)"
 SLITHER_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/credanchor/slither-0.11.6"
 [ -x "$SLITHER_VENV/bin/slither" ] || {
     python3 -m venv "$SLITHER_VENV"
     "$SLITHER_VENV/bin/pip" install --quiet --disable-pip-version-check slither-analyzer==0.11.6
 }
+# tests/scripts/test_static_analysis.py runs scripts/static_analysis.py with it (once per run).
 export SLITHER="$SLITHER_VENV/bin/slither"
-python3 scripts/static_analysis.py
 
 echo "== tests"
 python3 -m pytest "$@"

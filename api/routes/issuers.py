@@ -64,6 +64,15 @@ def _row(services: Services, item: CredentialRequest, position: int = 1) -> Row:
     return position, item.learner.name, parsed, list(row.errors)
 
 
+def parse_credential(services: Services, item: CredentialRequest) -> Parsed:
+    """What `item` asks to issue (spec, award, dated, cryptosuite: the server's unless it names one);
+    a 422 `invalid-credential` problem listing its errors when it is not a valid credential."""
+    _, _, parsed, problems = _row(services, item)
+    if parsed is None:
+        raise ApiProblem(422, "invalid-credential", "; ".join(problems), errors=[{"detail": p} for p in problems])
+    return parsed
+
+
 def _issue_one(services: Services, slug: str, parsed: Parsed) -> tuple[dict[str, Any], bool]:
     spec, award, dated, suite = parsed
     issuer = services.credential_issuer(slug, suite)
@@ -83,10 +92,7 @@ def _issue_one(services: Services, slug: str, parsed: Parsed) -> tuple[dict[str,
 )
 def issue_credential(request: Request, response: Response, key: IssuerKey, item: CredentialRequest) -> dict[str, Any]:
     services = _services(request)
-    _, _, parsed, problems = _row(services, item)
-    if parsed is None:
-        raise ApiProblem(422, "invalid-credential", "; ".join(problems), errors=[{"detail": p} for p in problems])
-    credential, created = _issue_one(services, key.subject, parsed)
+    credential, created = _issue_one(services, key.subject, parse_credential(services, item))
     if not created:
         response.status_code = 200
     stored = services.store.stored_credential(credential["id"])

@@ -29,6 +29,7 @@ from ..models import EXAMPLE_REQUEST, CredentialRequest
 from ..problems import ApiProblem, responses
 from ..security import IssuerKey
 from ..services import Services
+from .issuers import parse_credential
 
 router = APIRouter(prefix="/v1/workshop", tags=["workshop"], responses=responses(400, 401, 403, 404, 413, 422, 503))
 
@@ -59,7 +60,7 @@ def _services(request: Request) -> Services:
 
 def workshop_of(request: Request, key: IssuerKey) -> Workshop:
     """The workshop this server runs, for its own issuer's key; 404 on a server that runs none."""
-    workshop = Workshop.load(_services(request).settings.data)
+    workshop = _services(request).workshop()
     if workshop is None:
         raise ApiProblem(404, "not-a-workshop", "this server is not running a workshop: start one with "
                          "`credanchor workshop` and open the link it prints")  # fmt: skip
@@ -73,7 +74,7 @@ WorkshopOf = Annotated[Workshop, Depends(workshop_of)]
 
 
 @router.get("", summary="The workshop: its issuer, chain, contracts and sample micro-credentials")
-def workshop_info(request: Request, workshop: WorkshopOf) -> dict[str, Any]:
+def workshop_info(workshop: WorkshopOf) -> dict[str, Any]:
     return {**vars(workshop), "courses": course_presets()}
 
 
@@ -85,19 +86,17 @@ def workshop_info(request: Request, workshop: WorkshopOf) -> dict[str, Any]:
 )
 def workshop_issue(request: Request, workshop: WorkshopOf, item: WorkshopIssueRequest) -> dict[str, Any]:
     services = _services(request)
-    row = item.to_row()
-    if row.spec is None or row.award is None:
-        raise ApiProblem(422, "invalid-credential", "; ".join(row.errors), errors=[{"detail": e} for e in row.errors])
+    spec, award, dated, suite = parse_credential(services, item)
     chain, deployment = services.connect()
     sender = services.sender(workshop.issuer_account)
     if item.mode == "nft":
-        holder = item.learner_address or learner_address(row.award.learner.name)
+        holder = item.learner_address or learner_address(award.learner.name)
         body = services.profile(workshop.issuer)
-        return {"mode": "nft", **mint_token(deployment.nft(chain), body, row.spec, row.award, holder, sender)}
-    issuer = services.credential_issuer(workshop.issuer, item.cryptosuite or services.settings.cryptosuite)
+        return {"mode": "nft", **mint_token(deployment.nft(chain), body, spec, award, holder, sender)}
+    issuer = services.credential_issuer(workshop.issuer, suite)
     try:
         issued = issue_anchored(issuer, services.store, deployment.anchor(chain), workshop.issuer_account, sender,
-                                row.spec, row.award, dated=row.dated)  # fmt: skip
+                                spec, award, dated=dated)  # fmt: skip
     finally:
         services.status_changed()  # a new batch on-chain: cached verifier answers are stale
     return {"mode": "vc", **issued}
@@ -131,8 +130,9 @@ def workshop_observer(request: Request, workshop: WorkshopOf) -> dict[str, Any]:
 @router.post(
     "/comparison",
     summary="The NFT-vs-VC comparison at a small size (its own throwaway chain): figures and PNG plots",
+    dependencies=[Depends(workshop_of)],
 )
-def workshop_comparison(request: Request, workshop: WorkshopOf, size: ComparisonRequest) -> dict[str, Any]:
+def workshop_comparison(size: ComparisonRequest) -> dict[str, Any]:
     comparison, plots = comparison_with_plots(size.learners, size.credentials_per_learner)
     images = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in plots.items()}
     return {"comparison": comparison, "plots": images}

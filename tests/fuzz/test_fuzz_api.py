@@ -42,7 +42,7 @@ class Fuzzed:
         for slug, credential_id in ids:
             credential = api.stored(credential_id, who=slug)
             (proof,) = anchor_proofs_of(credential)
-            self.corpus.seeds.append(Seed(credential, slug, f"{slug}:{proof['merkleRoot']}"))
+            self.corpus.seeds.append(Seed(credential))
             self.corpus.roots[f"{slug}:{proof['merkleRoot']}"] = proof["merkleRoot"]
             self.corpus.accounts[slug] = proof["anchoredBy"]
             issuer = credential["issuer"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -19,7 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import psycopg
 import pytest
 
 from anchor.credential import AwardingBody
@@ -28,6 +26,7 @@ from anchor.devchain import free_port
 from anchor.issuance import create_issuer, issuer_account
 from anchor.roster import SAMPLE_ROSTER
 from anchor.settings import Settings
+from anchor.soak import fresh_schema
 from anchor.statuslist import bit_at, decode_list
 from anchor.store import Store
 
@@ -41,12 +40,8 @@ def postgres_schema() -> Iterator[str]:
     """A database URL whose tables live in a fresh schema of the test PostgreSQL (dropped afterwards)."""
     if not POSTGRES:
         pytest.skip("CREDANCHOR_TEST_DATABASE_URL is not set (scripts/test.sh sets it)")
-    schema = f"api_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_schema(POSTGRES, prefix="api") as url:
+        yield url
 
 
 @pytest.fixture
