@@ -1,3 +1,3 @@
-from .cli import run
+from anchor.cli.main import run
 
 run()

@@ -5,20 +5,20 @@ resembles, so callers may catch either::
 
     CredAnchorError
     ├── ConfigurationError (ValueError)        a bad setting, argument or input file
-    │   └── QrCapacityError                    a document too large for a QR code (anchor.qr)
-    ├── CredentialValidationError (ValueError) a credential misses EU elements (anchor.credential)
+    │   └── QrCapacityError                    a document too large for a QR code (anchor.credentials.qr)
+    ├── CredentialValidationError (ValueError) a credential misses EU elements (anchor.credentials.model)
     ├── ArtifactError (FileNotFoundError)      a compiled contract artifact is missing or unreadable
     ├── ChainError (ConnectionError)           the chain cannot be reached or answered wrongly
     │   └── InsufficientFundsError             the sending account cannot pay for gas
     ├── ContractRevertError (RuntimeError)     a contract call reverted; `.error` names the custom error
     ├── DeploymentError (LookupError)          no deployment of the contracts is known for a chain
     ├── DevchainError (RuntimeError)           the local anvil devchain cannot be started or found
-    ├── KeyFileError (ValueError)              a key file is unreadable or the passphrase wrong (anchor.keys)
-    ├── StackRulesError (ValueError)           components do not meet a stack's rules (anchor.stacking)
-    ├── StoreError (RuntimeError)              the database cannot be reached or refused a write (anchor.store)
-    ├── ProofError (ValueError)                a document cannot be secured (anchor.proofs)
-    ├── DidResolutionError (LookupError)       a DID or verification method cannot be resolved (anchor.did)
-    └── UnknownContextError (LookupError)      a JSON-LD context is not bundled; never fetched (anchor.jsonld)
+    ├── KeyFileError (ValueError)              a key file is unreadable or the passphrase wrong (anchor.crypto.keys)
+    ├── StackRulesError (ValueError)           components do not meet a stack's rules (anchor.credentials.stacking)
+    ├── StoreError (RuntimeError)              the database cannot be reached or refused a write (anchor.storage.store)
+    ├── ProofError (ValueError)                a document cannot be secured (anchor.crypto.proofs)
+    ├── DidResolutionError (LookupError)       a DID or verification method cannot be resolved (anchor.crypto.did)
+    └── UnknownContextError (LookupError)      a JSON-LD context is not bundled; never fetched (anchor.crypto.jsonld)
 
 Messages say what went wrong and what to do next; they never contain keys.
 """

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigurationError
+from anchor.errors import ConfigurationError
 
 
 @dataclass(frozen=True)

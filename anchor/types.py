@@ -12,7 +12,7 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from .errors import ConfigurationError
+from anchor.errors import ConfigurationError
 
 
 def _from_hex(text: str, *, size: int, what: str) -> bytes:

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from anchor import __version__
-from anchor.chain import Chain
-from anchor.deployment import Deployment
+from anchor.chain.adapter import Chain
+from anchor.chain.deployment import Deployment
 
 from . import problems
 from .config import EMBEDDED, ApiSettings

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from anchor.crypto.proofs import CRYPTOSUITES, RDFC
 from anchor.errors import ConfigurationError
-from anchor.proofs import CRYPTOSUITES, RDFC
 from anchor.settings import Settings
-from anchor.store import database_url
+from anchor.storage.store import database_url
 
 EMBEDDED = "embedded"
 

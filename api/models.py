@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from anchor.roster import RosterRow, parse_json_roster
+from anchor.credentials.roster import RosterRow, parse_json_roster
 
 Text = Field(min_length=1, max_length=2_000)
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]

@@ -12,8 +12,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anchor.credential import CredentialValidationError
-from anchor.did import DidResolutionError
+from anchor.credentials.issuance import AlreadyIssuedError
+from anchor.credentials.model import CredentialValidationError
+from anchor.crypto.did import DidResolutionError
+from anchor.crypto.keys import KeyFileError
 from anchor.errors import (
     ChainError,
     ContractRevertError,
@@ -21,9 +23,7 @@ from anchor.errors import (
     DevchainError,
     InsufficientFundsError,
 )
-from anchor.issuance import AlreadyIssuedError
-from anchor.keys import KeyFileError
-from anchor.store import StoreError
+from anchor.storage.store import StoreError
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://w3id.org/credanchor/problems#"

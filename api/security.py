@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from anchor.store import ApiKey
+from anchor.storage.store import ApiKey
 
 from .problems import ApiProblem, problem_response
 

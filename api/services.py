@@ -16,13 +16,11 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from anchor import devchain
-from anchor.chain import Chain
-from anchor.credential import AwardingBody
-from anchor.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
-from anchor.did import DidResolver
-from anchor.errors import ConfigurationError, DeploymentError
-from anchor.issuance import (
+from anchor.chain import devchain
+from anchor.chain.adapter import Chain
+from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
+from anchor.comparison.workshop import WORKSHOP_FILE, Workshop
+from anchor.credentials.issuance import (
     CredentialIssuer,
     issuer_account,
     issuer_did_document,
@@ -32,13 +30,15 @@ from anchor.issuance import (
     load_profile,
     sender_for,
 )
-from anchor.keys import KeyFileError, SigningKey
-from anchor.proofs import default_loader
-from anchor.statuslist import read_list, status_list_credential
-from anchor.store import Store, StoreStatusAllocator
+from anchor.credentials.model import AwardingBody
+from anchor.credentials.statuslist import read_list, status_list_credential
+from anchor.credentials.verify import Verifier
+from anchor.crypto.did import DidResolver
+from anchor.crypto.keys import KeyFileError, SigningKey
+from anchor.crypto.proofs import default_loader
+from anchor.errors import ConfigurationError, DeploymentError
+from anchor.storage.store import Store, StoreStatusAllocator
 from anchor.types import StatusPurpose
-from anchor.verify import Verifier
-from anchor.workshop import WORKSHOP_FILE, Workshop
 
 from .config import EMBEDDED, ApiSettings
 
@@ -203,7 +203,7 @@ class Services:
     # -- the workshop -----------------------------------------------------------------------------
 
     def workshop(self) -> Workshop | None:
-        """The workshop this data directory records (anchor.workshop), or None: read again when its
+        """The workshop this data directory records (anchor.comparison.workshop), or None: read again when its
         file changed."""
         with self._lock:
             version = _file_version(self.settings.data.data_dir / WORKSHOP_FILE)

@@ -6,7 +6,7 @@ and verification rates, on the embedded chain and on anvil.
 
 import sys
 
-from anchor.cli import app
+from anchor.cli.main import app
 
 if __name__ == "__main__":
     app(["bench", "anchor", *sys.argv[1:]])

@@ -5,7 +5,7 @@ python scripts/bench_issue.py [--jcs N] [--rdfc N] [--json]     (same as `credan
 
 import sys
 
-from anchor.cli import app
+from anchor.cli.main import app
 
 if __name__ == "__main__":
     app(["bench", "issue", *sys.argv[1:]])

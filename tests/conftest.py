@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from anchor import Chain, CredentialAnchorClient, CredentialNFTClient, Deployment, IssuerRegistryClient
-from anchor.deployment import deploy_contracts
-from anchor.devchain import AnvilProcess
+from anchor.chain.deployment import deploy_contracts
+from anchor.chain.devchain import AnvilProcess
 
 CHAIN_KINDS = ("eth-tester", "anvil")
 

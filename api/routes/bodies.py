@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from anchor.contracts import days_after
+from anchor.chain.contracts import days_after
 from anchor.types import TxReceipt, check_address
 
 from ..models import AccreditRequest, RegisterIssuerRequest, RegistryEntry, TxOut, UpdateIssuerRequest

@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from anchor.credential import Award, CredentialValidationError, MicroCredentialSpec
-from anchor.issuance import AlreadyIssuedError, issue_and_queue
-from anchor.roster import parse_roster
-from anchor.status import read_entry
-from anchor.status_changes import change_status
-from anchor.store import StoredCredential
+from anchor.anchoring.status_changes import change_status
+from anchor.credentials.issuance import AlreadyIssuedError, issue_and_queue
+from anchor.credentials.model import Award, CredentialValidationError, MicroCredentialSpec
+from anchor.credentials.roster import parse_roster
+from anchor.credentials.status import read_entry
+from anchor.storage.store import StoredCredential
 from anchor.types import as_list
 
 from ..models import (

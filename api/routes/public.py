@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from anchor.did import DidResolutionError, did_web_url
+from anchor.credentials.presentation import is_presentation, verify_presentation
+from anchor.credentials.status import PURPOSES
+from anchor.crypto.did import DidResolutionError, did_web_url
 from anchor.errors import ContractRevertError, CredAnchorError
-from anchor.presentation import is_presentation, verify_presentation
-from anchor.status import PURPOSES
 
 from ..models import CredentialReport, Health, PresentationReportOut, Readiness, VerifyRequest
 from ..problems import ApiProblem, responses

@@ -1,6 +1,6 @@
 """Public QR routes (no key): render a credential or presentation as a QR code, and read one back.
 
-`POST /v1/qr` answers a PNG or SVG of the compact text ("CA1:…", see anchor.qr), or of a verify
+`POST /v1/qr` answers a PNG or SVG of the compact text ("CA1:…", see anchor.credentials.qr), or of a verify
 link to this server's verify page carrying it in the URL fragment. `POST /v1/qr/decode` takes what
 a camera read and answers the document, ready for `POST /v1/verify`. Neither stores anything, and
 both are rate limited like verification.
@@ -14,8 +14,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from anchor.errors import ConfigurationError
-from anchor.qr import (
+from anchor.credentials.qr import (
     QR_MAX_CHARACTERS,
     QrCapacityError,
     encode_compact,
@@ -24,6 +23,7 @@ from anchor.qr import (
     shareable_kind,
     verify_link,
 )
+from anchor.errors import ConfigurationError
 
 from ..problems import ApiProblem, responses
 from ..security import rate_limited

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from anchor.issuance import sign_credential
-from anchor.presentation import verify_presentation
+from anchor.credentials.issuance import sign_credential
+from anchor.credentials.presentation import verify_presentation
 
 from ..config import VcApiEndpoint
 from ..models import Document, VerifyOptions, VerifyRequest

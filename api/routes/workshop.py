@@ -2,7 +2,7 @@
 credential as an anchored VC or as an NFT in one step, burn a token, see what the chain shows, and run
 a small comparison. Revoking a VC and verifying use the ordinary routes.
 
-Elsewhere these routes answer 404: their data directory has no workshop record (anchor.workshop).
+Elsewhere these routes answer 404: their data directory has no workshop record (anchor.comparison.workshop).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from anchor.errors import ContractRevertError
-from anchor.workshop import (
+from anchor.comparison.workshop import (
     MAX_COMPARISON_LEARNERS,
     Workshop,
     comparison_with_plots,
@@ -24,6 +23,7 @@ from anchor.workshop import (
     mint_token,
     observer_view,
 )
+from anchor.errors import ContractRevertError
 
 from ..models import EXAMPLE_REQUEST, CredentialRequest
 from ..problems import ApiProblem, responses

@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from anchor.accounts import EthereumKey
-from anchor.chain import Chain
-from anchor.credential import AwardingBody
-from anchor.deployment import Deployment, deploy_contracts
-from anchor.issuance import ACCOUNT_FILE, create_issuer, issuer_account, issuers_dir, load_key
-from anchor.keys import SigningKey
+from anchor.anchoring.worker import anchor_due
+from anchor.chain.adapter import Chain
+from anchor.chain.deployment import Deployment, deploy_contracts
+from anchor.credentials.issuance import ACCOUNT_FILE, create_issuer, issuer_account, issuers_dir, load_key
+from anchor.credentials.model import AwardingBody
+from anchor.crypto.accounts import EthereumKey
+from anchor.crypto.keys import SigningKey
 from anchor.settings import Settings
-from anchor.store import Store
-from anchor.worker import anchor_due
+from anchor.storage.store import Store
 from api.app import create_app
 from api.config import ApiSettings
 from api.models import EXAMPLE_REQUEST

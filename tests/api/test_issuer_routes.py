@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from anchor.anchoring import ANCHOR_PROOF_TYPE
+from anchor.anchoring.batches import ANCHOR_PROOF_TYPE
 from anchor.types import as_list
 from api.routes import issuers
 

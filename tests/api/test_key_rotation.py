@@ -9,11 +9,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from anchor.accounts import EthereumKey
-from anchor.credential import AwardingBody
-from anchor.issuance import ACCOUNT_FILE, create_issuer, issuers_dir, rotate_issuer_key
+from anchor.anchoring.worker import anchor_due
+from anchor.credentials.issuance import ACCOUNT_FILE, create_issuer, issuers_dir, rotate_issuer_key
+from anchor.credentials.model import AwardingBody
+from anchor.crypto.accounts import EthereumKey
 from anchor.settings import Settings
-from anchor.worker import anchor_due
 from api.app import create_app
 from api.config import ApiSettings
 

@@ -19,12 +19,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from anchor.anchoring import without_anchor_proofs
-from anchor.did import DidResolver
-from anchor.keys import SigningKey
-from anchor.proofs import JCS, RDFC, add_proof, canonical_rdf, default_loader, verify_proofs
-from anchor.statuslist import bit_at, decode_list
-from anchor.verify import CHECKS
+from anchor.anchoring.batches import without_anchor_proofs
+from anchor.credentials.statuslist import bit_at, decode_list
+from anchor.credentials.verify import CHECKS
+from anchor.crypto.did import DidResolver
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, RDFC, add_proof, canonical_rdf, default_loader, verify_proofs
 from api import security
 from api.app import create_app
 from api.config import ApiSettings

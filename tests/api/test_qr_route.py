@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from anchor.keys import SigningKey
-from anchor.proofs import JCS, RDFC, add_proof
-from anchor.qr import COMPACT_PREFIX, decode_compact, encode_compact
-from anchor.verify import CHECKS
+from anchor.credentials.qr import COMPACT_PREFIX, decode_compact, encode_compact
+from anchor.credentials.verify import CHECKS
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, RDFC, add_proof
 from tests.api.conftest import Api, World, api_client, assert_problem, request_body
 from tests.unit.test_qr import rasterize_svg, scan, scan_png
 

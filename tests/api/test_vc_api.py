@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from anchor.jsonld import BUNDLED, bundled_context
-from anchor.keys import SigningKey
-from anchor.proofs import JCS, RDFC, add_proof
+from anchor.crypto.jsonld import BUNDLED, bundled_context
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, RDFC, add_proof
 from api.config import VcApiEndpoint
 from tests.api.conftest import (
     PROBLEM_BASE,

@@ -1,5 +1,5 @@
 """The verify page QR links open: served without external resources, and its decoder (run in Node, the
-same JavaScript the browser runs) reads back exactly what anchor.qr encodes."""
+same JavaScript the browser runs) reads back exactly what anchor.credentials.qr encodes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from anchor.qr import encode_compact, verify_link
+from anchor.credentials.qr import encode_compact, verify_link
 
 SCRIPT = Path(__file__).resolve().parents[2] / "api" / "static" / "verify.js"
 node = pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (scripts/test.sh installs npm tools)")

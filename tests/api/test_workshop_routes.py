@@ -1,5 +1,5 @@
 """Workshop routes (api/routes/workshop.py) and the page at `/`: a workshop prepared by
-anchor.workshop.prepare_workshop on its own embedded chain, one app for the module."""
+anchor.comparison.workshop.prepare_workshop on its own embedded chain, one app for the module."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from anchor.chain import Chain
-from anchor.contracts import IssuerRegistryClient
+from anchor.chain.adapter import Chain
+from anchor.chain.contracts import IssuerRegistryClient
+from anchor.comparison.workshop import ISSUER_SLUG, WORKSHOP_FILE, Workshop, learner_address, prepare_workshop
 from anchor.errors import ConfigurationError
 from anchor.settings import Settings
-from anchor.workshop import ISSUER_SLUG, WORKSHOP_FILE, Workshop, learner_address, prepare_workshop
 from api.app import create_app
 from api.config import ApiSettings
 from api.models import EXAMPLE_REQUEST

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from anchor.cli import app
+from anchor.cli.main import app
+from anchor.comparison.workshop import ISSUER_SLUG, Workshop
 from anchor.settings import Settings
-from anchor.store import Store, database_url
-from anchor.workshop import ISSUER_SLUG, Workshop
+from anchor.storage.store import Store, database_url
 
 runner = CliRunner()
 ENV = {"COLUMNS": "200", "CREDANCHOR_RPC_URL": None, "CREDANCHOR_DATA_DIR": None}

@@ -14,7 +14,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from anchor.cli import app
+from anchor.cli.main import app
 
 runner = CliRunner()
 #: A wide terminal, so rich does not wrap the table; no RPC URL from the caller's environment.

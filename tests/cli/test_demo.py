@@ -10,8 +10,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from anchor.cli import app
-from anchor.roster import SAMPLE_ROSTER
+from anchor.cli.main import app
+from anchor.credentials.roster import SAMPLE_ROSTER
 
 runner = CliRunner()
 
@@ -154,12 +154,12 @@ def test_status_commands_refuse_a_contract_that_is_not_credential_anchor(anvil, 
 
 
 def test_a_did_web_issuer_verifies_with_its_did_document(anvil, tmp_path):
-    from anchor.anchoring import anchor_credentials
-    from anchor.bench import BENCH_SPEC
-    from anchor.credential import Award, AwardingBody, Learner
-    from anchor.deployment import deploy_contracts
-    from anchor.issuance import CredentialIssuer
-    from anchor.keys import SigningKey
+    from anchor.anchoring.batches import anchor_credentials
+    from anchor.chain.deployment import deploy_contracts
+    from anchor.credentials.issuance import CredentialIssuer
+    from anchor.credentials.model import Award, AwardingBody, Learner
+    from anchor.crypto.keys import SigningKey
+    from anchor.tools.bench import BENCH_SPEC
 
     chain = anvil.chain
     admin, body, issuer = chain.accounts[:3]

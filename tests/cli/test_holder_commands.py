@@ -18,14 +18,14 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-import anchor.cli_holder  # noqa: F401 - registers `holder` and `present` on the app
-from anchor.cli import app
-from anchor.holder import load_holder_key
-from anchor.keys import SigningKey
-from anchor.presentation import PRESENTATION_CHECKS
-from anchor.proofs import add_proof
-from anchor.roster import SAMPLE_ROSTER
-from anchor.verify import CHECKS
+import anchor.cli.holder  # noqa: F401 - registers `holder` and `present` on the app
+from anchor.cli.main import app
+from anchor.credentials.holder import load_holder_key
+from anchor.credentials.presentation import PRESENTATION_CHECKS
+from anchor.credentials.roster import SAMPLE_ROSTER
+from anchor.credentials.verify import CHECKS
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import add_proof
 
 runner = CliRunner()
 ISSUER_PASSPHRASE = "the issuer's long passphrase"

@@ -8,10 +8,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from anchor.cli import app
-from anchor.did import DidResolver
-from anchor.proofs import verify_proofs
-from anchor.roster import SAMPLE_ROSTER
+from anchor.cli.main import app
+from anchor.credentials.roster import SAMPLE_ROSTER
+from anchor.crypto.did import DidResolver
+from anchor.crypto.proofs import verify_proofs
 
 runner = CliRunner()
 PASSPHRASE = "a long enough passphrase"
@@ -182,7 +182,7 @@ def test_bench_issue_prints_both_rates_and_the_ceiling():
 
 
 def test_bench_anchor_small_run_reports_gas_and_rates():
-    from anchor.bench import bench_anchor
+    from anchor.tools.bench import bench_anchor
 
     report = bench_anchor(30, verify_count=10, with_anvil=False, batch_sizes=(1, 100, 10_000), merkle_leaves=10_000)
     gas = report["chains"]["embedded"]["gas_by_batch_size"]

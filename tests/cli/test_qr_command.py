@@ -14,12 +14,12 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-import anchor.cli_qr  # noqa: F401 - registers `qr` on the app
-from anchor.cli import app
-from anchor.did import DidResolver
-from anchor.keys import SigningKey
-from anchor.proofs import JCS, RDFC, add_proof, verify_proofs
-from anchor.qr import COMPACT_PREFIX, decode_compact, encode_compact, verify_link
+import anchor.cli.qr  # noqa: F401 - registers `qr` on the app
+from anchor.cli.main import app
+from anchor.credentials.qr import COMPACT_PREFIX, decode_compact, encode_compact, verify_link
+from anchor.crypto.did import DidResolver
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, RDFC, add_proof, verify_proofs
 from tests.unit.test_qr import LOADER, rasterize_svg, scan, scan_png, signed_credential
 
 runner = CliRunner()

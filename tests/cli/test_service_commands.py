@@ -21,13 +21,13 @@ from click.testing import Result
 from typer.testing import CliRunner
 from web3 import Web3
 
-from anchor.accounts import EthereumKey
-from anchor.cli import app
-from anchor.deployment import Deployment
-from anchor.did import DidResolver
-from anchor.proofs import verify_proofs
-from anchor.statuslist import bit_at, decode_list
-from anchor.store import Store, database_url
+from anchor.chain.deployment import Deployment
+from anchor.cli.main import app
+from anchor.credentials.statuslist import bit_at, decode_list
+from anchor.crypto.accounts import EthereumKey
+from anchor.crypto.did import DidResolver
+from anchor.crypto.proofs import verify_proofs
+from anchor.storage.store import Store, database_url
 
 runner = CliRunner()
 PASSPHRASE = "a long enough passphrase"
@@ -632,8 +632,8 @@ def test_sign_refuses_a_signed_credential_and_another_issuer(plain, tmp_path):
 
 @needs_anvil
 def test_verify_a_presentation_checks_its_challenge(world, anchored, tmp_path):
-    from anchor.keys import SigningKey
-    from anchor.proofs import add_proof
+    from anchor.crypto.keys import SigningKey
+    from anchor.crypto.proofs import add_proof
 
     out = world["root"] / "out"
     credential_file = next(out.glob("*.json"))
@@ -661,7 +661,7 @@ def test_verify_a_presentation_checks_its_challenge(world, anchored, tmp_path):
 
 @needs_anvil
 def test_nft_mint_metadata_burn_and_consent(world):
-    from anchor.roster import SAMPLE_ROSTER, read_roster
+    from anchor.credentials.roster import SAMPLE_ROSTER, read_roster
 
     env, rpc = world["env"], world["rpc"]
     minted = cli(env, "nft", "mint", str(SAMPLE_ROSTER), *rpc)
@@ -682,7 +682,7 @@ def test_nft_mint_metadata_burn_and_consent(world):
 
 @needs_anvil
 def test_nft_mint_reports_rows_without_an_address(world, tmp_path):
-    from anchor.roster import SAMPLE_ROSTER
+    from anchor.credentials.roster import SAMPLE_ROSTER
 
     header, *lines = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
     roster = tmp_path / "no-address.csv"
@@ -696,7 +696,7 @@ def test_nft_mint_reports_rows_without_an_address(world, tmp_path):
 
 @needs_anvil
 def test_observe_finds_the_nft_holders_but_no_vc_holder(world, anchored):
-    from anchor.roster import SAMPLE_ROSTER
+    from anchor.credentials.roster import SAMPLE_ROSTER
 
     env, rpc, deployed = world["env"], world["rpc"], world["deployed"]
     cli(env, "nft", "mint", str(SAMPLE_ROSTER), *rpc)

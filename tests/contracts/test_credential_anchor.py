@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anchor import ContractRevertError, Root, StatusPurpose, pack_indices
-from anchor.contracts import MAX_LIST_ENTRIES, BatchRecord
-from anchor.merkle import MerkleTree, keccak
+from anchor.chain.contracts import MAX_LIST_ENTRIES, BatchRecord
+from anchor.crypto.merkle import MerkleTree, keccak
 
 REVOCATION, SUSPENSION = StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION
 LIST = 7

@@ -20,7 +20,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from anchor.consent import consent_typed_data, metadata_hash, serialize_metadata, sign_consent
+from anchor.chain.consent import consent_typed_data, metadata_hash, serialize_metadata, sign_consent
 from anchor.errors import ConfigurationError, ContractRevertError
 from anchor.types import TxReceipt
 

@@ -15,8 +15,8 @@ from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anchor.artifacts import load_artifact
-from anchor.contracts import HashRevocationRegistryClient, deploy_hash_registry
+from anchor.chain.artifacts import load_artifact
+from anchor.chain.contracts import HashRevocationRegistryClient, deploy_hash_registry
 from anchor.errors import ConfigurationError, ContractRevertError
 from anchor.types import Root, TxReceipt
 

@@ -41,8 +41,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from anchor import Chain, Root, StatusPurpose
-from anchor.contracts import FOREVER, CredentialAnchorClient, CredentialNFTClient, IssuerRegistryClient
-from anchor.deployment import deploy_contracts
+from anchor.chain.contracts import FOREVER, CredentialAnchorClient, CredentialNFTClient, IssuerRegistryClient
+from anchor.chain.deployment import deploy_contracts
 from anchor.errors import ContractRevertError
 from anchor.types import TxReceipt
 

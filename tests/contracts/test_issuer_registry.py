@@ -14,7 +14,7 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anchor.contracts import FOREVER, Accreditation, IssuerRecord
+from anchor.chain.contracts import FOREVER, Accreditation, IssuerRecord
 from anchor.errors import ContractRevertError
 from anchor.types import TxReceipt
 from tests.conftest import ContractEnv

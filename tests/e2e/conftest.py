@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from anchor.devchain import free_port
+from anchor.chain.devchain import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from anchor.qr import verify_link
+from anchor.credentials.qr import verify_link
 from api.models import EXAMPLE_REQUEST
 
 from .conftest import WorkshopServer

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from anchor.anchoring import ANCHOR_PROOF_TYPE, anchor_proofs_of, without_anchor_proofs
-from anchor.jcs import canonicalize
-from anchor.proofs import JCS, proofs_of
+from anchor.anchoring.batches import ANCHOR_PROOF_TYPE, anchor_proofs_of, without_anchor_proofs
+from anchor.crypto.jcs import canonicalize
+from anchor.crypto.proofs import JCS, proofs_of
 from anchor.types import Root
 
 FUZZ_EXAMPLES = int(os.environ.get("CREDANCHOR_FUZZ_EXAMPLES", "0") or 0)

@@ -24,17 +24,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anchor.anchoring import anchor_credentials
-from anchor.bench import BENCH_SPEC
-from anchor.chain import Chain
-from anchor.credential import Award, AwardingBody, Learner
-from anchor.deployment import deploy_contracts
-from anchor.issuance import CredentialIssuer
-from anchor.keys import SigningKey
-from anchor.presentation import verify_presentation
-from anchor.proofs import JCS, RDFC
-from anchor.status import RandomStatusAllocator
-from anchor.verify import CHECKS, PROFILES, Verifier
+from anchor.anchoring.batches import anchor_credentials
+from anchor.chain.adapter import Chain
+from anchor.chain.deployment import deploy_contracts
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.model import Award, AwardingBody, Learner
+from anchor.credentials.presentation import verify_presentation
+from anchor.credentials.status import RandomStatusAllocator
+from anchor.credentials.verify import CHECKS, PROFILES, Verifier
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, RDFC
+from anchor.tools.bench import BENCH_SPEC
 
 from .conftest import LONG_RUN, Corpus, Seed, fuzz_settings, json_values, must_fail, mutate
 

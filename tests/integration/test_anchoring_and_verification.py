@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from anchor import ConfigurationError
-from anchor.anchoring import ANCHOR_PROOF_TYPE, anchor_credentials, credential_hash, without_anchor_proofs
-from anchor.bench import BENCH_SPEC
-from anchor.credential import Award, AwardingBody, Learner
-from anchor.issuance import CredentialIssuer
-from anchor.keys import SigningKey
-from anchor.status import LIST_SIZE, RandomStatusAllocator, read_entry
+from anchor.anchoring.batches import ANCHOR_PROOF_TYPE, anchor_credentials, credential_hash, without_anchor_proofs
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.model import Award, AwardingBody, Learner
+from anchor.credentials.status import LIST_SIZE, RandomStatusAllocator, read_entry
+from anchor.credentials.verify import CHECKS, Outcome, Verifier
+from anchor.crypto.keys import SigningKey
+from anchor.tools.bench import BENCH_SPEC
 from anchor.types import StatusPurpose
-from anchor.verify import CHECKS, Outcome, Verifier
 
 KEY = SigningKey.generate()
 BODY = AwardingBody(KEY.did, "Universidade Exemplo", "PT", "Lisboa")

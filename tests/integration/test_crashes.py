@@ -13,11 +13,11 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from anchor.cli import app
-from anchor.deployment import Deployment
-from anchor.devchain import AnvilProcess
+from anchor.chain.deployment import Deployment
+from anchor.chain.devchain import AnvilProcess
+from anchor.cli.main import app
+from anchor.credentials.roster import SAMPLE_ROSTER
 from anchor.failpoints import AFTER_CLOSE, AFTER_RECEIPT, AFTER_SEND, AFTER_SIGN
-from anchor.roster import SAMPLE_ROSTER
 
 runner = CliRunner()
 

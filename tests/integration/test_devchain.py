@@ -8,9 +8,10 @@ import socket
 import pytest
 from typer.testing import CliRunner
 
-from anchor import Chain, DevchainError, Root, Settings, devchain
-from anchor.cli import app
-from anchor.deployment import Deployment
+from anchor import Chain, DevchainError, Root, Settings
+from anchor.chain import devchain
+from anchor.chain.deployment import Deployment
+from anchor.cli.main import app
 
 runner = CliRunner()
 

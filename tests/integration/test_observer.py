@@ -17,17 +17,17 @@ from typing import Any
 import pytest
 
 from anchor import Chain
-from anchor.anchoring import anchor_credentials, credential_hash
-from anchor.bench import BENCH_SPEC
-from anchor.chain import decode_call, decode_logs
-from anchor.consent import serialize_metadata
-from anchor.contracts import deploy_hash_registry
-from anchor.credential import Award, AwardingBody, Learner
-from anchor.deployment import Deployment, deploy_contracts
-from anchor.issuance import CredentialIssuer
-from anchor.keys import SigningKey
-from anchor.observer import DOCUMENT_ISSUED, DOCUMENT_REVOKED, ModeReport, ObserverReport, observe
-from anchor.status import RandomStatusAllocator, read_entry
+from anchor.anchoring.batches import anchor_credentials, credential_hash
+from anchor.chain.adapter import decode_call, decode_logs
+from anchor.chain.consent import serialize_metadata
+from anchor.chain.contracts import deploy_hash_registry
+from anchor.chain.deployment import Deployment, deploy_contracts
+from anchor.comparison.observer import DOCUMENT_ISSUED, DOCUMENT_REVOKED, ModeReport, ObserverReport, observe
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.model import Award, AwardingBody, Learner
+from anchor.credentials.status import RandomStatusAllocator, read_entry
+from anchor.crypto.keys import SigningKey
+from anchor.tools.bench import BENCH_SPEC
 from anchor.types import Root
 
 KEY = SigningKey.generate()

@@ -13,19 +13,19 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import anchor.cli_stack  # noqa: F401 - registers `credanchor stack`
-from anchor.anchoring import anchor_credentials
-from anchor.bench import BENCH_SPEC
-from anchor.cli import app
-from anchor.credential import Award, AwardingBody, Learner
-from anchor.issuance import CredentialIssuer
-from anchor.keys import SigningKey
-from anchor.presentation import verify_presentation
-from anchor.proofs import JCS, add_proof
+import anchor.cli.stack  # noqa: F401 - registers `credanchor stack`
+from anchor.anchoring.batches import anchor_credentials
+from anchor.cli.main import app
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.model import Award, AwardingBody, Learner
+from anchor.credentials.presentation import verify_presentation
+from anchor.credentials.stacking import STACK_CHECKS, StackRules, StackRulesError, issue_stack, stack_spec, verify_stack
+from anchor.credentials.status import RandomStatusAllocator, read_entry
+from anchor.credentials.verify import CHECKS, Outcome, Verifier
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, add_proof
 from anchor.settings import Settings
-from anchor.stacking import STACK_CHECKS, StackRules, StackRulesError, issue_stack, stack_spec, verify_stack
-from anchor.status import RandomStatusAllocator, read_entry
-from anchor.verify import CHECKS, Outcome, Verifier
+from anchor.tools.bench import BENCH_SPEC
 
 KEYS = {name: SigningKey.generate() for name in ("a", "b", "c", "holder")}
 BODIES = {

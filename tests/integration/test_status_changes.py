@@ -8,11 +8,11 @@ import secrets
 
 import pytest
 
-from anchor.accounts import EthereumKey
-from anchor.chain import NONCE_ATTEMPTS, Chain
+from anchor.anchoring.status_changes import MAX_INDICES_PER_TRANSACTION, change_status
+from anchor.chain.adapter import NONCE_ATTEMPTS, Chain
+from anchor.credentials.status import StatusLocation
+from anchor.crypto.accounts import EthereumKey
 from anchor.errors import ChainError
-from anchor.status import StatusLocation
-from anchor.status_changes import MAX_INDICES_PER_TRANSACTION, change_status
 from anchor.types import Root, StatusPurpose
 
 EIP_7825_TX_GAS_CAP = 2**24

@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from anchor.anchoring import anchor_credentials, credential_hash
-from anchor.bench import BENCH_SPEC
-from anchor.credential import Award, AwardingBody, Learner
-from anchor.issuance import CredentialIssuer
-from anchor.keys import SigningKey
-from anchor.merkle import keccak
-from anchor.store import Store, StoreStatusAllocator
-from anchor.verify import Verifier
-from anchor.worker import BatchMismatchError, anchor_due, batch_root
+from anchor.anchoring.batches import anchor_credentials, credential_hash
+from anchor.anchoring.worker import BatchMismatchError, anchor_due, batch_root
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.model import Award, AwardingBody, Learner
+from anchor.credentials.verify import Verifier
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.merkle import keccak
+from anchor.storage.store import Store, StoreStatusAllocator
+from anchor.tools.bench import BENCH_SPEC
 
 KEY = SigningKey.generate()
 
@@ -103,7 +103,7 @@ def test_a_batch_is_recorded_only_with_enough_confirmations(setup):
 @pytest.fixture
 def local(env, tmp_path):
     """An issuer that signs its own transactions: a local Ethereum key, funded, accredited."""
-    from anchor.accounts import EthereumKey
+    from anchor.crypto.accounts import EthereumKey
 
     ethereum = EthereumKey.generate()
     raw = env.chain._w3.eth.send_transaction({"from": env.admin, "to": ethereum.address, "value": 10**18})
@@ -131,7 +131,7 @@ def test_a_local_account_signs_its_own_anchoring(local):
 
 def test_a_crash_between_signing_and_sending_sends_the_stored_transaction(local, monkeypatch):
     env, store, ethereum = local
-    import anchor.anchoring as anchoring
+    import anchor.anchoring.batches as anchoring
 
     class Crash(Exception):
         pass
@@ -158,7 +158,7 @@ def test_a_nonce_taken_by_another_transaction_is_a_transient_error_and_the_next_
     nonce: the worker's transaction is refused, which is a ChainError (`--watch` waits it out), and
     the next run signs again and anchors the batch once."""
     env, store, ethereum = local
-    import anchor.anchoring as anchoring
+    import anchor.anchoring.batches as anchoring
     from anchor.errors import ChainError, NonceTakenError
 
     def revoke_in_between(point: str) -> None:

@@ -9,11 +9,11 @@ from functools import cache
 
 import pytest
 
-from anchor.credential import Award, AwardingBody, Learner, MicroCredentialSpec, Skill
-from anchor.issuance import CredentialIssuer
-from anchor.jsonld import BUNDLED, bundled_context
-from anchor.keys import SigningKey
-from anchor.proofs import JCS, RDFC, add_proof
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.model import Award, AwardingBody, Learner, MicroCredentialSpec, Skill
+from anchor.crypto.jsonld import BUNDLED, bundled_context
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, RDFC, add_proof
 
 from .digitalbazaar import verify_with_digitalbazaar
 

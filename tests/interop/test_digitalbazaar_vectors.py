@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from anchor.keys import SigningKey
-from anchor.proofs import JCS, add_proof
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, add_proof
 
 from .digitalbazaar import REPO_ROOT, verify_with_digitalbazaar
 

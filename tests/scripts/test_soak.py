@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from anchor.bench import BENCH_SPEC
-from anchor.chain import Chain
-from anchor.credential import Award, AwardingBody, Learner
-from anchor.deployment import deploy_contracts
-from anchor.issuance import CredentialIssuer, issue_and_queue
-from anchor.keys import SigningKey
-from anchor.proofs import JCS
-from anchor.soak import SoakOptions, audit, run_soak
-from anchor.status_changes import change_status
-from anchor.store import Store, StoreStatusAllocator
-from anchor.worker import anchor_due
+from anchor.anchoring.status_changes import change_status
+from anchor.anchoring.worker import anchor_due
+from anchor.chain.adapter import Chain
+from anchor.chain.deployment import deploy_contracts
+from anchor.credentials.issuance import CredentialIssuer, issue_and_queue
+from anchor.credentials.model import Award, AwardingBody, Learner
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS
+from anchor.storage.store import Store, StoreStatusAllocator
+from anchor.tools.bench import BENCH_SPEC
+from anchor.tools.soak import SoakOptions, audit, run_soak
 
 POSTGRES = os.environ.get("CREDANCHOR_TEST_DATABASE_URL")
 

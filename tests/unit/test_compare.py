@@ -19,9 +19,17 @@ from typing import Any
 
 import pytest
 
-from anchor.anchoring import anchor_credentials
-from anchor.chain import Chain, DecodedCall, decode_call
-from anchor.compare import (
+from anchor.anchoring.batches import anchor_credentials
+from anchor.chain.adapter import Chain, DecodedCall, decode_call
+from anchor.chain.consent import serialize_metadata
+from anchor.chain.contracts import (
+    CredentialAnchorClient,
+    CredentialNFTClient,
+    HashRevocationRegistryClient,
+    deploy_hash_registry,
+)
+from anchor.chain.deployment import deploy_contracts
+from anchor.comparison.compare import (
     COURSES,
     GRADES,
     MODES,
@@ -31,21 +39,13 @@ from anchor.compare import (
     nft_metadata,
     run_comparison,
 )
-from anchor.consent import serialize_metadata
-from anchor.contracts import (
-    CredentialAnchorClient,
-    CredentialNFTClient,
-    HashRevocationRegistryClient,
-    deploy_hash_registry,
-)
-from anchor.credential import AwardingBody
-from anchor.deployment import deploy_contracts
+from anchor.comparison.report import write_outputs
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.model import AwardingBody
+from anchor.credentials.status import RandomStatusAllocator
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS
 from anchor.errors import ConfigurationError
-from anchor.issuance import CredentialIssuer
-from anchor.keys import SigningKey
-from anchor.proofs import JCS
-from anchor.report import write_outputs
-from anchor.status import RandomStatusAllocator
 
 #: The date run_comparison gives its roster (anchor/compare.py).
 ISSUED = datetime(2026, 3, 1, tzinfo=UTC)

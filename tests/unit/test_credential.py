@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from anchor.credential import (
+from anchor.credentials.model import (
     EU_ELEMENTS,
     Award,
     AwardingBody,
@@ -23,8 +23,8 @@ from anchor.credential import (
     validate_credential,
     xsd_datetime,
 )
-from anchor.jsonld import MICROCREDENTIAL_V1, OB_V3, VC_V2, document_loader
-from anchor.proofs import canonical_rdf
+from anchor.crypto.jsonld import MICROCREDENTIAL_V1, OB_V3, VC_V2, document_loader
+from anchor.crypto.proofs import canonical_rdf
 
 ISSUER_DID = "did:web:uni.example"
 ESCO_SKILL = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"

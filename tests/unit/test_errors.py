@@ -7,7 +7,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from anchor import errors
-from anchor.chain import _error_table, _revert_data
+from anchor.chain.adapter import _error_table, _revert_data
 
 
 def selector(signature: str) -> bytes:
@@ -15,7 +15,7 @@ def selector(signature: str) -> bytes:
 
 
 def test_every_custom_error_has_the_contract_prefix():
-    from anchor.artifacts import CONTRACT_NAMES
+    from anchor.chain.artifacts import CONTRACT_NAMES
 
     names = {e.name for e in _error_table().values()}
     ours = {n for n in names if not n.startswith(("AccessControl", "ERC721", "ERC165", "Strings", "SafeCast"))}

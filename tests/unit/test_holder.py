@@ -1,5 +1,5 @@
 """The holder's side (anchor/holder.py): holder keys at rest, and presentations verified by
-anchor.presentation — plain VCs without a chain, and anchored micro-credentials on the embedded chain."""
+anchor.credentials.presentation — plain VCs without a chain, and anchored micro-credentials on the embedded chain."""
 
 from __future__ import annotations
 
@@ -14,17 +14,17 @@ from typing import Any
 import pytest
 
 from anchor import Chain
-from anchor.anchoring import anchor_credentials
-from anchor.bench import BENCH_SPEC
-from anchor.credential import Award, AwardingBody, Learner
-from anchor.deployment import deploy_contracts
+from anchor.anchoring.batches import anchor_credentials
+from anchor.chain.deployment import deploy_contracts
+from anchor.credentials.holder import create_holder_key, holder_did_document, load_holder_key, present, subject_ids
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.model import Award, AwardingBody, Learner
+from anchor.credentials.presentation import PRESENTATION_CHECKS, verify_presentation
+from anchor.credentials.verify import CHECKS, Verifier
+from anchor.crypto.keys import KeyFileError, SigningKey
+from anchor.crypto.proofs import JCS, RDFC, add_proof
 from anchor.errors import ConfigurationError
-from anchor.holder import create_holder_key, holder_did_document, load_holder_key, present, subject_ids
-from anchor.issuance import CredentialIssuer
-from anchor.keys import KeyFileError, SigningKey
-from anchor.presentation import PRESENTATION_CHECKS, verify_presentation
-from anchor.proofs import JCS, RDFC, add_proof
-from anchor.verify import CHECKS, Verifier
+from anchor.tools.bench import BENCH_SPEC
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 PASSPHRASE = "the holder's own long passphrase"

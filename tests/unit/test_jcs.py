@@ -1,4 +1,4 @@
-"""anchor.jcs (fast path + rfc8785 fallback) agrees with the rfc8785 reference for every JSON value."""
+"""anchor.crypto.jcs (fast path + rfc8785 fallback) agrees with the rfc8785 reference for every JSON value."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anchor import jcs
+from anchor.crypto import jcs
 from anchor.errors import ConfigurationError
 
 

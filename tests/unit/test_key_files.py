@@ -17,12 +17,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from eth_account import Account
 
-from anchor import pkcs8
-from anchor.accounts import LEGACY_ACCOUNT_FILE_FORMAT, EthereumKey, account_address
-from anchor.did import DidResolver
-from anchor.errors import ConfigurationError
-from anchor.jsonld import VC_V2
-from anchor.keys import (
+from anchor.crypto import pkcs8
+from anchor.crypto.accounts import LEGACY_ACCOUNT_FILE_FORMAT, EthereumKey, account_address
+from anchor.crypto.did import DidResolver
+from anchor.crypto.jsonld import VC_V2
+from anchor.crypto.keys import (
     KEY_FILE_FORMAT,
     LEGACY_KEY_FILE_FORMAT,
     KeyFileError,
@@ -31,7 +30,8 @@ from anchor.keys import (
     public_did_document,
     rotate_key,
 )
-from anchor.proofs import JCS, add_proof, verify_proofs
+from anchor.crypto.proofs import JCS, add_proof, verify_proofs
+from anchor.errors import ConfigurationError
 
 PASSPHRASE = "correct horse battery staple"
 DID_WEB = "did:web:academy.example:issuers:data"

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anchor import multibase
-from anchor.did import DidResolver, did_document, did_key_from_public_key
+from anchor.crypto import multibase
+from anchor.crypto.did import DidResolver, did_document, did_key_from_public_key
+from anchor.crypto.keys import KEY_FILE_FORMAT, MIN_PASSPHRASE_LENGTH, KeyFileError, SigningKey
 from anchor.errors import ConfigurationError, CredAnchorError
-from anchor.keys import KEY_FILE_FORMAT, MIN_PASSPHRASE_LENGTH, KeyFileError, SigningKey
 
 VECTORS = Path(__file__).parent / "vectors"
 PAIR = json.loads((VECTORS / "keyPair.json").read_text())
@@ -108,7 +108,7 @@ def test_a_private_key_multibase_must_carry_the_private_key_prefix():
 
 
 def test_signatures_verify_with_the_public_key(vector_key):
-    from anchor.keys import verify_signature
+    from anchor.crypto.keys import verify_signature
 
     signature = vector_key.sign(b"hello")
     assert verify_signature(vector_key.public_key, signature, b"hello")

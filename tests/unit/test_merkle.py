@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anchor import ConfigurationError
-from anchor.merkle import MerkleTree, hash_pair, keccak, leaf_hash, process_proof
+from anchor.crypto.merkle import MerkleTree, hash_pair, keccak, leaf_hash, process_proof
 
 hashes = st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=80, unique=True)
 

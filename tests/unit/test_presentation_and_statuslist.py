@@ -1,5 +1,6 @@
-"""Library level, no chain: presentations of plain VCs (anchor.presentation), the encodedList of
-BitstringStatusListCredentials (anchor.statuslist) and JSON rosters (anchor.roster.parse_json_roster)."""
+"""Library level, no chain: presentations of plain VCs (anchor.credentials.presentation), the encodedList of
+BitstringStatusListCredentials (anchor.credentials.statuslist) and JSON rosters
+(anchor.credentials.roster.parse_json_roster)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from typing import Any
 
 import pytest
 
+from anchor.credentials.presentation import PRESENTATION_CHECKS, is_presentation, verify_presentation
+from anchor.credentials.roster import parse_json_roster
+from anchor.credentials.status import LIST_SIZE
+from anchor.credentials.statuslist import bit_at, decode_list, encode_list
+from anchor.credentials.verify import Verifier
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, add_proof
 from anchor.errors import ConfigurationError
-from anchor.keys import SigningKey
-from anchor.presentation import PRESENTATION_CHECKS, is_presentation, verify_presentation
-from anchor.proofs import JCS, add_proof
-from anchor.roster import parse_json_roster
-from anchor.status import LIST_SIZE
-from anchor.statuslist import bit_at, decode_list, encode_list
-from anchor.verify import Verifier
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld import jsonld
 
-from anchor import multibase
-from anchor.credential import Award, AwardingBody, Learner, MicroCredentialSpec, Skill, build_credential
-from anchor.did import DidResolutionError, DidResolver, did_key_from_public_key, did_web_url
-from anchor.jsonld import UnknownContextError, document_loader
-from anchor.keys import SigningKey
-from anchor.proofs import (
+from anchor.credentials.model import Award, AwardingBody, Learner, MicroCredentialSpec, Skill, build_credential
+from anchor.crypto import multibase
+from anchor.crypto.did import DidResolutionError, DidResolver, did_key_from_public_key, did_web_url
+from anchor.crypto.jsonld import UnknownContextError, document_loader
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import (
     CRYPTOSUITES,
     JCS,
     RDFC,

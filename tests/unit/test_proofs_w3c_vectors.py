@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from anchor import jcs, multibase
-from anchor.did import DidResolver
-from anchor.jsonld import document_loader
-from anchor.keys import SigningKey
-from anchor.proofs import JCS, RDFC, add_proof, canonical_rdf, hash_data, verify_proofs
+from anchor.crypto import jcs, multibase
+from anchor.crypto.did import DidResolver
+from anchor.crypto.jsonld import document_loader
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, RDFC, add_proof, canonical_rdf, hash_data, verify_proofs
 
 VECTORS = Path(__file__).parent / "vectors"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"

@@ -1,4 +1,4 @@
-"""QR sharing (anchor.qr): Base45 against RFC 9285, the compact text and every refusal of it, verify links,
+"""QR sharing (anchor.credentials.qr): Base45 against RFC 9285, the compact text and every refusal of it, verify links,
 and QR codes decoded back with a real QR reader (zxing-cpp) — a signed credential's proof still verifies.
 
 The anchored credential through POST /v1/verify is in tests/api/test_qr_route.py (it needs a chain).
@@ -22,14 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from anchor.credential import Award, AwardingBody, Learner, MicroCredentialSpec, build_credential
-from anchor.did import DidResolver
-from anchor.errors import ConfigurationError
-from anchor.jcs import canonicalize
-from anchor.jsonld import document_loader
-from anchor.keys import SigningKey
-from anchor.proofs import JCS, RDFC, add_proof, verify_proofs
-from anchor.qr import (
+from anchor.credentials.model import Award, AwardingBody, Learner, MicroCredentialSpec, build_credential
+from anchor.credentials.qr import (
     BASE45_ALPHABET,
     COMPACT_PREFIX,
     QR_MAX_CHARACTERS,
@@ -46,6 +40,12 @@ from anchor.qr import (
     render_qr,
     verify_link,
 )
+from anchor.crypto.did import DidResolver
+from anchor.crypto.jcs import canonicalize
+from anchor.crypto.jsonld import document_loader
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import JCS, RDFC, add_proof, verify_proofs
+from anchor.errors import ConfigurationError
 
 KEY = SigningKey.generate()
 LOADER = document_loader()

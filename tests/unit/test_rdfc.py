@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anchor.credential import Award, AwardingBody, Learner, MicroCredentialSpec, Skill, build_credential
-from anchor.jsonld import document_loader
-from anchor.proofs import ProofError, _generic_rdf, _safe_mode, canonical_rdf
-from anchor.rdfc import ShapeCanonicalizer
+from anchor.credentials.model import Award, AwardingBody, Learner, MicroCredentialSpec, Skill, build_credential
+from anchor.crypto.jsonld import document_loader
+from anchor.crypto.proofs import ProofError, _generic_rdf, _safe_mode, canonical_rdf
+from anchor.crypto.rdfc import ShapeCanonicalizer
 
 VECTORS = Path(__file__).parent / "vectors"
 LOADER = document_loader()

@@ -12,10 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anchor.credential import AwardingBody
-from anchor.did import DidResolver
-from anchor.errors import ConfigurationError
-from anchor.issuance import (
+from anchor.credentials.issuance import (
     REPORT_NAME,
     CredentialIssuer,
     RowOutcome,
@@ -25,8 +22,11 @@ from anchor.issuance import (
     load_profile,
     url_uuid5_urn,
 )
-from anchor.proofs import verify_proofs
-from anchor.roster import COLUMNS, SAMPLE_ROSTER, parse_roster, read_roster
+from anchor.credentials.model import AwardingBody
+from anchor.credentials.roster import COLUMNS, SAMPLE_ROSTER, parse_roster, read_roster
+from anchor.crypto.did import DidResolver
+from anchor.crypto.proofs import verify_proofs
+from anchor.errors import ConfigurationError
 from anchor.settings import Settings
 
 HEADER, *SAMPLE_ROWS = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()

@@ -1,4 +1,4 @@
-"""Stacked credentials without a chain (anchor.stacking): rules as data, digests, issuing and the stack
+"""Stacked credentials without a chain (anchor.credentials.stacking): rules as data, digests, issuing and the stack
 report. A `vc`-profile Verifier without a chain verifies unanchored components in full (their anchoring
 checks are not applicable), so shown components can pass here; tests/integration/test_stacking.py
 does the same on chains, with anchoring, revocation and accreditation."""
@@ -15,16 +15,11 @@ from typing import Any
 
 import pytest
 
-from anchor.anchoring import ANCHOR_PROOF_TYPE
-from anchor.bench import BENCH_SPEC
-from anchor.credential import Award, AwardingBody, Learner
-from anchor.errors import ConfigurationError
-from anchor.issuance import CredentialIssuer
-from anchor.keys import SigningKey
-from anchor.multibase import base58_encode
-from anchor.presentation import verify_presentation
-from anchor.proofs import JCS, RDFC, add_proof
-from anchor.stacking import (
+from anchor.anchoring.batches import ANCHOR_PROOF_TYPE
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.model import Award, AwardingBody, Learner
+from anchor.credentials.presentation import verify_presentation
+from anchor.credentials.stacking import (
     STACK_CHECKS,
     ComponentSummary,
     StackRules,
@@ -38,7 +33,12 @@ from anchor.stacking import (
     stack_spec,
     verify_stack,
 )
-from anchor.verify import CHECKS, Verifier
+from anchor.credentials.verify import CHECKS, Verifier
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.multibase import base58_encode
+from anchor.crypto.proofs import JCS, RDFC, add_proof
+from anchor.errors import ConfigurationError
+from anchor.tools.bench import BENCH_SPEC
 
 WHEN = datetime(2026, 3, 1, tzinfo=UTC)
 STATISTICS = replace(BENCH_SPEC, title="Applied Statistics", ects_credits=4.5, workload_hours=110, eqf_level=6)

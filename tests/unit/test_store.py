@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from anchor import ConfigurationError
-from anchor.store import Store, StoreError
+from anchor.storage.store import Store, StoreError
 
 ISSUER = "0x" + "11" * 20
 OTHER = "0x" + "22" * 20

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anchor import ConfigurationError, Root, pack_indices
-from anchor.contracts import MAX_LIST_ENTRIES
+from anchor.chain.contracts import MAX_LIST_ENTRIES
 from anchor.types import merkle_path_from_hex
 
 

@@ -1,0 +1,60 @@
+"""Revoking, suspending and reinstating credentials: one transaction per status list (and per
+`MAX_INDICES_PER_TRANSACTION` credentials of it).
+
+Shared by the CLI and the HTTP API. Every list is checked before the first transaction (right
+chain, a genuine CredentialAnchor, a key for the issuer account), so a bad request changes
+nothing. Setting a bit that is already set (or clearing a clear one) is harmless, so a retry
+after a failure or a timeout is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from anchor.chain.adapter import Chain
+from anchor.chain.artifacts import load_artifact
+from anchor.chain.contracts import CredentialAnchorClient
+from anchor.credentials.status import ACTIONS as PURPOSE_OF
+from anchor.credentials.status import locations_for
+from anchor.errors import ConfigurationError
+
+ACTIONS = tuple(PURPOSE_OF)
+_EVENTS = {"revoke": "CredentialsRevoked", "suspend": "CredentialsSuspended", "reinstate": "CredentialsReinstated"}
+
+#: Worst case ≈22,600 gas per index (each in its own status word): 512 of them ≈11.6M gas, under the
+#: 2**24 (16,777,216) per-transaction cap of EIP-7825 and within ordinary block gas limits.
+MAX_INDICES_PER_TRANSACTION = 512
+
+#: Gives the sender for an issuer account: its local key, or the address itself when the node manages
+#: it; raises ConfigurationError when there is no way to sign for it.
+SignerFor = Callable[[str], "LocalAccount | str"]
+
+
+def change_status(
+    chain: Chain, credentials: Sequence[dict[str, Any]], action: str, signer_for: SignerFor
+) -> list[dict[str, Any]]:
+    """Apply `action` to the credentials' status bits; returns one record per transaction."""
+    if action not in ACTIONS:
+        raise ConfigurationError(f"unknown status action {action!r}; use one of {', '.join(ACTIONS)}")
+    groups = locations_for(list(credentials), action)
+    senders: dict[str, LocalAccount | str] = {}
+    code = load_artifact("CredentialAnchor").deployed_bytecode
+    for chain_id, contract, issuer, _ in groups:
+        if chain_id != chain.chain_id:
+            raise ConfigurationError(f"a status list is on chain {chain_id}, the RPC serves {chain.chain_id}")
+        if chain.code_at(contract) != code:
+            raise ConfigurationError(f"{contract} is not a CredentialAnchor contract: refusing to send to it")
+        if issuer not in senders:
+            senders[issuer] = signer_for(issuer)
+    done = []
+    for (_, contract, issuer, list_id), indices in groups.items():
+        client = CredentialAnchorClient(chain, contract)
+        for start in range(0, len(indices), MAX_INDICES_PER_TRANSACTION):
+            chunk = indices[start : start + MAX_INDICES_PER_TRANSACTION]
+            receipt = getattr(client, action)(list_id, chunk, sender=senders[issuer])
+            (logged,) = receipt.events_named(_EVENTS[action])
+            done.append({"list": list_id, "issuer": issuer, "credentials": logged.args["count"], **receipt.summary()})
+    return done

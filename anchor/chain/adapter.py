@@ -1,0 +1,743 @@
+"""The chain adapter: one interface to an embedded eth-tester chain or any JSON-RPC endpoint.
+
+This is the only module that talks to web3 / eth-tester. It deploys and calls the project's
+contracts by artifact name, decodes events, and turns every low-level failure into a
+:mod:`anchor.errors` exception (a revert becomes :class:`ContractRevertError` carrying the custom
+error's name and arguments, decoded from its selector).
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property, partial
+from typing import Any
+
+from eth_abi.abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from eth_utils.exceptions import ValidationError as EthValidationError
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import (
+    ContractCustomError,
+    ContractLogicError,
+    TimeExhausted,
+    TransactionNotFound,
+    Web3Exception,
+)
+from web3.types import TxParams, Wei
+
+from anchor.chain.artifacts import CONTRACT_NAMES, load_artifact
+from anchor.errors import ChainError, ConfigurationError, ContractRevertError, InsufficientFundsError
+from anchor.failpoints import AFTER_SEND, crash_point
+from anchor.types import Event, TxReceipt, check_address
+
+log = logging.getLogger(__name__)
+
+#: The EVM hardfork every chain here runs: eth-tester, anvil and the compiler's evmVersion agree,
+#: so gas figures are comparable across them.
+HARDFORK = "cancun"
+
+_ERROR_STRING = keccak(text="Error(string)")[:4]
+_PANIC = keccak(text="Panic(uint256)")[:4]
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    raw: bytes
+    tx_hash: bytes
+    nonce: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawLog:
+    """One event log as any node serves it (``eth_getLogs``), before ABI decoding."""
+
+    address: str
+    topics: tuple[bytes, ...]
+    data: bytes
+    block_number: int
+    tx_hash: bytes
+    #: Position of the log in its block.
+    log_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawTransaction:
+    """The public part of a mined transaction that matters to a reader: who, to what, with which calldata."""
+
+    tx_hash: bytes
+    #: None for a contract creation.
+    to: str | None
+    input: bytes
+    block_number: int
+    #: The sending address; None when it was not asked for (see :meth:`Chain.transactions`).
+    sender: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedLog:
+    """A log decoded with a contract's ABI: the event's name and its arguments by name."""
+
+    event: str
+    args: dict[str, Any]
+    log: RawLog
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedCall:
+    """Calldata decoded with a contract's ABI: the function, its arguments and their ABI types by name."""
+
+    function: str
+    args: dict[str, Any]
+    types: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _ErrorAbi:
+    name: str
+    types: list[str]
+    names: list[str]
+
+
+def _abi_type(item: Any) -> str:
+    kind: str = item["type"]
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in item["components"]) + ")" + kind[5:]
+    return kind
+
+
+def _error_table() -> dict[bytes, _ErrorAbi]:
+    """Every custom error of every project contract, by 4-byte selector."""
+    table: dict[bytes, _ErrorAbi] = {}
+    for name in CONTRACT_NAMES:
+        for item in load_artifact(name).abi:
+            if item["type"] == "error":
+                types = [_abi_type(i) for i in item["inputs"]]
+                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+                table[selector] = _ErrorAbi(item["name"], types, [i["name"] for i in item["inputs"]])
+    return table
+
+
+@dataclass(frozen=True)
+class _Signature:
+    name: str
+    names: list[str]
+    types: list[str]
+    indexed: list[bool]
+
+
+@cache
+def _events_of(name: str) -> dict[bytes, _Signature]:
+    """The events of contract `name`, by topic0 (the keccak of the event signature)."""
+    table = {}
+    for item in load_artifact(name).abi:
+        if item["type"] == "event" and not item.get("anonymous"):
+            types = [_abi_type(i) for i in item["inputs"]]
+            table[keccak(text=f"{item['name']}({','.join(types)})")] = _Signature(
+                item["name"], [i["name"] for i in item["inputs"]], types, [bool(i["indexed"]) for i in item["inputs"]]
+            )
+    return table
+
+
+@cache
+def _functions_of(name: str) -> dict[bytes, _Signature]:
+    """The functions of contract `name`, by 4-byte selector."""
+    table = {}
+    for item in load_artifact(name).abi:
+        if item["type"] == "function":
+            types = [_abi_type(i) for i in item["inputs"]]
+            table[keccak(text=f"{item['name']}({','.join(types)})")[:4]] = _Signature(
+                item["name"], [i["name"] for i in item["inputs"]], types, [False] * len(types)
+            )
+    return table
+
+
+def _as_checksum(kind: str, value: Any) -> Any:
+    return to_checksum_address(value) if kind == "address" else value
+
+
+def _is_dynamic(kind: str) -> bool:
+    return kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
+
+
+def decode_logs(name: str, logs: Sequence[RawLog]) -> list[DecodedLog]:
+    """The logs that are events of contract `name`, decoded by its ABI (others are left out).
+
+    Indexed arguments of dynamic types (strings, bytes, arrays) are only their 32-byte keccak in a
+    topic, and are returned as that hash. A log whose topics or data do not fit the event's ABI
+    (another contract's event with the same signature, say) is left out too.
+    """
+    events = _events_of(name)
+    decoded = []
+    for entry in logs:
+        signature = events.get(entry.topics[0]) if entry.topics else None
+        if signature is None or len(entry.topics) != 1 + sum(signature.indexed):
+            continue
+        topics = iter(entry.topics[1:])
+        data_types = [kind for kind, indexed in zip(signature.types, signature.indexed, strict=True) if not indexed]
+        try:
+            data = iter(abi_decode(data_types, entry.data))
+            args = {}
+            for field, kind, indexed in zip(signature.names, signature.types, signature.indexed, strict=True):
+                if not indexed:
+                    args[field] = _as_checksum(kind, next(data))
+                elif _is_dynamic(kind):
+                    args[field] = next(topics)
+                else:
+                    args[field] = _as_checksum(kind, abi_decode([kind], next(topics))[0])
+        except (DecodingError, ValueError):
+            continue
+        decoded.append(DecodedLog(signature.name, args, entry))
+    return decoded
+
+
+def decode_call(name: str, data: bytes) -> DecodedCall | None:
+    """`data` decoded as a call of a function of contract `name`; None if it is not one.
+
+    A string argument that is not valid UTF-8 is decoded with replacement characters, as a
+    reader would see it, rather than refused.
+    """
+    signature = _functions_of(name).get(bytes(data[:4]))
+    if signature is None:
+        return None
+    try:
+        try:
+            values = list(abi_decode(signature.types, data[4:]))
+        except UnicodeDecodeError:
+            raw_types = ["bytes" if kind == "string" else kind for kind in signature.types]
+            values = [
+                value.decode("utf-8", errors="replace") if kind == "string" else value
+                for kind, value in zip(signature.types, abi_decode(raw_types, data[4:]), strict=True)
+            ]
+    except (DecodingError, ValueError):
+        return None
+    fields = zip(signature.names, signature.types, values, strict=True)
+    return DecodedCall(
+        signature.name,
+        {field: _as_checksum(kind, value) for field, kind, value in fields},
+        dict(zip(signature.names, signature.types, strict=True)),
+    )
+
+
+#: How often a transaction from a local account is signed again when its nonce was taken.
+NONCE_ATTEMPTS = 5
+_NONCE_CLASH = ("nonce too low", "invalid transaction nonce", "replacement transaction underpriced")
+
+
+def _nonce_clash(exc: ChainError) -> bool:
+    """Whether the node refused a transaction because its nonce is used (or pending) already."""
+    message = str(exc).lower()
+    return any(hint in message for hint in _NONCE_CLASH)
+
+
+_REVERT_BYTES = re.compile(r"""(b(['"]).*\2)\s*$""", re.DOTALL)
+
+
+def _revert_data(exc: BaseException) -> bytes | None:
+    """The raw revert data carried by a web3 or eth-tester exception or the ones it wraps.
+
+    web3's eth-tester provider re-raises a revert whose data happens to decode as a string
+    (custom errors whose first argument is a string) as text; the raw bytes stay on the
+    exception it was raised from.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        data = _own_revert_data(current)
+        if data is not None:
+            return data
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _own_revert_data(exc: BaseException) -> bytes | None:
+    data = getattr(exc, "data", None)
+    if isinstance(data, str) and data.startswith("0x"):
+        return bytes.fromhex(data[2:])
+    if isinstance(data, dict) and isinstance(data.get("data"), str):
+        return bytes.fromhex(data["data"][2:])
+    first = exc.args[0] if exc.args else None
+    if isinstance(first, bytes):
+        return first
+    if isinstance(first, BaseException) and first.args and isinstance(first.args[0], bytes):
+        return first.args[0]
+    # eth-tester keeps only the repr of the revert bytes in some messages.
+    match = _REVERT_BYTES.search(str(exc.args[0]) if exc.args else "")
+    if match:
+        try:
+            value = ast.literal_eval(match.group(1))
+        except (ValueError, SyntaxError):
+            return None
+        return value if isinstance(value, bytes) else None
+    return None
+
+
+def _one_run_gas_estimate(state: Any, transaction: Any) -> int:
+    """Gas estimate for the embedded chain from ONE execution at the block gas limit (py-evm's default is a
+    binary search: a dozen executions). The gas spent before refunds, plus 1/63 for the gas a call keeps
+    back, plus a margin; web3 adds its own 100,000 on top. A failing transaction raises as before."""
+    from eth.vm.spoof import SpoofTransaction
+
+    snapshot = state.snapshot()
+    try:
+        computation = state.apply_transaction(SpoofTransaction(transaction, gas=state.gas_limit, gas_price=0))
+        if computation.is_error:
+            raise computation.error
+        spent = state.gas_limit - computation.get_gas_remaining()
+    finally:
+        state.revert(snapshot)
+    return int(min(state.gas_limit, spent + spent // 63 + 10_000))
+
+
+class Chain:
+    """A connection to an EVM chain. Build one with :meth:`embedded` or :meth:`connect`."""
+
+    def __init__(self, w3: Web3, *, description: str, embedded: bool = False) -> None:
+        self._w3 = w3
+        self.description = description
+        self._embedded = embedded
+        self._contracts: dict[tuple[str, str], Contract] = {}
+
+    # -- construction ---------------------------------------------------------------------------
+
+    @classmethod
+    def embedded(cls) -> Chain:
+        """A fresh in-process eth-tester (py-evm) chain, pinned to the project's hardfork."""
+        from eth.vm.forks.cancun import CancunVM
+        from eth_tester import EthereumTester, PyEVMBackend
+        from web3 import EthereumTesterProvider
+
+        backend = PyEVMBackend(vm_configuration=((0, CancunVM),))
+        backend.chain.gas_estimator = _one_run_gas_estimate  # py-evm's default runs a transaction ~14 times
+        w3 = Web3(EthereumTesterProvider(EthereumTester(backend)))
+        return cls(w3, description="embedded eth-tester", embedded=True)
+
+    @classmethod
+    def connect(cls, url: str, *, timeout: float = 30.0) -> Chain:
+        """Connect to a JSON-RPC endpoint over HTTP(S); fails fast if it does not answer."""
+        if not url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"RPC URL must start with http:// or https://, got {url!r}")
+        w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        chain = cls(w3, description=url)
+        chain.chain_id  # noqa: B018 - probe the endpoint now, not at the first real call
+        return chain
+
+    @property
+    def is_embedded(self) -> bool:
+        """An in-process chain (not thread-safe; gone with the process)."""
+        return self._embedded
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    @cached_property
+    def chain_id(self) -> int:
+        return int(self._rpc(lambda: self._w3.eth.chain_id, "read the chain id"))
+
+    @property
+    def accounts(self) -> list[ChecksumAddress]:
+        """Accounts the node manages and signs for (eth-tester and anvil have ten funded ones)."""
+        return list(self._rpc(lambda: self._w3.eth.accounts, "list accounts"))
+
+    def block_number(self) -> int:
+        return int(self._rpc(lambda: self._w3.eth.block_number, "read the block number"))
+
+    def block_timestamp(self, block: int | str = "latest") -> int:
+        ref: Any = block
+        return int(self._rpc(lambda: self._w3.eth.get_block(ref)["timestamp"], "read a block"))
+
+    def code_at(self, address: str) -> bytes:
+        return bytes(self._rpc(lambda: self._w3.eth.get_code(to_checksum_address(address)), "read code"))
+
+    def logs(self, addresses: str | Sequence[str], from_block: int = 0, to_block: int | str = "latest") -> list[RawLog]:
+        """Every log emitted by `addresses` (one or several) in blocks `from_block`..`to_block`, in chain order.
+
+        One ``eth_getLogs`` request on a JSON-RPC node (a public endpoint may refuse a very wide
+        range). On the embedded chain the blocks' receipts are read straight from py-evm, because
+        eth-tester answers ``eth_getLogs`` by looking each receipt up with a scan of the whole chain.
+        """
+        wanted = [check_address(a, "a log address") for a in ([addresses] if isinstance(addresses, str) else addresses)]
+        if not wanted:
+            return []
+        last = self.block_number() if to_block == "latest" else int(to_block)
+        if from_block > last:
+            return []  # nodes refuse an empty range (anvil: BlockOutOfRangeError)
+        if self._backend_chain is not None:
+            return self._embedded_logs(set(wanted), from_block, last)
+        raw = self._rpc(
+            lambda: self._w3.eth.get_logs({"address": wanted, "fromBlock": from_block, "toBlock": last}),  # type: ignore[typeddict-item]
+            "read logs",
+        )
+        return [
+            RawLog(
+                address=to_checksum_address(entry["address"]),
+                topics=tuple(bytes(topic) for topic in entry["topics"]),
+                data=bytes(entry["data"]),
+                block_number=int(entry["blockNumber"]),
+                tx_hash=bytes(entry["transactionHash"]),
+                log_index=int(entry["logIndex"]),
+            )
+            for entry in raw
+        ]
+
+    def events(self, name: str, address: str, from_block: int = 0, to_block: int | str = "latest") -> list[DecodedLog]:
+        """The events of contract `name` at `address`, decoded (see :func:`decode_logs`)."""
+        return decode_logs(name, self.logs(address, from_block, to_block))
+
+    def transaction(self, tx_hash: bytes) -> RawTransaction:
+        """A mined transaction by hash, with its sender; ChainError if the chain does not know it."""
+        found = self._transaction_or_none(tx_hash)
+        if found is None:
+            raise ChainError(f"{self.description} has no transaction 0x{bytes(tx_hash).hex()}")
+        return found
+
+    def _transaction_or_none(self, tx_hash: bytes) -> RawTransaction | None:
+        def read() -> Any:
+            try:
+                return self._w3.eth.get_transaction(HexBytes(tx_hash))
+            except TransactionNotFound:
+                return None
+
+        raw = self._rpc(read, "read a transaction")
+        if raw is None or raw.get("blockNumber") is None:
+            return None  # unknown, or still pending
+        return RawTransaction(
+            tx_hash=bytes(raw["hash"]),
+            to=to_checksum_address(raw["to"]) if raw.get("to") else None,
+            input=bytes(raw["input"]),
+            block_number=int(raw["blockNumber"]),
+            sender=to_checksum_address(raw["from"]),
+        )
+
+    def transactions(self, blocks: Mapping[bytes, int], *, senders: bool = False) -> dict[bytes, RawTransaction]:
+        """The transactions whose hashes are the keys of `blocks` (hash → the block it was mined in, as
+        logs tell), by hash. A hash not found in its block is left out.
+
+        `senders=False` leaves `sender` None: on the embedded chain recovering it from the signature
+        costs milliseconds a transaction, and a reader of calldata rarely needs it.
+        """
+        if self._backend_chain is None:
+            result = {}
+            for tx_hash, block in blocks.items():
+                tx = self._transaction_or_none(tx_hash)
+                if tx is not None and tx.block_number == block:
+                    result[bytes(tx_hash)] = tx if senders else RawTransaction(tx.tx_hash, tx.to, tx.input, block, None)
+            return result
+        wanted: dict[int, set[bytes]] = {}
+        for tx_hash, block in blocks.items():
+            wanted.setdefault(block, set()).add(bytes(tx_hash))
+        result = {}
+        head = self.block_number()
+        for number in sorted(wanted):
+            if not 0 <= number <= head:
+                continue
+            for tx in self._backend_chain.get_canonical_block_by_number(number).transactions:
+                if tx.hash in wanted[number]:
+                    result[bytes(tx.hash)] = RawTransaction(
+                        tx_hash=bytes(tx.hash),
+                        to=to_checksum_address(tx.to) if tx.to else None,
+                        input=bytes(tx.data),
+                        block_number=number,
+                        sender=to_checksum_address(tx.sender) if senders else None,
+                    )
+        return result
+
+    # -- contracts --------------------------------------------------------------------------------
+
+    def contract(self, name: str, address: str) -> Contract:
+        check_address(address, f"the {name} address")
+        key = (name, to_checksum_address(address))
+        if key not in self._contracts:
+            self._contracts[key] = self._w3.eth.contract(address=key[1], abi=load_artifact(name).abi)
+        return self._contracts[key]
+
+    def deploy(self, name: str, args: Sequence[Any] = (), *, sender: str) -> tuple[ChecksumAddress, TxReceipt]:
+        """Deploy the committed artifact `name`; returns its address and the receipt."""
+        artifact = load_artifact(name)
+        factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        raw = self._send(lambda: factory.constructor(*args).transact({"from": sender}), name, "constructor")
+        address = to_checksum_address(raw["contractAddress"])
+        tx = bytes(raw["transactionHash"]).hex()
+        log.info("deployed %s at %s (chain %s, tx 0x%s)", name, address, self.chain_id, tx)
+        return address, self._receipt(raw, self.contract(name, address))
+
+    def call(self, name: str, address: str, function: str, args: Sequence[Any] = ()) -> Any:
+        """Call a view function."""
+        contract = self.contract(name, address)
+        params = self._call_params.copy()
+        return self._guard(lambda: contract.functions[function](*args).call(params), name, function)
+
+    def transact(
+        self, name: str, address: str, function: str, args: Sequence[Any] = (), *, sender: str | LocalAccount
+    ) -> TxReceipt:
+        """Send a transaction — from a node-managed account, or signed here by a local account — and
+        wait for it to be mined."""
+        contract = self.contract(name, address)
+        if not isinstance(sender, str):
+            raw = self._send_own(name, address, function, args, sender)
+        else:
+            raw = self._send(lambda: contract.functions[function](*args).transact({"from": sender}), name, function)
+        receipt = self._receipt(raw, contract)
+        log.info(
+            "%s.%s mined: tx 0x%s block %d gas %d (chain %d)",
+            name,
+            function,
+            receipt.tx_hash.hex(),
+            receipt.block_number,
+            receipt.gas_used,
+            self.chain_id,
+        )
+        return receipt
+
+    def _send_own(self, name: str, address: str, function: str, args: Sequence[Any], account: LocalAccount) -> Any:
+        """Sign for the next nonce and send; when another process sending from the same account (the
+        anchoring writer, a second API worker) takes that nonce first, sign again for the next one.
+
+        Safe: a refused transaction was never accepted, and one that was in fact mined is found by
+        its hash instead of being sent twice.
+        """
+        attempt = 1
+        while True:
+            signed = self.sign(name, address, function, args, account=account)
+            try:
+                return self._send(partial(self._w3.eth.send_raw_transaction, signed.raw), name, function)
+            except ChainError as exc:
+                if not _nonce_clash(exc) or attempt == NONCE_ATTEMPTS:
+                    raise
+                mined = self._rpc(partial(self._receipt_or_none, HexBytes(signed.tx_hash)), "read a receipt")
+            if mined is not None:
+                if mined["status"] != 1:
+                    raise ContractRevertError("Reverted", {"tx": signed.tx_hash}, contract=name, function=function)
+                return mined
+            log.info("%s.%s: nonce %d of %s was taken by another transaction; signing again",
+                     name, function, signed.nonce, account.address)  # fmt: skip
+            attempt += 1
+
+    def send_value(self, sender: str, to: str, wei: int) -> TxReceipt:
+        """Send ether from a node-managed account (devchains: funding an issuer's own account)."""
+        tx_hash = self._rpc(
+            lambda: self._w3.eth.send_transaction({"from": sender, "to": to_checksum_address(to), "value": Wei(wei)}),
+            "send ether",
+        )
+        raw = self._rpc(lambda: self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120), "await a receipt")
+        return TxReceipt(bytes(raw["transactionHash"]), int(raw["blockNumber"]), int(raw["gasUsed"]))
+
+    def sign(self, name: str, address: str, function: str, args: Sequence[Any], *, account: LocalAccount) -> SignedTx:
+        """A signed transaction for the account's next nonce (the caller owns the account's nonces)."""
+        contract = self.contract(name, address)
+        nonce = self._rpc(lambda: self._w3.eth.get_transaction_count(account.address, "pending"), "read a nonce")
+        tx = self._guard(
+            lambda: contract.functions[function](*args).build_transaction(
+                {"from": account.address, "nonce": nonce, "chainId": self.chain_id}
+            ),
+            name,
+            function,
+        )
+        signed = account.sign_transaction(tx)
+        return SignedTx(bytes(signed.raw_transaction), bytes(signed.hash), int(nonce))
+
+    def send_raw(self, raw: bytes, name: str, function: str) -> TxReceipt | None:
+        """Send (or send again: idempotent) a signed transaction and wait for its receipt.
+
+        None when the transaction can never be mined — its nonce was used by another transaction.
+        """
+        tx_hash = HexBytes(keccak(raw))
+        try:
+            self._rpc(lambda: self._w3.eth.send_raw_transaction(raw), f"send {name}.{function}")
+        except ChainError as exc:
+            if not _nonce_clash(exc) and "already known" not in str(exc).lower():
+                raise
+            known = self._rpc(lambda: self._receipt_or_none(tx_hash), "read a receipt")
+            if known is None:
+                return None  # the nonce went to another transaction: this one is void
+        crash_point(AFTER_SEND)
+        raw_receipt = self._rpc(
+            lambda: self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120), "await a receipt"
+        )
+        if raw_receipt["status"] != 1:
+            raise ContractRevertError("Reverted", {"tx": tx_hash}, contract=name, function=function)
+        return self._receipt(raw_receipt, self.contract(name, raw_receipt["to"]))
+
+    def _receipt_or_none(self, tx_hash: HexBytes) -> Any:
+        try:
+            return self._w3.eth.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            return None
+
+    def find_event(self, name: str, address: str, event: str, block: int, **indexed: Any) -> TxReceipt | None:
+        """The receipt of the transaction that emitted `event` (with these indexed arguments) in `block`."""
+        contract = self.contract(name, address)
+        found = self._rpc(
+            lambda: contract.events[event]().get_logs(from_block=block, to_block=block, argument_filters=indexed),
+            f"read {event} logs",
+        )
+        if not found:
+            return None
+        raw = self._rpc(lambda: self._w3.eth.get_transaction_receipt(found[0]["transactionHash"]), "read a receipt")
+        return self._receipt(raw, contract)
+
+    # -- devchain controls (eth-tester and anvil both answer these) ---------------------------
+
+    def snapshot(self) -> object:
+        """Snapshot the chain state; the id is opaque (an int on eth-tester, hex on anvil)."""
+        return self._request("evm_snapshot", [])
+
+    def revert(self, snapshot_id: object) -> None:
+        """Return to a snapshot. The snapshot is used up: take a new one to return again."""
+        if self._request("evm_revert", [snapshot_id]) is False:
+            raise ChainError(f"{self.description} refused to revert to snapshot {snapshot_id}")
+
+    def mine(self) -> None:
+        """Mine an empty block (devchains only)."""
+        self._request("evm_mine", [])
+
+    def advance_time(self, seconds: int) -> None:
+        """Move the chain clock forward by `seconds` and mine a block (devchains only)."""
+        if self._embedded:
+            self._request("testing_timeTravel", [self.block_timestamp() + seconds])
+        else:
+            self._request("evm_increaseTime", [seconds])
+            self._request("evm_mine", [])
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    @cached_property
+    def _call_params(self) -> TxParams:
+        """eth-tester fills a call's missing `from` with its first account, asking for the account list
+        twice a call — most of a view call's time; naming that same account once keeps the result."""
+        accounts = self.accounts if self._embedded else []
+        return {"from": accounts[0]} if accounts else {}
+
+    @cached_property
+    def _backend_chain(self) -> Any:
+        """py-evm's chain behind an embedded eth-tester, for reads eth-tester's RPC layer makes slow."""
+        tester = getattr(self._w3.provider, "ethereum_tester", None) if self._embedded else None
+        return getattr(getattr(tester, "backend", None), "chain", None)
+
+    def _embedded_logs(self, addresses: set[str], first: int, last: int) -> list[RawLog]:
+        backend = self._backend_chain
+        wanted = {bytes.fromhex(a[2:]) for a in addresses}
+        found = []
+        for number in range(max(first, 0), min(last, self.block_number()) + 1):
+            block = backend.get_canonical_block_by_number(number)
+            log_index = 0
+            for tx, receipt in zip(block.transactions, block.get_receipts(backend.chaindb), strict=True):
+                for entry in receipt.logs:
+                    if entry.address in wanted:
+                        found.append(
+                            RawLog(
+                                address=to_checksum_address(entry.address),
+                                topics=tuple(topic.to_bytes(32, "big") for topic in entry.topics),
+                                data=bytes(entry.data),
+                                block_number=number,
+                                tx_hash=bytes(tx.hash),
+                                log_index=log_index,
+                            )
+                        )
+                    log_index += 1
+        return found
+
+    def _request(self, method: str, params: list[Any]) -> Any:
+        response = self._rpc(lambda: self._w3.provider.make_request(method, params), method)  # type: ignore[arg-type]
+        if "error" in response:
+            raise ChainError(f"{self.description} failed {method}: {response['error']}")
+        return response["result"]
+
+    def _send(self, send: Any, name: str, function: str) -> Any:
+        tx_hash = self._guard(send, name, function)
+        crash_point(AFTER_SEND)
+        try:
+            raw = self._rpc(lambda: self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120), "await a receipt")
+        except TimeExhausted as exc:
+            raise ChainError(f"{name}.{function}: tx 0x{bytes(tx_hash).hex()} not mined within 120 s") from exc
+        if raw["status"] != 1:
+            raise ContractRevertError("Reverted", {"tx": bytes(tx_hash)}, contract=name, function=function)
+        return raw
+
+    def _receipt(self, raw: Any, contract: Contract) -> TxReceipt:
+        events = []
+        for entry in raw["logs"]:
+            if entry["topics"] and to_checksum_address(entry["address"]) == contract.address:
+                event = self._event_by_topic(contract).get(bytes(entry["topics"][0]))
+                if event is not None:
+                    decoded = event.process_log(entry)
+                    events.append(Event(decoded["event"], dict(decoded["args"]), contract.address))
+        return TxReceipt(
+            tx_hash=bytes(raw["transactionHash"]),
+            block_number=int(raw["blockNumber"]),
+            gas_used=int(raw["gasUsed"]),
+            events=tuple(events),
+        )
+
+    def _event_by_topic(self, contract: Contract) -> dict[bytes, Any]:
+        table = {}
+        for item in contract.abi:
+            if item["type"] == "event":
+                types = ",".join(_abi_type(i) for i in item["inputs"])
+                table[keccak(text=f"{item['name']}({types})")] = contract.events[item["name"]]()
+        return table
+
+    def _guard(self, action: Any, name: str, function: str) -> Any:
+        """Run `action`, translating reverts and transport failures into credanchor errors."""
+        from eth_tester.exceptions import TransactionFailed
+
+        try:
+            return self._rpc(action, f"{name}.{function}")
+        except (ContractCustomError, ContractLogicError, TransactionFailed) as exc:
+            raise self._decode_revert(exc, name, function) from exc
+
+    def _rpc(self, action: Any, what: str) -> Any:
+        """Run `action`; transport failures (requests raises OSErrors) become ChainError."""
+        try:
+            return action()
+        except ContractLogicError:
+            raise  # a revert, decoded by _guard
+        except OSError as exc:
+            raise ChainError(f"{self.description} is unreachable ({exc}): is the chain running?") from exc
+        except TimeExhausted:
+            raise
+        except (Web3Exception, ValueError, EthValidationError) as exc:
+            # ValueError: an answer that is not JSON-RPC (not a node), or arguments the ABI refuses;
+            # EthValidationError: eth-tester refusing a transaction (e.g. a used nonce).
+            text = str(exc)
+            if "afford" in text or "insufficient funds" in text.lower():
+                raise InsufficientFundsError(
+                    f"{self.description}: could not {what}: the sending account has too little ether for the gas; "
+                    "fund it (on the devchain: credanchor devchain fund ADDRESS)"
+                ) from exc
+            raise ChainError(f"{self.description}: could not {what}: {exc}") from exc
+
+    @cached_property
+    def _errors(self) -> dict[bytes, _ErrorAbi]:
+        return _error_table()
+
+    def _decode_revert(self, exc: Exception, name: str, function: str) -> ContractRevertError:
+        error, arguments = self.decode_revert_data(_revert_data(exc) or b"", fallback=str(exc))
+        return ContractRevertError(error, arguments, contract=name, function=function)
+
+    def decode_revert_data(self, data: bytes, *, fallback: str = "") -> tuple[str, dict[str, Any]]:
+        """The error name and named arguments encoded in revert `data`."""
+        if len(data) < 4:
+            return "Reverted", {"message": fallback}
+        selector, payload = data[:4], data[4:]
+        if selector == _ERROR_STRING:
+            return "Error", {"reason": abi_decode(["string"], payload)[0]}
+        if selector == _PANIC:
+            return "Panic", {"code": abi_decode(["uint256"], payload)[0]}
+        error = self._errors.get(selector)
+        if error is None:
+            return "Unknown", {"data": data}
+        values = [
+            to_checksum_address(value) if kind == "address" else value
+            for kind, value in zip(error.types, abi_decode(error.types, payload), strict=True)
+        ]
+        return error.name, dict(zip(error.names, values, strict=True))

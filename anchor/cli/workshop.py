@@ -1,0 +1,88 @@
+"""`credanchor workshop`: a ready-made workshop world and the page at `/`, in one command (docs/workshop.md).
+
+Registered on the main `credanchor` app by importing this module (anchor.cli.main does).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anchor.chain.adapter import Chain
+from anchor.chain.deployment import Deployment
+from anchor.comparison.workshop import ISSUER_SLUG, Workshop, prepare_workshop
+from anchor.errors import ConfigurationError
+from anchor.settings import Settings
+
+from anchor.cli.main import _run, app, console  # isort: skip
+
+EMBEDDED = "embedded"
+
+
+@app.command()
+def workshop(
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="An empty or new folder for the workshop (default: a throwaway one).", metavar="DIR"
+        ),
+    ] = None,
+    rpc: Annotated[
+        str,
+        typer.Option(
+            "--rpc", help="'embedded' (an in-process chain) or the JSON-RPC URL of a devchain.", metavar="URL"
+        ),
+    ] = EMBEDDED,
+    check: Annotated[bool, typer.Option("--check", help="Prepare the workshop and print its link, then exit.")] = False,
+) -> None:
+    """Run a workshop: fresh contracts, an accredited "Workshop Academy" issuer, and the page at / with its
+    issuer key in the link's fragment (open it on the facilitator's machine only)."""
+    folder = data if data is not None else Path(tempfile.mkdtemp(prefix="credanchor-workshop-"))
+    try:
+        _serve(folder, host, port, rpc, check)
+    finally:
+        if data is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve(folder: Path, host: str, port: int, rpc: str, check: bool) -> None:
+    from api.app import create_app  # the API stays out of the core library's imports
+    from api.config import ApiSettings
+
+    passphrase = secrets.token_urlsafe(24)  # encrypts the workshop's keys on disk; lives in this process only
+
+    def prepare() -> tuple[Settings, Chain, Deployment, Workshop]:
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise ConfigurationError(f"{folder} is not an empty folder: give a new or empty one to --data")
+        chain = Chain.embedded() if rpc == EMBEDDED else Chain.connect(rpc)
+        settings = Settings(folder)
+        return settings, chain, *prepare_workshop(settings, chain, passphrase)
+
+    settings, chain, deployment, made = _run(prepare)
+    api_settings = _run(
+        lambda: ApiSettings.from_env(
+            {"CREDANCHOR_DATA_DIR": str(settings.data_dir)}, rpc=rpc, public_url=f"http://{host}:{port}",
+            key_passphrase=passphrase,
+        )
+    )  # fmt: skip
+    server = create_app(api_settings, chain=chain, deployment=deployment)
+    services = server.state.services
+    services.unlock_all()  # decrypt the issuer's key once, now
+    key = _run(lambda: services.store.create_api_key("issuer", ISSUER_SLUG, "workshop page")[1])
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print(f"workshop ready: {made.issuer_name} ({made.issuer_account}) accredited on chain {made.chain_id}")
+    console.print("open this link on the facilitator's machine (it holds the issuer key; do not project it):")
+    console.print(f"http://{shown}:{port}/#key={key}", highlight=False, soft_wrap=True)
+    console.print(f"participants open http://{shown}:{port}/ to verify; press Ctrl+C to end the workshop")
+    if check:
+        return
+    import uvicorn
+
+    uvicorn.run(server, host=host, port=port, log_level="warning")

@@ -1,0 +1,62 @@
+"""NFT mode: the same micro-credential issued as a public soulbound token (ERC-721 + ERC-5192) to the
+learner's address, its public face stored on-chain as the token's metadata; revoking burns it.
+
+This is the contrast to credanchor's anchored credentials (see docs/comparison.md): everything in the
+metadata — the learner's name included — is readable by anyone, forever (a burnt token's metadata stays
+in its mint transaction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from anchor.chain.contracts import CredentialNFTClient, Sender
+from anchor.credentials.model import Award, AwardingBody, MicroCredentialSpec, xsd_datetime
+from anchor.credentials.roster import RosterRow
+
+
+def nft_metadata(body: AwardingBody, spec: MicroCredentialSpec, award: Award) -> dict[str, Any]:
+    """What NFT credential platforms put on-chain: the credential's public face, learner included."""
+    attributes: list[dict[str, Any]] = [
+        {"trait_type": "Learner", "value": award.learner.name},
+        {"trait_type": "Awarding body", "value": body.name},
+        {"trait_type": "Issued on", "value": xsd_datetime(award.issued_on)[:10]},
+        {"trait_type": "Grade", "value": award.grade or ""},
+    ]
+    if spec.ects_credits is not None:
+        attributes.append({"trait_type": "ECTS", "value": spec.ects_credits})
+    if spec.eqf_level is not None:
+        attributes.append({"trait_type": "EQF level", "value": spec.eqf_level})
+    return {"name": spec.title, "description": spec.description, "attributes": attributes}
+
+
+@dataclass(frozen=True)
+class MintOutcome:
+    line: int
+    learner: str
+    status: str  # minted | failed
+    token_id: int | None = None
+    holder: str | None = None
+    tx: str | None = None
+    gas_used: int | None = None
+    error: str | None = None
+
+
+def mint_roster(
+    rows: list[RosterRow], nft: CredentialNFTClient, body: AwardingBody, *, sender: Sender
+) -> list[MintOutcome]:
+    """Mint one token per valid roster row that names a `learner_address`; every row gets an outcome."""
+    outcomes = []
+    for row in rows:
+        if row.spec is None or row.award is None:
+            outcomes.append(MintOutcome(row.line, row.learner_name, "failed", error="; ".join(row.errors)))
+            continue
+        if row.address is None:
+            missing = "learner_address: required in NFT mode (the token goes to it)"
+            outcomes.append(MintOutcome(row.line, row.learner_name, "failed", error=missing))
+            continue
+        token_id, receipt = nft.mint(row.address, nft_metadata(body, row.spec, row.award), sender=sender)
+        outcomes.append(MintOutcome(row.line, row.learner_name, "minted", token_id, row.address,
+                                    "0x" + receipt.tx_hash.hex(), receipt.gas_used))  # fmt: skip
+    return outcomes

@@ -1,0 +1,62 @@
+"""RFC 8785 JSON Canonicalization Scheme (JCS).
+
+Credentials are JSON objects of strings, integers, booleans and nulls. For those, JCS output is
+exactly what orjson writes with sorted keys: JCS escapes strings like ECMAScript's JSON.stringify
+(short escapes, lower-case \\u00xx for other control characters, everything else as UTF-8), as
+orjson does, and sorts keys by UTF-16 code units, which equals code-point order unless a character
+above U+FFFF is involved. A value with a float (ECMAScript number formatting differs from
+Python's), an integer beyond I-JSON's 2**53, a non-string key, a type JSON does not have, or
+output with a character above U+FFFF goes to the `rfc8785` reference implementation, which also
+refuses what is not JSON. A property test checks the two paths agree.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+import rfc8785
+
+from anchor.errors import ConfigurationError
+
+_I_JSON_LIMIT = 2**53
+#: A UTF-8 lead byte of a character above U+FFFF.
+_NON_BMP = re.compile(rb"[\xf0-\xf4]")
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` holds only str-keyed dicts, lists, strings, safe integers, booleans and None."""
+    kind = type(value)
+    if kind is str:
+        return True
+    # Loops, not all(...): a generator per container costs half again as much here.
+    if kind is dict:
+        for key, item in value.items():  # noqa: SIM110
+            if type(key) is not str or not _plain(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:  # noqa: SIM110
+            if not _plain(item):
+                return False
+        return True
+    if kind is int:
+        return bool(-_I_JSON_LIMIT < value < _I_JSON_LIMIT)
+    return kind is bool or value is None
+
+
+def canonicalize(value: Any) -> bytes:
+    """The JCS serialization of `value` as UTF-8 bytes."""
+    try:
+        if _plain(value):
+            try:
+                text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+            except orjson.JSONEncodeError:
+                pass  # e.g. a lone surrogate, which is not JSON text: let rfc8785 say so
+            else:
+                if text.isascii() or _NON_BMP.search(text) is None:
+                    return text
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:
+        raise ConfigurationError(f"value cannot be canonicalized as JSON (RFC 8785): {exc}") from exc
