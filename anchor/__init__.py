@@ -14,7 +14,6 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Accreditation": "anchor.chain.contracts",
-    "BatchRecord": "anchor.chain.contracts",
     "CredentialAnchorClient": "anchor.chain.contracts",
     "CredentialNFTClient": "anchor.chain.contracts",
     "IssuerRecord": "anchor.chain.contracts",
@@ -31,6 +30,7 @@ _EXPORTS = {
     "DeploymentError": "anchor.errors",
     "DevchainError": "anchor.errors",
     "Settings": "anchor.settings",
+    "BatchRecord": "anchor.types",
     "Event": "anchor.types",
     "Root": "anchor.types",
     "StatusPurpose": "anchor.types",
@@ -65,7 +65,6 @@ if TYPE_CHECKING:
     from anchor.chain.adapter import Chain
     from anchor.chain.contracts import (
         Accreditation,
-        BatchRecord,
         CredentialAnchorClient,
         CredentialNFTClient,
         IssuerRecord,
@@ -83,7 +82,7 @@ if TYPE_CHECKING:
         DevchainError,
     )
     from anchor.settings import Settings
-    from anchor.types import Event, Root, StatusPurpose, TxReceipt
+    from anchor.types import BatchRecord, Event, Root, StatusPurpose, TxReceipt
 
 
 def __getattr__(name: str) -> Any:

@@ -111,6 +111,23 @@ class StatusPurpose(IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """A batch as recorded on-chain for the address that anchored it (0 for a time or block it has not got)."""
+
+    anchored_at: int
+    anchored_block: int
+    revoked_at: int
+
+    @property
+    def anchored(self) -> bool:
+        return self.anchored_at != 0
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at != 0
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """A decoded contract event."""
 

@@ -52,7 +52,7 @@ def create_app(settings: ApiSettings, *, chain: Chain | None = None, deployment:
     )
     app.state.services = services
     app.state.verify_limiter = RateLimiter(settings.verify_rate)
-    problems.install(app)
+    problems.install(app, on_chain_error=services.counters.chain_failed)
     for router in (
         issuers.router,
         bodies.router,

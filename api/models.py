@@ -179,6 +179,16 @@ class IssuerOut(BaseModel):
     did_document: Document | None
 
 
+class IssuerSummary(BaseModel):
+    issuer: str = Field(description="The issuer's name on this server (its path in /v1/issuers/{name}/did.json).")
+    did: str
+    name: str
+
+
+class IssuerList(BaseModel):
+    issuers: list[IssuerSummary]
+
+
 class RegisterIssuerRequest(Strict):
     account: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="The issuer's Ethereum account.")
     did: str = Field(min_length=8, max_length=500, examples=["did:web:training.example"])

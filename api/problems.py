@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from anchor.anchoring.status_changes import ForeignStatusListError
 from anchor.credentials.issuance import AlreadyIssuedError
 from anchor.credentials.model import CredentialValidationError
 from anchor.crypto.did import DidResolutionError
@@ -69,6 +71,7 @@ _STATUS_OF: tuple[tuple[type[CredAnchorError], int, str], ...] = (
     (CredentialValidationError, 422, "invalid-credential"),
     (ContractRevertError, 409, "contract-refused"),
     (AlreadyIssuedError, 409, "already-issued"),
+    (ForeignStatusListError, 403, "forbidden"),
     (InsufficientFundsError, 409, "insufficient-funds"),
     (ChainError, 503, "chain-unavailable"),
     (DevchainError, 503, "chain-unavailable"),
@@ -84,7 +87,9 @@ def _status_of(exc: CredAnchorError) -> tuple[int, str]:
     )
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, on_chain_error: Callable[[], None]) -> None:
+    """The exception handlers; `on_chain_error` is called for each request answered 503 because the chain failed."""
+
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
         return problem_response(request, exc.status, exc.kind, exc.detail, exc.headers, **exc.extra)
@@ -110,7 +115,7 @@ def install(app: FastAPI) -> None:
     async def credanchor_problem(request: Request, exc: CredAnchorError) -> JSONResponse:
         status, kind = _status_of(exc)
         if kind == "chain-unavailable":
-            request.app.state.services.counters.chain_errors += 1
+            on_chain_error()
         extra: dict[str, Any] = {}
         if isinstance(exc, CredentialValidationError):
             extra["errors"] = [{"pointer": "/" + e.path.replace(".", "/"), "detail": e.message} for e in exc.errors]

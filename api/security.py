@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from anchor.storage.store import ApiKey
 
 from .problems import ApiProblem, problem_response
+from .services import Services, ServicesDep
 
 bearer = HTTPBearer(auto_error=False, description="An API key made with `credanchor apikey create`.")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same API key, as a header.")
@@ -35,7 +36,7 @@ class Principal:
 
 
 def _authenticate(
-    request: Request,
+    services: Services,
     credentials: HTTPAuthorizationCredentials | None,
     header: str | None,
     role: str,
@@ -46,7 +47,7 @@ def _authenticate(
             401, "unauthenticated", "this route needs an API key (Authorization: Bearer <key> or X-API-Key)",
             headers={"WWW-Authenticate": "Bearer"},
         )  # fmt: skip
-    key = request.app.state.services.store.authenticate(presented)
+    key = services.store.authenticate(presented)
     if key is None:
         raise ApiProblem(
             401, "unauthenticated", "the API key is unknown or revoked: ask for a new one (credanchor apikey create)",
@@ -58,19 +59,19 @@ def _authenticate(
 
 
 def issuer_principal(
-    request: Request,
+    services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     header: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal:
-    return _authenticate(request, credentials, header, "issuer")
+    return _authenticate(services, credentials, header, "issuer")
 
 
 def body_principal(
-    request: Request,
+    services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     header: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal:
-    return _authenticate(request, credentials, header, "body")
+    return _authenticate(services, credentials, header, "body")
 
 
 IssuerKey = Annotated[Principal, Depends(issuer_principal)]

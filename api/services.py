@@ -1,7 +1,11 @@
 """What the API's routes share: the chain, the deployment, the store, unlocked keys, cached verifiers.
 
-One `Services` per server process. The chain and the database are reached lazily, so the server
-starts (and says it is not ready) while either is down, and recovers when they come back.
+One `Services` per server process (`app.state.services`); routes take it as `ServicesDep`. The chain
+and the database are reached lazily, so the server starts (and says it is not ready) while either is
+down, and recovers when they come back.
+
+Routes parse, call one method here or one library function, and shape the response: the chain and
+the store are called from here, and the rules themselves live in `anchor`.
 """
 
 from __future__ import annotations
@@ -12,16 +16,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from eth_account.signers.local import LocalAccount
+from fastapi import Depends, Request
 
+from anchor.anchoring.status_changes import change_status
 from anchor.chain import devchain
 from anchor.chain.adapter import Chain
+from anchor.chain.contracts import Accreditation, IssuerRecord, days_after
 from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
-from anchor.comparison.workshop import WORKSHOP_FILE, Workshop
-from anchor.credentials.issuance import (
-    CredentialIssuer,
+from anchor.chain.view import ChainReader, read_list
+from anchor.comparison.workshop import WORKSHOP_FILE, Workshop, issue_anchored, mint_token, observer_view
+from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.issuers import (
     issuer_account,
     issuer_did_document,
     key_file,
@@ -30,17 +39,22 @@ from anchor.credentials.issuance import (
     load_profile,
     sender_for,
 )
-from anchor.credentials.model import AwardingBody
-from anchor.credentials.statuslist import read_list, status_list_credential
+from anchor.credentials.model import Award, AwardingBody, MicroCredentialSpec
+from anchor.credentials.presentation import verify_presentation
+from anchor.credentials.statuslist import status_list_credential
 from anchor.credentials.verify import Verifier
-from anchor.crypto.did import DidResolver
+from anchor.crypto.did import DidResolutionError, DidResolver, did_web_url
 from anchor.crypto.keys import KeyFileError, SigningKey
 from anchor.crypto.proofs import default_loader
-from anchor.errors import ConfigurationError, DeploymentError
-from anchor.storage.store import Store, StoreStatusAllocator
-from anchor.types import StatusPurpose
+from anchor.crypto.rdfc import canonicalization_budget
+from anchor.errors import ConfigurationError, CredAnchorError, DeploymentError
+from anchor.storage.store import BatchState, Store, StoredCredential, StoreStatusAllocator
+from anchor.types import StatusPurpose, TxReceipt, check_address
 
 from .config import EMBEDDED, ApiSettings
+
+#: The IssuerRegistryClient methods an accreditation body calls about an issuer.
+RegistryAction = Literal["register_issuer", "update_issuer", "accredit", "deaccredit"]
 
 
 @dataclass
@@ -52,6 +66,9 @@ class Counters:
 
     def verified(self, ok: bool) -> None:
         self.verify["verified" if ok else "not_verified"] += 1
+
+    def chain_failed(self) -> None:
+        self.chain_errors += 1
 
 
 class Services:
@@ -109,6 +126,16 @@ class Services:
                 self._store = Store.open(self.settings.database_url)
             return self._store
 
+    def chain_head(self) -> tuple[int, int]:
+        """(chain id, latest block number); a chain that does not answer is forgotten, so the next call
+        connects again."""
+        try:
+            chain, _ = self.connect()
+            return chain.chain_id, chain.block_number()
+        except CredAnchorError:
+            self.forget_chain()
+            raise
+
     # -- issuers and keys -------------------------------------------------------------------------
 
     def issuers(self) -> list[str]:
@@ -122,6 +149,23 @@ class Services:
         if account is None:
             raise ConfigurationError(f"issuer {slug!r} has no Ethereum account file")
         return account
+
+    def issuer_with_account(self, account: str) -> str | None:
+        """The issuer this server signs for whose Ethereum account is `account`, if any."""
+        return next((slug for slug in self.issuers() if self.account_of(slug).lower() == account.lower()), None)
+
+    def did_web_issuer(self, path: str) -> str | None:
+        """The issuer whose did:web DID is published at `path` on this host (e.g. /.well-known/did.json)."""
+        for slug in self.issuers():
+            did = self.profile(slug).did
+            if did.startswith("did:web:"):
+                try:
+                    served_at = urlsplit(did_web_url(did)).path
+                except DidResolutionError:
+                    continue
+                if served_at == path:
+                    return slug
+        return None
 
     def key(self, slug: str) -> SigningKey:
         """The issuer's current signing key, loaded again when its key file changed (a key rotation)."""
@@ -181,7 +225,81 @@ class Services:
 
         return sender_for(self.settings.data, chain.accounts, address, passphrase)
 
+    # -- an issuer's credentials, batches and status changes ----------------------------------------
+
+    def own_credential(self, slug: str, credential_id: str) -> StoredCredential | None:
+        """The stored credential if it is `slug`'s: another issuer's is as unknown as a missing one."""
+        stored = self.store.stored_credential(credential_id)
+        if stored is None or stored.issuer_account.lower() != self.account_of(slug).lower():
+            return None
+        return stored
+
+    def own_batch(self, slug: str, batch_id: int) -> BatchState | None:
+        """The batch if it is `slug`'s (as `own_credential`)."""
+        batch = self.store.batch_state(batch_id)
+        if batch is None or batch.issuer_account.lower() != self.account_of(slug).lower():
+            return None
+        return batch
+
+    def change_status(self, slug: str, action: str, credentials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Revoke, suspend or reinstate `slug`'s credentials on-chain (only its own status lists): one
+        record per transaction."""
+        account = self.account_of(slug)
+        chain, _ = self.connect()
+        done = change_status(chain, credentials, action, self.sender, issuer=account)
+        self.status_changed()
+        return done
+
+    # -- the issuer registry ----------------------------------------------------------------------
+
+    def change_registry(
+        self, body: str, action: RegistryAction, issuer: str, **arguments: Any
+    ) -> tuple[str, TxReceipt]:
+        """Send the registry transaction `action` (an IssuerRegistryClient method) about `issuer` from the
+        accreditation body account `body`; a `valid_days` argument becomes `valid_until`, counted from
+        the chain's latest block. Returns the issuer's checksummed address and the receipt."""
+        chain, deployment = self.connect()
+        registry = deployment.registry(chain)
+        address = check_address(issuer, "account")
+        if "valid_days" in arguments:
+            arguments["valid_until"] = days_after(chain.block_timestamp(), arguments.pop("valid_days"))
+        receipt: TxReceipt = getattr(registry, action)(address, **arguments, sender=self.sender(body))
+        self.status_changed()  # accreditation answers are cached by the verifier
+        return address, receipt
+
+    def registry_entry(self, issuer: str) -> RegistryView:
+        """What the on-chain registry says of `issuer` now."""
+        chain, deployment = self.connect()
+        registry = deployment.registry(chain)
+        address = check_address(issuer, "account")
+        record = registry.issuer(address)
+        if record is None:
+            return RegistryView(registry.address, address, None, False, [])
+        now = registry.is_accredited(address, chain.block_timestamp())
+        return RegistryView(registry.address, address, record, now, registry.accreditations(address))
+
     # -- verification -----------------------------------------------------------------------------
+
+    def verify(
+        self,
+        document: dict[str, Any],
+        *,
+        presentation: bool,
+        profile: str,
+        challenge: str | None = None,
+        domain: str | None = None,
+    ) -> dict[str, Any]:
+        """The library's verification report of a credential or a presentation, counted for /metrics."""
+        verifier = self.verifier(profile)
+        # One canonicalization budget for the whole request (the presentation and every credential in
+        # it), so that no request, however many proofs it carries, can spend more than one's worth.
+        with canonicalization_budget():
+            if presentation:
+                report = verify_presentation(document, verifier, challenge=challenge, domain=domain).to_dict()
+            else:
+                report = verifier.verify(document).to_dict()
+        self.counters.verified(bool(report["verified"]))
+        return report
 
     def resolver(self) -> DidResolver:
         """A resolver that knows this server's own issuers' DID documents (did:web ones included)."""
@@ -200,17 +318,6 @@ class Services:
                 cached = self._did_documents[slug] = (version, issuer_did_document(self.settings.data, slug))
             return cached[1]
 
-    # -- the workshop -----------------------------------------------------------------------------
-
-    def workshop(self) -> Workshop | None:
-        """The workshop this data directory records (anchor.comparison.workshop), or None: read again when its
-        file changed."""
-        with self._lock:
-            version = _file_version(self.settings.data.data_dir / WORKSHOP_FILE)
-            if self._workshop is None or self._workshop[0] != version:
-                self._workshop = (version, Workshop.load(self.settings.data))
-            return self._workshop[1]
-
     def verifier(self, profile: str = "microcredential") -> Verifier:
         """A verifier whose cached chain answers are at most `verify_cache_seconds` old."""
         with self._lock:
@@ -219,7 +326,7 @@ class Services:
                 return made[1]
             chain, deployment = self.connect()
             verifier = Verifier(
-                chain, registry=deployment.issuer_registry, resolver=self.resolver(), loader=self.loader,
+                ChainReader(chain, deployment.issuer_registry), resolver=self.resolver(), loader=self.loader,
                 profile=profile,
             )  # fmt: skip
             self._verifiers[profile] = (time.monotonic(), verifier)
@@ -248,6 +355,78 @@ class Services:
         with self._lock:
             self._status_lists[key] = (time.monotonic(), credential)
         return credential
+
+    def keeps_status_lists(self, chain_id: int, contract: str) -> bool:
+        """Whether this server's status lists are the ones on chain `chain_id` in the contract `contract`."""
+        chain, deployment = self.connect()
+        return chain_id == chain.chain_id and contract.lower() == deployment.credential_anchor.lower()
+
+    # -- the workshop and NFT mode ----------------------------------------------------------------
+
+    def workshop(self) -> Workshop | None:
+        """The workshop this data directory records (anchor.comparison.workshop), or None: read again when its
+        file changed."""
+        with self._lock:
+            version = _file_version(self.settings.data.data_dir / WORKSHOP_FILE)
+            if self._workshop is None or self._workshop[0] != version:
+                self._workshop = (version, Workshop.load(self.settings.data))
+            return self._workshop[1]
+
+    def workshop_issue(
+        self, workshop: Workshop, spec: MicroCredentialSpec, award: Award, *, dated: bool, cryptosuite: str
+    ) -> dict[str, Any]:
+        """Issue as an anchored VC at once (a batch of one): anchor.comparison.workshop.issue_anchored."""
+        chain, deployment = self.connect()
+        sender = self.sender(workshop.issuer_account)
+        issuer = self.credential_issuer(workshop.issuer, cryptosuite)
+        try:
+            return issue_anchored(issuer, self.store, deployment.anchor(chain), workshop.issuer_account, sender,
+                                  spec, award, dated=dated)  # fmt: skip
+        finally:
+            self.status_changed()  # a new batch on-chain: cached verifier answers are stale
+
+    def workshop_mint(self, workshop: Workshop, spec: MicroCredentialSpec, award: Award, holder: str) -> dict[str, Any]:
+        """Issue as a soulbound NFT minted to `holder`: anchor.comparison.workshop.mint_token."""
+        chain, deployment = self.connect()
+        sender = self.sender(workshop.issuer_account)
+        return mint_token(deployment.nft(chain), self.profile(workshop.issuer), spec, award, holder, sender)
+
+    def workshop_burn(self, workshop: Workshop, token_id: int) -> TxReceipt:
+        """Burn an NFT-mode token as the workshop's issuer (ContractRevertError when it cannot be)."""
+        chain, deployment = self.connect()
+        return deployment.nft(chain).burn(token_id, sender=self.sender(workshop.issuer_account))
+
+    def workshop_observer(self, workshop: Workshop) -> dict[str, Any]:
+        """What a stranger reading the chain learns of the workshop's credentials."""
+        chain, _ = self.connect()
+        return observer_view(chain, workshop)
+
+    def nft_metadata(self, token_id: int) -> Any:
+        """An NFT-mode token's metadata, as its tokenURI holds it (ContractRevertError: no such token)."""
+        chain, deployment = self.connect()
+        return deployment.nft(chain).metadata(token_id)
+
+
+@dataclass(frozen=True)
+class RegistryView:
+    """What the on-chain registry at `registry` says of the issuer account `issuer` (record None: not registered)."""
+
+    registry: str
+    issuer: str
+    record: IssuerRecord | None
+    accredited_now: bool
+    windows: list[Accreditation]
+
+
+async def get_services(request: Request) -> Services:
+    """The app's `Services` (set by api.app.create_app). A coroutine, though it never waits: FastAPI
+    would run a plain function in a worker thread, one hop more for every request."""
+    services: Services = request.app.state.services
+    return services
+
+
+#: What a route or dependency declares to get the app's services.
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def _file_version(path: Path) -> tuple[int, int]:

@@ -9,7 +9,7 @@ Exit code 0 only if every issued credential was anchored exactly once (the discr
 
 import sys
 
-from anchor.cli.main import app  # its last line imports anchor.cli.soak, which adds `soak`
+from anchor.cli.main import app  # registers every command, `soak` (anchor.cli.soak) among them
 
 if __name__ == "__main__":
     app(["soak", *sys.argv[1:]])

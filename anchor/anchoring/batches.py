@@ -1,14 +1,12 @@
 """Anchoring a batch of signed credentials: one Merkle root on-chain, one anchor proof each.
 
-A credential's hash is keccak256 of its JCS serialization *without its anchor proofs* (the
-issuer's proof stays in; when one proof remains it is written as an object, exactly as it was
-signed). After the root is anchored, each credential gets an `EthereumMerkleAnchorProof` as one
-more proof in its proof set (format: docs/anchor-proof.md).
+The hash, the tree and the proof format are the credentials side's
+(:mod:`anchor.credentials.anchor_proofs`, :mod:`anchor.crypto.merkle`); this module sends the
+root and writes the proofs.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,31 +14,12 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from anchor.chain.contracts import CredentialAnchorClient
-from anchor.crypto.jcs import canonicalize
-from anchor.crypto.merkle import MerkleTree, keccak
+from anchor.credentials.anchor_proofs import anchor_proof, anchor_proofs_of, credential_hash, with_anchor_proof
+from anchor.crypto.merkle import MerkleTree
 from anchor.crypto.proofs import proofs_of
 from anchor.errors import ConfigurationError, ContractRevertError, NonceTakenError
 from anchor.failpoints import AFTER_SIGN, crash_point
-from anchor.types import Root, TxReceipt, xsd_timestamp
-
-ANCHOR_PROOF_TYPE = "EthereumMerkleAnchorProof"
-
-
-def without_anchor_proofs(credential: dict[str, Any]) -> dict[str, Any]:
-    """The credential as its issuer signed it: anchor proofs removed from its proof set."""
-    kept = [p for p in proofs_of(credential) if not (isinstance(p, dict) and p.get("type") == ANCHOR_PROOF_TYPE)]
-    document = {k: v for k, v in credential.items() if k != "proof"}
-    if kept:
-        document["proof"] = kept[0] if len(kept) == 1 else kept
-    return document
-
-
-def credential_hash(credential: dict[str, Any]) -> bytes:
-    return keccak(canonicalize(without_anchor_proofs(credential)))
-
-
-def anchor_proofs_of(credential: dict[str, Any]) -> list[dict[str, Any]]:
-    return [p for p in proofs_of(credential) if isinstance(p, dict) and p.get("type") == ANCHOR_PROOF_TYPE]
+from anchor.types import Root, TxReceipt
 
 
 @dataclass(frozen=True)
@@ -132,21 +111,20 @@ def _with_proofs(
 ) -> AnchoredBatch:
     root = Root(tree.root)
     anchored_at = anchor.chain.block_timestamp(receipt.block_number)
-    created = xsd_timestamp(anchored_at)
-    anchored = []
-    for credential, hashed in zip(credentials, hashes, strict=True):
-        proof = {
-            "type": ANCHOR_PROOF_TYPE,
-            "created": created,
-            "chainId": anchor.chain.chain_id,
-            "anchorContract": anchor.address,
-            "anchoredBy": sender,
-            "merkleRoot": root.hex(),
-            "merklePath": ["0x" + node.hex() for node in tree.proof(hashed)],
-            "transactionHash": "0x" + receipt.tx_hash.hex(),
-            "blockNumber": receipt.block_number,
-        }
-        secured = copy.copy(credential)
-        secured["proof"] = [*proofs_of(credential), proof]
-        anchored.append(secured)
+    anchored = [
+        with_anchor_proof(
+            credential,
+            anchor_proof(
+                anchored_at=anchored_at,
+                chain_id=anchor.chain.chain_id,
+                contract=anchor.address,
+                anchored_by=sender,
+                root=root,
+                path=tree.proof(hashed),
+                tx_hash=receipt.tx_hash,
+                block_number=receipt.block_number,
+            ),
+        )
+        for credential, hashed in zip(credentials, hashes, strict=True)
+    ]
     return AnchoredBatch(root, receipt, anchored_at, anchored)

@@ -5,6 +5,9 @@ Shared by the CLI and the HTTP API. Every list is checked before the first trans
 chain, a genuine CredentialAnchor, a key for the issuer account), so a bad request changes
 nothing. Setting a bit that is already set (or clearing a clear one) is harmless, so a retry
 after a failure or a timeout is safe.
+
+A caller acting for one issuer (the API, whose key names the issuer) passes `issuer=`: a server
+holds several issuers' keys, so being able to sign for a list does not make it the caller's.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from anchor.chain.adapter import Chain
 from anchor.chain.artifacts import load_artifact
 from anchor.chain.contracts import CredentialAnchorClient
 from anchor.credentials.status import ACTIONS as PURPOSE_OF
-from anchor.credentials.status import locations_for
-from anchor.errors import ConfigurationError
+from anchor.credentials.status import locations_for, read_entry
+from anchor.errors import ConfigurationError, CredAnchorError
+from anchor.types import as_list
 
 ACTIONS = tuple(PURPOSE_OF)
 _EVENTS = {"revoke": "CredentialsRevoked", "suspend": "CredentialsSuspended", "reinstate": "CredentialsReinstated"}
@@ -33,12 +37,39 @@ MAX_INDICES_PER_TRANSACTION = 512
 SignerFor = Callable[[str], "LocalAccount | str"]
 
 
+class ForeignStatusListError(CredAnchorError, PermissionError):
+    """A credential's status entry names another issuer's status list."""
+
+
+def require_own_lists(credentials: Sequence[dict[str, Any]], issuer: str) -> None:
+    """Refuse (ForeignStatusListError) when any status entry of the credentials names a list that the
+    issuer account `issuer` does not own — whatever its purpose, so nothing is half changed."""
+    for credential in credentials:
+        for entry in as_list(credential.get("credentialStatus")):
+            if (
+                isinstance(entry, dict)
+                and "statusIssuer" in entry
+                and read_entry(entry)[1].issuer.lower() != issuer.lower()
+            ):
+                raise ForeignStatusListError(f"{credential.get('id')} names a status list that is not this issuer's")
+
+
 def change_status(
-    chain: Chain, credentials: Sequence[dict[str, Any]], action: str, signer_for: SignerFor
+    chain: Chain,
+    credentials: Sequence[dict[str, Any]],
+    action: str,
+    signer_for: SignerFor,
+    *,
+    issuer: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Apply `action` to the credentials' status bits; returns one record per transaction."""
+    """Apply `action` to the credentials' status bits; returns one record per transaction.
+
+    With `issuer` (an account), every status entry must name that account's own lists (ForeignStatusListError).
+    """
     if action not in ACTIONS:
         raise ConfigurationError(f"unknown status action {action!r}; use one of {', '.join(ACTIONS)}")
+    if issuer is not None:
+        require_own_lists(credentials, issuer)
     groups = locations_for(list(credentials), action)
     senders: dict[str, LocalAccount | str] = {}
     code = load_artifact("CredentialAnchor").deployed_bytecode

@@ -17,8 +17,9 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from anchor.anchoring.batches import AnchoredBatch, anchor_credentials, credential_hash, without_anchor_proofs
+from anchor.anchoring.batches import AnchoredBatch, anchor_credentials
 from anchor.chain.contracts import CredentialAnchorClient
+from anchor.credentials.anchor_proofs import credential_hash, without_anchor_proofs
 from anchor.crypto.merkle import MerkleTree
 from anchor.errors import CredAnchorError
 from anchor.failpoints import AFTER_CLOSE, AFTER_RECEIPT, crash_point

@@ -1,23 +1,20 @@
 """The chain adapter: one interface to an embedded eth-tester chain or any JSON-RPC endpoint.
 
-This is the only module that talks to web3 / eth-tester. It deploys and calls the project's
-contracts by artifact name, decodes events, and turns every low-level failure into a
-:mod:`anchor.errors` exception (a revert becomes :class:`ContractRevertError` carrying the custom
-error's name and arguments, decoded from its selector).
+Only :mod:`anchor.chain` talks to web3 / eth-tester. This module deploys and calls the project's
+contracts by artifact name, decodes events (:mod:`anchor.chain.abi`), and turns every low-level
+failure into a :mod:`anchor.errors` exception (a revert becomes :class:`ContractRevertError`
+carrying the custom error's name and arguments, decoded from its selector by
+:mod:`anchor.chain.reverts`).
 """
 
 from __future__ import annotations
 
-import ast
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property, partial
+from functools import cached_property, partial
 from typing import Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
@@ -35,7 +32,10 @@ from web3.exceptions import (
 )
 from web3.types import TxParams, Wei
 
-from anchor.chain.artifacts import CONTRACT_NAMES, load_artifact
+from anchor.chain.abi import DecodedLog, RawLog, RawTransaction, decode_logs, selector_of
+from anchor.chain.artifacts import load_artifact
+from anchor.chain.embedded import embedded_logs, embedded_transactions, embedded_web3
+from anchor.chain.reverts import decode_revert_data, nonce_clash, revert_data
 from anchor.errors import ChainError, ConfigurationError, ContractRevertError, InsufficientFundsError
 from anchor.failpoints import AFTER_SEND, crash_point
 from anchor.types import Event, TxReceipt, check_address
@@ -46,9 +46,6 @@ log = logging.getLogger(__name__)
 #: so gas figures are comparable across them.
 HARDFORK = "cancun"
 
-_ERROR_STRING = keccak(text="Error(string)")[:4]
-_PANIC = keccak(text="Panic(uint256)")[:4]
-
 
 @dataclass(frozen=True)
 class SignedTx:
@@ -57,246 +54,8 @@ class SignedTx:
     nonce: int
 
 
-@dataclass(frozen=True, slots=True)
-class RawLog:
-    """One event log as any node serves it (``eth_getLogs``), before ABI decoding."""
-
-    address: str
-    topics: tuple[bytes, ...]
-    data: bytes
-    block_number: int
-    tx_hash: bytes
-    #: Position of the log in its block.
-    log_index: int
-
-
-@dataclass(frozen=True, slots=True)
-class RawTransaction:
-    """The public part of a mined transaction that matters to a reader: who, to what, with which calldata."""
-
-    tx_hash: bytes
-    #: None for a contract creation.
-    to: str | None
-    input: bytes
-    block_number: int
-    #: The sending address; None when it was not asked for (see :meth:`Chain.transactions`).
-    sender: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedLog:
-    """A log decoded with a contract's ABI: the event's name and its arguments by name."""
-
-    event: str
-    args: dict[str, Any]
-    log: RawLog
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedCall:
-    """Calldata decoded with a contract's ABI: the function, its arguments and their ABI types by name."""
-
-    function: str
-    args: dict[str, Any]
-    types: dict[str, str]
-
-
-@dataclass(frozen=True)
-class _ErrorAbi:
-    name: str
-    types: list[str]
-    names: list[str]
-
-
-def _abi_type(item: Any) -> str:
-    kind: str = item["type"]
-    if kind.startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in item["components"]) + ")" + kind[5:]
-    return kind
-
-
-def _error_table() -> dict[bytes, _ErrorAbi]:
-    """Every custom error of every project contract, by 4-byte selector."""
-    table: dict[bytes, _ErrorAbi] = {}
-    for name in CONTRACT_NAMES:
-        for item in load_artifact(name).abi:
-            if item["type"] == "error":
-                types = [_abi_type(i) for i in item["inputs"]]
-                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-                table[selector] = _ErrorAbi(item["name"], types, [i["name"] for i in item["inputs"]])
-    return table
-
-
-@dataclass(frozen=True)
-class _Signature:
-    name: str
-    names: list[str]
-    types: list[str]
-    indexed: list[bool]
-
-
-@cache
-def _events_of(name: str) -> dict[bytes, _Signature]:
-    """The events of contract `name`, by topic0 (the keccak of the event signature)."""
-    table = {}
-    for item in load_artifact(name).abi:
-        if item["type"] == "event" and not item.get("anonymous"):
-            types = [_abi_type(i) for i in item["inputs"]]
-            table[keccak(text=f"{item['name']}({','.join(types)})")] = _Signature(
-                item["name"], [i["name"] for i in item["inputs"]], types, [bool(i["indexed"]) for i in item["inputs"]]
-            )
-    return table
-
-
-@cache
-def _functions_of(name: str) -> dict[bytes, _Signature]:
-    """The functions of contract `name`, by 4-byte selector."""
-    table = {}
-    for item in load_artifact(name).abi:
-        if item["type"] == "function":
-            types = [_abi_type(i) for i in item["inputs"]]
-            table[keccak(text=f"{item['name']}({','.join(types)})")[:4]] = _Signature(
-                item["name"], [i["name"] for i in item["inputs"]], types, [False] * len(types)
-            )
-    return table
-
-
-def _as_checksum(kind: str, value: Any) -> Any:
-    return to_checksum_address(value) if kind == "address" else value
-
-
-def _is_dynamic(kind: str) -> bool:
-    return kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
-
-
-def decode_logs(name: str, logs: Sequence[RawLog]) -> list[DecodedLog]:
-    """The logs that are events of contract `name`, decoded by its ABI (others are left out).
-
-    Indexed arguments of dynamic types (strings, bytes, arrays) are only their 32-byte keccak in a
-    topic, and are returned as that hash. A log whose topics or data do not fit the event's ABI
-    (another contract's event with the same signature, say) is left out too.
-    """
-    events = _events_of(name)
-    decoded = []
-    for entry in logs:
-        signature = events.get(entry.topics[0]) if entry.topics else None
-        if signature is None or len(entry.topics) != 1 + sum(signature.indexed):
-            continue
-        topics = iter(entry.topics[1:])
-        data_types = [kind for kind, indexed in zip(signature.types, signature.indexed, strict=True) if not indexed]
-        try:
-            data = iter(abi_decode(data_types, entry.data))
-            args = {}
-            for field, kind, indexed in zip(signature.names, signature.types, signature.indexed, strict=True):
-                if not indexed:
-                    args[field] = _as_checksum(kind, next(data))
-                elif _is_dynamic(kind):
-                    args[field] = next(topics)
-                else:
-                    args[field] = _as_checksum(kind, abi_decode([kind], next(topics))[0])
-        except (DecodingError, ValueError):
-            continue
-        decoded.append(DecodedLog(signature.name, args, entry))
-    return decoded
-
-
-def decode_call(name: str, data: bytes) -> DecodedCall | None:
-    """`data` decoded as a call of a function of contract `name`; None if it is not one.
-
-    A string argument that is not valid UTF-8 is decoded with replacement characters, as a
-    reader would see it, rather than refused.
-    """
-    signature = _functions_of(name).get(bytes(data[:4]))
-    if signature is None:
-        return None
-    try:
-        try:
-            values = list(abi_decode(signature.types, data[4:]))
-        except UnicodeDecodeError:
-            raw_types = ["bytes" if kind == "string" else kind for kind in signature.types]
-            values = [
-                value.decode("utf-8", errors="replace") if kind == "string" else value
-                for kind, value in zip(signature.types, abi_decode(raw_types, data[4:]), strict=True)
-            ]
-    except (DecodingError, ValueError):
-        return None
-    fields = zip(signature.names, signature.types, values, strict=True)
-    return DecodedCall(
-        signature.name,
-        {field: _as_checksum(kind, value) for field, kind, value in fields},
-        dict(zip(signature.names, signature.types, strict=True)),
-    )
-
-
 #: How often a transaction from a local account is signed again when its nonce was taken.
 NONCE_ATTEMPTS = 5
-_NONCE_CLASH = ("nonce too low", "invalid transaction nonce", "replacement transaction underpriced")
-
-
-def _nonce_clash(exc: ChainError) -> bool:
-    """Whether the node refused a transaction because its nonce is used (or pending) already."""
-    message = str(exc).lower()
-    return any(hint in message for hint in _NONCE_CLASH)
-
-
-_REVERT_BYTES = re.compile(r"""(b(['"]).*\2)\s*$""", re.DOTALL)
-
-
-def _revert_data(exc: BaseException) -> bytes | None:
-    """The raw revert data carried by a web3 or eth-tester exception or the ones it wraps.
-
-    web3's eth-tester provider re-raises a revert whose data happens to decode as a string
-    (custom errors whose first argument is a string) as text; the raw bytes stay on the
-    exception it was raised from.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        data = _own_revert_data(current)
-        if data is not None:
-            return data
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def _own_revert_data(exc: BaseException) -> bytes | None:
-    data = getattr(exc, "data", None)
-    if isinstance(data, str) and data.startswith("0x"):
-        return bytes.fromhex(data[2:])
-    if isinstance(data, dict) and isinstance(data.get("data"), str):
-        return bytes.fromhex(data["data"][2:])
-    first = exc.args[0] if exc.args else None
-    if isinstance(first, bytes):
-        return first
-    if isinstance(first, BaseException) and first.args and isinstance(first.args[0], bytes):
-        return first.args[0]
-    # eth-tester keeps only the repr of the revert bytes in some messages.
-    match = _REVERT_BYTES.search(str(exc.args[0]) if exc.args else "")
-    if match:
-        try:
-            value = ast.literal_eval(match.group(1))
-        except (ValueError, SyntaxError):
-            return None
-        return value if isinstance(value, bytes) else None
-    return None
-
-
-def _one_run_gas_estimate(state: Any, transaction: Any) -> int:
-    """Gas estimate for the embedded chain from ONE execution at the block gas limit (py-evm's default is a
-    binary search: a dozen executions). The gas spent before refunds, plus 1/63 for the gas a call keeps
-    back, plus a margin; web3 adds its own 100,000 on top. A failing transaction raises as before."""
-    from eth.vm.spoof import SpoofTransaction
-
-    snapshot = state.snapshot()
-    try:
-        computation = state.apply_transaction(SpoofTransaction(transaction, gas=state.gas_limit, gas_price=0))
-        if computation.is_error:
-            raise computation.error
-        spent = state.gas_limit - computation.get_gas_remaining()
-    finally:
-        state.revert(snapshot)
-    return int(min(state.gas_limit, spent + spent // 63 + 10_000))
 
 
 class Chain:
@@ -313,14 +72,7 @@ class Chain:
     @classmethod
     def embedded(cls) -> Chain:
         """A fresh in-process eth-tester (py-evm) chain, pinned to the project's hardfork."""
-        from eth.vm.forks.cancun import CancunVM
-        from eth_tester import EthereumTester, PyEVMBackend
-        from web3 import EthereumTesterProvider
-
-        backend = PyEVMBackend(vm_configuration=((0, CancunVM),))
-        backend.chain.gas_estimator = _one_run_gas_estimate  # py-evm's default runs a transaction ~14 times
-        w3 = Web3(EthereumTesterProvider(EthereumTester(backend)))
-        return cls(w3, description="embedded eth-tester", embedded=True)
+        return cls(embedded_web3(), description="embedded eth-tester", embedded=True)
 
     @classmethod
     def connect(cls, url: str, *, timeout: float = 30.0) -> Chain:
@@ -372,7 +124,7 @@ class Chain:
         if from_block > last:
             return []  # nodes refuse an empty range (anvil: BlockOutOfRangeError)
         if self._backend_chain is not None:
-            return self._embedded_logs(set(wanted), from_block, last)
+            return embedded_logs(self._backend_chain, set(wanted), from_block, min(last, self.block_number()))
         raw = self._rpc(
             lambda: self._w3.eth.get_logs({"address": wanted, "fromBlock": from_block, "toBlock": last}),  # type: ignore[typeddict-item]
             "read logs",
@@ -432,24 +184,7 @@ class Chain:
                 if tx is not None and tx.block_number == block:
                     result[bytes(tx_hash)] = tx if senders else RawTransaction(tx.tx_hash, tx.to, tx.input, block, None)
             return result
-        wanted: dict[int, set[bytes]] = {}
-        for tx_hash, block in blocks.items():
-            wanted.setdefault(block, set()).add(bytes(tx_hash))
-        result = {}
-        head = self.block_number()
-        for number in sorted(wanted):
-            if not 0 <= number <= head:
-                continue
-            for tx in self._backend_chain.get_canonical_block_by_number(number).transactions:
-                if tx.hash in wanted[number]:
-                    result[bytes(tx.hash)] = RawTransaction(
-                        tx_hash=bytes(tx.hash),
-                        to=to_checksum_address(tx.to) if tx.to else None,
-                        input=bytes(tx.data),
-                        block_number=number,
-                        sender=to_checksum_address(tx.sender) if senders else None,
-                    )
-        return result
+        return embedded_transactions(self._backend_chain, blocks, self.block_number(), senders=senders)
 
     # -- contracts --------------------------------------------------------------------------------
 
@@ -511,7 +246,7 @@ class Chain:
             try:
                 return self._send(partial(self._w3.eth.send_raw_transaction, signed.raw), name, function)
             except ChainError as exc:
-                if not _nonce_clash(exc) or attempt == NONCE_ATTEMPTS:
+                if not nonce_clash(exc) or attempt == NONCE_ATTEMPTS:
                     raise
                 mined = self._rpc(partial(self._receipt_or_none, HexBytes(signed.tx_hash)), "read a receipt")
             if mined is not None:
@@ -554,7 +289,7 @@ class Chain:
         try:
             self._rpc(lambda: self._w3.eth.send_raw_transaction(raw), f"send {name}.{function}")
         except ChainError as exc:
-            if not _nonce_clash(exc) and "already known" not in str(exc).lower():
+            if not nonce_clash(exc) and "already known" not in str(exc).lower():
                 raise
             known = self._rpc(lambda: self._receipt_or_none(tx_hash), "read a receipt")
             if known is None:
@@ -623,29 +358,6 @@ class Chain:
         tester = getattr(self._w3.provider, "ethereum_tester", None) if self._embedded else None
         return getattr(getattr(tester, "backend", None), "chain", None)
 
-    def _embedded_logs(self, addresses: set[str], first: int, last: int) -> list[RawLog]:
-        backend = self._backend_chain
-        wanted = {bytes.fromhex(a[2:]) for a in addresses}
-        found = []
-        for number in range(max(first, 0), min(last, self.block_number()) + 1):
-            block = backend.get_canonical_block_by_number(number)
-            log_index = 0
-            for tx, receipt in zip(block.transactions, block.get_receipts(backend.chaindb), strict=True):
-                for entry in receipt.logs:
-                    if entry.address in wanted:
-                        found.append(
-                            RawLog(
-                                address=to_checksum_address(entry.address),
-                                topics=tuple(topic.to_bytes(32, "big") for topic in entry.topics),
-                                data=bytes(entry.data),
-                                block_number=number,
-                                tx_hash=bytes(tx.hash),
-                                log_index=log_index,
-                            )
-                        )
-                    log_index += 1
-        return found
-
     def _request(self, method: str, params: list[Any]) -> Any:
         response = self._rpc(lambda: self._w3.provider.make_request(method, params), method)  # type: ignore[arg-type]
         if "error" in response:
@@ -682,8 +394,7 @@ class Chain:
         table = {}
         for item in contract.abi:
             if item["type"] == "event":
-                types = ",".join(_abi_type(i) for i in item["inputs"])
-                table[keccak(text=f"{item['name']}({types})")] = contract.events[item["name"]]()
+                table[selector_of(item)] = contract.events[item["name"]]()
         return table
 
     def _guard(self, action: Any, name: str, function: str) -> Any:
@@ -716,28 +427,6 @@ class Chain:
                 ) from exc
             raise ChainError(f"{self.description}: could not {what}: {exc}") from exc
 
-    @cached_property
-    def _errors(self) -> dict[bytes, _ErrorAbi]:
-        return _error_table()
-
     def _decode_revert(self, exc: Exception, name: str, function: str) -> ContractRevertError:
-        error, arguments = self.decode_revert_data(_revert_data(exc) or b"", fallback=str(exc))
+        error, arguments = decode_revert_data(revert_data(exc) or b"", fallback=str(exc))
         return ContractRevertError(error, arguments, contract=name, function=function)
-
-    def decode_revert_data(self, data: bytes, *, fallback: str = "") -> tuple[str, dict[str, Any]]:
-        """The error name and named arguments encoded in revert `data`."""
-        if len(data) < 4:
-            return "Reverted", {"message": fallback}
-        selector, payload = data[:4], data[4:]
-        if selector == _ERROR_STRING:
-            return "Error", {"reason": abi_decode(["string"], payload)[0]}
-        if selector == _PANIC:
-            return "Panic", {"code": abi_decode(["uint256"], payload)[0]}
-        error = self._errors.get(selector)
-        if error is None:
-            return "Unknown", {"data": data}
-        values = [
-            to_checksum_address(value) if kind == "address" else value
-            for kind, value in zip(error.types, abi_decode(error.types, payload), strict=True)
-        ]
-        return error.name, dict(zip(error.names, values, strict=True))

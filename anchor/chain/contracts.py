@@ -21,7 +21,7 @@ from eth_account.signers.local import LocalAccount
 from anchor.chain.adapter import Chain
 from anchor.chain.consent import consent_typed_data, serialize_metadata
 from anchor.errors import ConfigurationError
-from anchor.types import Root, StatusPurpose, TxReceipt
+from anchor.types import BatchRecord, Root, StatusPurpose, TxReceipt
 
 log = logging.getLogger(__name__)
 
@@ -49,23 +49,6 @@ def pack_indices(indices: Iterable[int]) -> bytes:
         if not 0 <= index < MAX_LIST_ENTRIES:
             raise ConfigurationError(f"status-list index {index} is outside 0..{MAX_LIST_ENTRIES - 1}")
     return b"".join(index.to_bytes(INDEX_BYTES, "big") for index in unique)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchRecord:
-    """A batch as recorded on-chain for the address that anchored it."""
-
-    anchored_at: int
-    anchored_block: int
-    revoked_at: int
-
-    @property
-    def anchored(self) -> bool:
-        return self.anchored_at != 0
-
-    @property
-    def revoked(self) -> bool:
-        return self.revoked_at != 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """`credanchor compare`: NFT vs VC on the same roster — costs and what a chain observer learns.
 
-Registered on the main `credanchor` app by importing this module (anchor.cli.main does).
+Also `credanchor observe`: what a stranger learns from public chain data only.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ import typer
 from rich.table import Table
 
 from anchor.chain.adapter import Chain
+from anchor.cli.common import JsonFlag, RpcOption, console, emit_json, run_or_exit
 from anchor.comparison.compare import MODE_NAMES, MODES, Assumptions, run_comparison
 from anchor.errors import ConfigurationError
 
-from anchor.cli.main import JsonFlag, RpcOption, _emit_json, _run, app, console  # isort: skip
 
-
-@app.command()
 def compare(
     learners: Annotated[int, typer.Option("--learners", help="Learners in the generated roster.", min=1)] = 100,
     per_learner: Annotated[
@@ -53,9 +51,9 @@ def compare(
         paths = write_outputs(result, out)
         return {**result, "files": {name: str(path) for name, path in paths.items()}}
 
-    result = _run(body)
+    result = run_or_exit(body)
     if as_json:
-        _emit_json(result)
+        emit_json(result)
         return
     print_comparison(result)
     console.print(f"report: {result['files']['report']} (plots and comparison.json beside it)")
@@ -89,7 +87,6 @@ def print_comparison(result: dict[str, Any]) -> None:
 AddressOption = Annotated[str | None, typer.Option(help="Contract address (0x…).", metavar="ADDRESS")]
 
 
-@app.command()
 def observe(
     rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain to read.", metavar="URL")],
     anchor: AddressOption = None,
@@ -115,9 +112,9 @@ def observe(
         ).to_dict()  # fmt: skip
         return report
 
-    report = _run(body)
+    report = run_or_exit(body)
     if as_json:
-        _emit_json(report)
+        emit_json(report)
         return
     for mode, figures in report["modes"].items():
         console.print(f"[bold]{mode}[/]")

@@ -1,8 +1,7 @@
 """CLI commands for holders (learners): `holder create`, `holder show` and `present`.
 
-Registered on the main `credanchor` app by importing this module. The holder's passphrase comes
-from CREDANCHOR_HOLDER_PASSPHRASE (or the variable named by --passphrase-env), else it is asked
-for on a terminal — it is never the issuer's passphrase.
+The holder's passphrase comes from CREDANCHOR_HOLDER_PASSPHRASE (or the variable named by
+--passphrase-env), else it is asked for on a terminal — it is never the issuer's passphrase.
 """
 
 from __future__ import annotations
@@ -13,6 +12,16 @@ from typing import Annotated, Any
 
 import typer
 
+from anchor.cli.common import (
+    Cryptosuite,
+    JsonFlag,
+    SuiteOption,
+    console,
+    emit_json,
+    passphrase,
+    read_credential,
+    run_or_exit,
+)
 from anchor.credentials.holder import (
     HOLDER_PASSPHRASE_ENV,
     create_holder_key,
@@ -20,17 +29,12 @@ from anchor.credentials.holder import (
     load_holder_key,
     present,
 )
-from anchor.credentials.issuance import write_json
+from anchor.credentials.issuers import write_json
 
-from anchor.cli.main import (  # isort: skip
-    Cryptosuite, JsonFlag, SuiteOption, _emit_json, _passphrase, _read_credential, _run, app, console,
-)  # fmt: skip
-
-holder_app = typer.Typer(
+app = typer.Typer(
     help="A holder's own did:key (kept by the learner, never by the issuer) to present credentials with.",
     no_args_is_help=True,
 )
-app.add_typer(holder_app, name="holder")
 
 HolderPassphraseEnv = Annotated[
     str,
@@ -39,7 +43,7 @@ HolderPassphraseEnv = Annotated[
 KeyPathArgument = Annotated[Path, typer.Argument(help="The holder's key file (JSON, encrypted).", metavar="PATH")]
 
 
-@holder_app.command("create")
+@app.command("create")
 def holder_create(
     path: KeyPathArgument,
     passphrase_env: HolderPassphraseEnv = HOLDER_PASSPHRASE_ENV,
@@ -51,31 +55,30 @@ def holder_create(
     """
 
     def body() -> dict[str, Any]:
-        key = create_holder_key(path, _passphrase(passphrase_env, confirm=True))
+        key = create_holder_key(path, passphrase(passphrase_env, confirm=True))
         return {"did": key.did, "verificationMethod": key.verification_method, "file": str(path),
                 "did_document": key.did_document()}  # fmt: skip
 
-    result = _run(body)
+    result = run_or_exit(body)
     if as_json:
-        _emit_json(result)
+        emit_json(result)
         return
     console.print(f"holder key written to {path} (encrypted): {result['did']}", highlight=False)
     console.print("give this DID to issuers (roster column learner_did); keep the file and its passphrase safe")
 
 
-@holder_app.command("show")
+@app.command("show")
 def holder_show(path: KeyPathArgument, as_json: JsonFlag = False) -> None:
     """Show the DID and DID document of the holder key in PATH (no passphrase needed)."""
-    document = _run(lambda: holder_did_document(path))
+    document = run_or_exit(lambda: holder_did_document(path))
     result = {"did": document["id"], "file": str(path), "did_document": document}
     if as_json:
-        _emit_json(result)
+        emit_json(result)
         return
     console.print(f"did: {result['did']}", highlight=False)
     console.print(json.dumps(document, indent=2), highlight=False)
 
 
-@app.command("present")
 def present_command(
     files: Annotated[list[Path], typer.Argument(help="Credential files (JSON) issued to you.", metavar="FILE...")],
     holder_key: Annotated[
@@ -105,21 +108,21 @@ def present_command(
     """
 
     def body() -> dict[str, Any]:
-        credentials = [_read_credential(path) for path in files]
-        key = load_holder_key(holder_key, _passphrase(passphrase_env))
+        credentials = [read_credential(path) for path in files]
+        key = load_holder_key(holder_key, passphrase(passphrase_env))
         return present(
             credentials, key, challenge=challenge, domain=domain, cryptosuite=cryptosuite.value,
             allow_unbound=allow_unbound,
         )  # fmt: skip
 
-    presentation = _run(body)
+    presentation = run_or_exit(body)
     if out is None:
-        _emit_json(presentation)
+        emit_json(presentation)
         return
-    _run(lambda: write_json(out, presentation))
+    run_or_exit(lambda: write_json(out, presentation))
     summary = {"out": str(out), "id": presentation["id"], "holder": presentation["holder"],
                "credentials": len(files), "challenge": challenge, "domain": domain}  # fmt: skip
     if as_json:
-        _emit_json(summary)
+        emit_json(summary)
     else:
         console.print(f"presentation of {len(files)} credential(s) by {summary['holder']} → {out}", highlight=False)

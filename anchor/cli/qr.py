@@ -7,8 +7,6 @@
 image format follows the --out extension. Without --link the code holds the compact text (`CA1:…`,
 see anchor.credentials.qr); with it, a link to PUBLIC_URL/verify carrying that text in its fragment, for the
 server's verify page. `qr read` turns a scanned text (or a verify link) back into the JSON document.
-
-Registered on the main `credanchor` app by importing this module.
 """
 
 from __future__ import annotations
@@ -20,11 +18,10 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from anchor.credentials.issuance import write_json
+from anchor.cli.common import JsonFlag, console, emit_json, read_credential, run_or_exit
+from anchor.credentials.issuers import write_json
 from anchor.credentials.qr import ImageFormat, read_scanned, render_qr, shareable_kind, verify_link
 from anchor.errors import ConfigurationError
-
-from anchor.cli.main import JsonFlag, _emit_json, _read_credential, _run, app, console  # isort: skip
 
 FORMATS: dict[str, ImageFormat] = {".png": "png", ".svg": "svg"}
 
@@ -38,16 +35,15 @@ class _RenderByDefault(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-qr_app = typer.Typer(
+app = typer.Typer(
     cls=_RenderByDefault,
     no_args_is_help=True,
     help="Share a credential or presentation as a QR code (PNG or SVG): `credanchor qr FILE --out OUT.png`; "
     "read a scanned code back with `credanchor qr read TEXT`.",
 )
-app.add_typer(qr_app, name="qr")
 
 
-@qr_app.command("render")
+@app.command("render")
 def qr_render(
     file: Annotated[Path, typer.Argument(help="A credential or presentation (JSON).", metavar="FILE")],
     out: Annotated[
@@ -68,7 +64,7 @@ def qr_render(
         raise typer.BadParameter(f"{out} must end in .png or .svg (the image format)", param_hint="--out")
 
     def body() -> dict[str, Any]:
-        document = _read_credential(file)
+        document = read_credential(file)
         try:
             kind = shareable_kind(document)
             symbol = render_qr(verify_link(link, document) if link else document, image_format, scale=scale)
@@ -79,9 +75,9 @@ def qr_render(
         return {"file": str(file), "kind": kind, "out": str(out), "form": "link" if link else "compact",
                 **symbol.to_dict()}  # fmt: skip
 
-    result = _run(body)
+    result = run_or_exit(body)
     if as_json:
-        _emit_json(result)
+        emit_json(result)
         return
     console.print(
         f"wrote {result['out']}: the {result['kind']} ({result['form']}, {result['characters']:,} characters) "
@@ -91,7 +87,7 @@ def qr_render(
     )
 
 
-@qr_app.command("read")
+@app.command("read")
 def qr_read(
     text: Annotated[
         str,
@@ -111,11 +107,11 @@ def qr_read(
             write_json(out, document)
         return document
 
-    document = _run(body)
+    document = run_or_exit(body)
     if out is None:
-        _emit_json(document)
+        emit_json(document)
     elif as_json:
-        _emit_json({"out": str(out), "kind": _kind_or_none(document), "id": document.get("id")})
+        emit_json({"out": str(out), "kind": _kind_or_none(document), "id": document.get("id")})
     else:
         console.print(f"wrote the {_kind_or_none(document) or 'document'} to {out}", highlight=False)
 

@@ -1,7 +1,6 @@
 """`credanchor soak`: issue and verify for N minutes while the anchoring worker is killed; then audit.
 
-Registered on the main `credanchor` app when anchor.cli.main imports this module (its last line), so
-`credanchor soak` and scripts/soak.py both have it.
+scripts/soak.py runs this same command (through anchor.cli.main's app).
 """
 
 from __future__ import annotations
@@ -12,14 +11,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from anchor.cli.common import JsonFlag, RpcOption, console, emit_json, errors, run_or_exit
 from anchor.tools.soak import SoakOptions, run_soak, summary_rows
-
-from anchor.cli.main import JsonFlag, RpcOption, _emit_json, _run, app, console, errors  # isort: skip
 
 DATABASE_ENV = "CREDANCHOR_TEST_DATABASE_URL"
 
 
-@app.command()
 def soak(
     minutes: Annotated[float, typer.Option("--minutes", help="How long to issue and verify.", min=0.01)] = 5.0,
     restart_every: Annotated[
@@ -57,9 +54,9 @@ def soak(
         raise typer.Exit(2)
     options = SoakOptions(minutes, url, restart_every=restart_every, rpc=rpc, rate=rate, max_size=max_size,
                           max_age=max_age, revoke_every=revoke_every, seed=seed, keep=keep)  # fmt: skip
-    result = _run(lambda: run_soak(options, report=lambda line: errors.print(line, highlight=False)))
+    result = run_or_exit(lambda: run_soak(options, report=lambda line: errors.print(line, highlight=False)))
     if as_json:
-        _emit_json(result.to_dict())
+        emit_json(result.to_dict())
     else:
         table = Table("", "count", title="soak")
         for what, value in summary_rows(result):

@@ -1,7 +1,4 @@
-"""`credanchor workshop`: a ready-made workshop world and the page at `/`, in one command (docs/workshop.md).
-
-Registered on the main `credanchor` app by importing this module (anchor.cli.main does).
-"""
+"""`credanchor workshop`: a ready-made workshop world and the page at `/`, in one command (docs/workshop.md)."""
 
 from __future__ import annotations
 
@@ -15,16 +12,14 @@ import typer
 
 from anchor.chain.adapter import Chain
 from anchor.chain.deployment import Deployment
+from anchor.cli.common import console, run_or_exit
 from anchor.comparison.workshop import ISSUER_SLUG, Workshop, prepare_workshop
 from anchor.errors import ConfigurationError
 from anchor.settings import Settings
 
-from anchor.cli.main import _run, app, console  # isort: skip
-
 EMBEDDED = "embedded"
 
 
-@app.command()
 def workshop(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -65,8 +60,8 @@ def _serve(folder: Path, host: str, port: int, rpc: str, check: bool) -> None:
         settings = Settings(folder)
         return settings, chain, *prepare_workshop(settings, chain, passphrase)
 
-    settings, chain, deployment, made = _run(prepare)
-    api_settings = _run(
+    settings, chain, deployment, made = run_or_exit(prepare)
+    api_settings = run_or_exit(
         lambda: ApiSettings.from_env(
             {"CREDANCHOR_DATA_DIR": str(settings.data_dir)}, rpc=rpc, public_url=f"http://{host}:{port}",
             key_passphrase=passphrase,
@@ -75,7 +70,7 @@ def _serve(folder: Path, host: str, port: int, rpc: str, check: bool) -> None:
     server = create_app(api_settings, chain=chain, deployment=deployment)
     services = server.state.services
     services.unlock_all()  # decrypt the issuer's key once, now
-    key = _run(lambda: services.store.create_api_key("issuer", ISSUER_SLUG, "workshop page")[1])
+    key = run_or_exit(lambda: services.store.create_api_key("issuer", ISSUER_SLUG, "workshop page")[1])
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"workshop ready: {made.issuer_name} ({made.issuer_account}) accredited on chain {made.chain_id}")
     console.print("open this link on the facilitator's machine (it holds the issuer key; do not project it):")

@@ -19,13 +19,15 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from anchor.anchoring.batches import anchor_credentials, credential_hash
+from anchor.anchoring.batches import anchor_credentials
 from anchor.chain.adapter import Chain
 from anchor.chain.consent import sign_consent
 from anchor.chain.contracts import CredentialNFTClient, deploy_hash_registry
 from anchor.chain.deployment import deploy_contracts
 from anchor.comparison.nft import nft_metadata
+from anchor.comparison.observer import MODES as MODES  # re-exported: the comparison's modes are the observer's
 from anchor.comparison.observer import observe
+from anchor.credentials.anchor_proofs import credential_hash
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner, MicroCredentialSpec, Skill
 from anchor.credentials.status import RandomStatusAllocator, read_entry
@@ -59,7 +61,6 @@ COURSES = (
 FIRST_NAMES = ("Ana", "Kwame", "Li", "Maria", "Jonas", "Amira", "Tomás", "Sofia", "Yusuf", "Ingrid", "Ravi", "Chloé")
 LAST_NAMES = ("Sousa", "Mensah", "Wei", "Kowalska", "Berg", "Haddad", "Silva", "Rossi", "Demir", "Larsen", "Iyer")
 GRADES = ("A", "B", "C", "Pass", "Merit", "Distinction")
-MODES = ("vc", "nft", "hash")
 MODE_NAMES = {"vc": "credanchor (VC + anchored root + random status bit)", "nft": "NFT (soulbound, public metadata)",
               "hash": "hash registry (root + published hash on revocation)"}  # fmt: skip
 

@@ -26,14 +26,8 @@ from anchor.comparison.compare import COURSES, run_comparison
 from anchor.comparison.nft import nft_metadata
 from anchor.comparison.observer import observe
 from anchor.comparison.report import figure_rows, plots
-from anchor.credentials.issuance import (
-    CredentialIssuer,
-    create_issuer,
-    issue_and_queue,
-    issuer_account,
-    list_issuers,
-    write_json,
-)
+from anchor.credentials.issuance import CredentialIssuer, issue_and_queue
+from anchor.credentials.issuers import create_issuer, issuer_account, list_issuers, write_json
 from anchor.credentials.model import Award, AwardingBody, MicroCredentialSpec
 from anchor.errors import ConfigurationError
 from anchor.settings import Settings

@@ -1,29 +1,27 @@
-"""Issuers on disk (profile + encrypted key) and issuing signed credentials from rosters.
+"""Issuing signed credentials: one at a time, from rosters, and queued for anchoring.
 
-An issuer lives in `<data dir>/issuers/<slug>/`: `profile.json` (awarding body: DID, name,
-country, region, web site) and `key.json` (the Ed25519 key, encrypted with a passphrase).
-Issuing is safe to retry: a credential's id is derived from the issuer and the row's content,
-and a credential file that already exists is not written again.
+`issue_and_queue` is the one issue-and-queue path: the API, `credanchor issue` (through
+`issue_roster`), `credanchor stack issue` and the workshop all call it, with the store behind the
+`CredentialQueue` interface and status indices from a `StatusAllocator`. Issuing is safe to retry:
+a credential's id is derived from the issuer and the row's content, a credential already queued
+is returned as queued, and a credential file that already exists is not written again.
+Issuers' keys and profiles on disk are `anchor.credentials.issuers`.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import json
-import os
 import re
-import tempfile
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from eth_account.signers.local import LocalAccount
-
-from anchor.anchoring.batches import credential_hash as anchoring_hash
+from anchor.credentials.anchor_proofs import credential_hash as anchoring_hash
+from anchor.credentials.issuers import write_json
 from anchor.credentials.model import (
     Award,
     AwardingBody,
@@ -39,158 +37,18 @@ from anchor.credentials.model import (
 )
 from anchor.credentials.roster import RosterRow
 from anchor.credentials.status import StatusAllocator
-from anchor.crypto.accounts import EthereumKey, account_address
 from anchor.crypto.jsonld import LoaderFn
-from anchor.crypto.keys import Rotation, SigningKey, public_did_document, rotate_key
+from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import CRYPTOSUITES, RDFC, add_proof, default_loader
 from anchor.errors import ConfigurationError, CredAnchorError
-from anchor.settings import Settings
 from anchor.types import as_list
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 REPORT_NAME = "issue-report.csv"
 
 
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40] or "learner"
-
-
-# -- issuers on disk ----------------------------------------------------------------------------
-
-
-def issuers_dir(settings: Settings) -> Path:
-    return settings.data_dir / "issuers"
-
-
-def create_issuer(
-    settings: Settings, slug: str, body: AwardingBody, passphrase: str, *, did_web: str | None = None
-) -> SigningKey:
-    """Generate the issuer's key (did:key, or the given did:web) and write profile and encrypted key."""
-    if not _SLUG.match(slug):
-        raise ConfigurationError(f"issuer name {slug!r} must be lower-case letters, digits and dashes")
-    folder = issuers_dir(settings) / slug
-    if (folder / "profile.json").exists():
-        raise ConfigurationError(f"issuer {slug!r} already exists in {folder}")
-    key = SigningKey.generate(did_web)
-    key.save(folder / "key.json", passphrase)
-    EthereumKey.generate().save(folder / ACCOUNT_FILE, passphrase)  # signs its transactions
-    write_json(folder / "profile.json", asdict(replace(body, did=key.did)))
-    return key
-
-
-ACCOUNT_FILE = "account.json"
-
-
-def issuer_account(settings: Settings, slug: str) -> str | None:
-    """The issuer's own Ethereum address (from its account file, without decrypting it)."""
-    return account_address(issuers_dir(settings) / slug / ACCOUNT_FILE)
-
-
-def issuer_owning(settings: Settings, address: str) -> str | None:
-    """The issuer in the data directory whose Ethereum account is `address`, if any."""
-    for slug in list_issuers(settings):
-        if (issuer_account(settings, slug) or "").lower() == address.lower():
-            return slug
-    return None
-
-
-def signing_account(settings: Settings, address: str, passphrase: str) -> EthereumKey | None:
-    """The local key of whichever issuer in the data directory owns `address`, if one does."""
-    slug = issuer_owning(settings, address)
-    return None if slug is None else EthereumKey.load(issuers_dir(settings) / slug / ACCOUNT_FILE, passphrase)
-
-
-def bodies_dir(settings: Settings) -> Path:
-    return settings.data_dir / "bodies"
-
-
-def create_body_account(settings: Settings, passphrase: str) -> str:
-    """A new Ethereum account for an accreditation body, encrypted in `<data dir>/bodies/<address>.json`."""
-    key = EthereumKey.generate()
-    key.save(bodies_dir(settings) / f"{key.address}.json", passphrase)
-    return key.address
-
-
-def local_account(settings: Settings, address: str, passphrase: str) -> EthereumKey | None:
-    """The local key of `address`: an issuer's own account or an accreditation body's, if one is here."""
-    issuer_key = signing_account(settings, address, passphrase)
-    if issuer_key is not None:
-        return issuer_key
-    for path in bodies_dir(settings).glob("*.json") if bodies_dir(settings).is_dir() else ():
-        if path.stem.lower() == address.lower():
-            return EthereumKey.load(path, passphrase)
-    return None
-
-
-def has_local_account(settings: Settings, address: str) -> bool:
-    folder = bodies_dir(settings)
-    in_bodies = folder.is_dir() and any(p.stem.lower() == address.lower() for p in folder.glob("*.json"))
-    return in_bodies or issuer_owning(settings, address) is not None
-
-
-def sender_for(
-    settings: Settings, node_accounts: Iterable[str], address: str, passphrase: Callable[[], str]
-) -> LocalAccount | str:
-    """How to send from `address`: its local key (asking `passphrase()` only then), or the address
-    itself when the node manages it; ConfigurationError when neither is possible."""
-    if has_local_account(settings, address):
-        key = local_account(settings, address, passphrase())
-        if key is not None:
-            return key.account
-    if address.lower() in {a.lower() for a in node_accounts}:
-        return address
-    raise ConfigurationError(
-        f"no key for {address}: it is neither an issuer's or accreditation body's account in the data "
-        "directory nor managed by the node"
-    )
-
-
-def list_issuers(settings: Settings) -> list[str]:
-    root = issuers_dir(settings)
-    return sorted(p.parent.name for p in root.glob("*/profile.json")) if root.is_dir() else []
-
-
-def load_profile(settings: Settings, slug: str | None) -> tuple[str, AwardingBody]:
-    """The issuer `slug`, or the only issuer when none is named."""
-    if slug is None:
-        known = list_issuers(settings)
-        if len(known) != 1:
-            raise ConfigurationError(
-                "no issuer yet: create one with `credanchor issuer create`"
-                if not known
-                else f"several issuers ({', '.join(known)}): choose one with --issuer"
-            )
-        slug = known[0]
-    path = issuers_dir(settings) / slug / "profile.json"
-    try:
-        return slug, AwardingBody(**json.loads(path.read_text()))
-    except FileNotFoundError:
-        raise ConfigurationError(f"no issuer {slug!r} in {issuers_dir(settings)}") from None
-    except (ValueError, TypeError) as exc:
-        raise ConfigurationError(f"{path} is not an issuer profile: {exc}") from exc
-
-
-def key_file(settings: Settings, slug: str) -> Path:
-    return issuers_dir(settings) / slug / "key.json"
-
-
-def load_key(settings: Settings, slug: str, passphrase: str) -> SigningKey:
-    return SigningKey.load(key_file(settings, slug), passphrase)
-
-
-def issuer_did_document(settings: Settings, slug: str) -> dict[str, Any]:
-    """The issuer's DID document (current and retired keys), from its key file's public part."""
-    return public_did_document(key_file(settings, slug))
-
-
-def rotate_issuer_key(settings: Settings, slug: str | None, passphrase: str, *, withdraw: bool = False) -> Rotation:
-    """Give the issuer a new signing key (see `anchor.crypto.keys.rotate_key`); its profile keeps its DID."""
-    slug, _ = load_profile(settings, slug)
-    return rotate_key(key_file(settings, slug), passphrase, withdraw=withdraw)
-
-
-# -- issuing ------------------------------------------------------------------------------------
 
 
 def url_uuid5_urn(name: str) -> str:
@@ -293,6 +151,9 @@ class CredentialQueue(Protocol):
     ) -> bool: ...
 
 
+Sign = Callable[[MicroCredentialSpec, Award], dict[str, Any]]
+
+
 def issue_and_queue(
     issuer: CredentialIssuer,
     store: CredentialQueue,
@@ -301,10 +162,15 @@ def issue_and_queue(
     award: Award,
     *,
     dated: bool = True,
+    file_name: str | None = None,
+    sign: Sign | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Sign one credential and queue it for anchoring by `account`: (credential, newly issued?).
 
-    Safe to retry: the id comes from the content, and an id already in the store is returned as stored.
+    Safe to retry: the id comes from the content, and an id already in the store is returned as stored
+    (AlreadyIssuedError when it was signed with another cryptosuite than `issuer`'s). `sign(spec, award)`
+    signs in place of `issuer.issue` (a stacked credential); `file_name` is kept with the queued credential,
+    so that the anchoring writes the anchored credential under the name its file has.
     """
     credential_id = issuer.credential_id(spec, award, dated=dated)
     earlier = store.document(credential_id)
@@ -316,8 +182,8 @@ def issue_and_queue(
                 f"not {issuer.cryptosuite}: it is not signed again (fetch it, or revoke it and issue anew)"
             )
         return earlier, False
-    credential = issuer.issue(spec, replace(award, credential_id=credential_id))
-    store.queue(credential, anchoring_hash(credential), account)
+    credential = (sign or issuer.issue)(spec, replace(award, credential_id=credential_id))
+    store.queue(credential, anchoring_hash(credential), account, file_name=file_name)
     return credential, True
 
 
@@ -336,20 +202,22 @@ def issue_roster(
     issuer: CredentialIssuer,
     out_dir: Path,
     *,
+    queue: CredentialQueue | None = None,
+    account: str | None = None,
     on_row: Callable[[RowOutcome], None] | None = None,
-    on_issued: Callable[[dict[str, Any], Path], None] | None = None,
-    recorded: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> list[RowOutcome]:
     """Sign every valid row into `out_dir/<learner>-<id>.json`; every row gets an outcome, none is dropped.
 
-    `on_issued(credential, path)` runs before a new file is written (e.g. to queue it for anchoring);
-    `recorded(id)` returns a credential recorded by an earlier run, which is written again rather
-    than signed anew — so a run that died between the two steps is finished by the next one.
+    With a `queue` (and the issuer's `account` that anchors), each row goes through `issue_and_queue`
+    before its file is written, so a run that died between the two steps is finished by the next one:
+    the queued credential is written again rather than signed anew.
     """
+    if (queue is None) != (account is None):
+        raise ValueError("issue_roster: give both queue and account (to queue for anchoring), or neither")
     out_dir.mkdir(parents=True, exist_ok=True)
     outcomes = []
     for row in rows:
-        outcome = _issue_row(row, issuer, out_dir, on_issued, recorded)
+        outcome = _issue_row(row, issuer, out_dir, queue, account)
         outcomes.append(outcome)
         if on_row is not None:
             on_row(outcome)
@@ -358,11 +226,7 @@ def issue_roster(
 
 
 def _issue_row(
-    row: RosterRow,
-    issuer: CredentialIssuer,
-    out_dir: Path,
-    on_issued: Callable[[dict[str, Any], Path], None] | None,
-    recorded: Callable[[str], dict[str, Any] | None] | None,
+    row: RosterRow, issuer: CredentialIssuer, out_dir: Path, queue: CredentialQueue | None, account: str | None
 ) -> RowOutcome:
     if row.spec is None or row.award is None:
         return RowOutcome(row.line, row.learner_name, "failed", errors=row.errors)
@@ -370,19 +234,18 @@ def _issue_row(
     path = out_dir / f"{slugify(row.learner_name)}-{credential_id.rsplit(':', 1)[1][:8]}.json"
     if path.exists():
         return RowOutcome(row.line, row.learner_name, "already-issued", credential_id, path.name)
-    earlier = recorded(credential_id) if recorded is not None else None
-    if earlier is not None:
-        write_json(path, earlier)
-        return RowOutcome(row.line, row.learner_name, "already-issued", credential_id, path.name)
     try:
-        credential = issuer.issue(row.spec, replace(row.award, credential_id=credential_id))
+        if queue is not None and account is not None:
+            credential, created = issue_and_queue(
+                issuer, queue, account, row.spec, row.award, dated=row.dated, file_name=path.name
+            )
+        else:
+            credential, created = issuer.issue(row.spec, replace(row.award, credential_id=credential_id)), True
     except CredAnchorError as exc:
         errors = tuple(str(e) for e in getattr(exc, "errors", [])) or (str(exc),)
         return RowOutcome(row.line, row.learner_name, "failed", credential_id, errors=errors)
-    if on_issued is not None:
-        on_issued(credential, path)  # e.g. queue for anchoring, before the file exists: a retry redoes both
-    write_json(path, credential)
-    return RowOutcome(row.line, row.learner_name, "issued", credential_id, path.name)
+    write_json(path, credential)  # after queueing: a retry finds the queued credential and writes it
+    return RowOutcome(row.line, row.learner_name, "issued" if created else "already-issued", credential_id, path.name)
 
 
 def write_report(path: Path, outcomes: list[RowOutcome]) -> None:
@@ -393,13 +256,3 @@ def write_report(path: Path, outcomes: list[RowOutcome]) -> None:
         for o in outcomes:
             writer.writerow([o.line, o.learner, o.status, o.credential_id, o.file, " | ".join(o.errors)])
     tmp.replace(path)
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write atomically: a crash leaves either the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(data, out, indent=2, ensure_ascii=False)
-        out.write("\n")
-    os.replace(tmp, path)

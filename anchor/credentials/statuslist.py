@@ -3,7 +3,8 @@
 The contract keeps each list as 256-bit words in W3C bit order (index 0 is the most significant
 bit of word 0), so the list's bitstring is the words concatenated big-endian. The credential
 is signed by the issuer's key with a short validity (`ttl`), so a verifier without a chain RPC
-can still check status; a verifier with one reads the bits on-chain (what credanchor does).
+can still check status; a verifier with one reads the bits on-chain (what credanchor does). The
+bits themselves are read by :func:`anchor.chain.view.read_list`.
 Batch revocation (`revokeBatch`) sets no list bits: it shows in the on-chain batch record only.
 """
 
@@ -14,17 +15,13 @@ import gzip
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from anchor.chain.adapter import Chain
-from anchor.chain.contracts import CredentialAnchorClient
 from anchor.credentials.model import xsd_datetime
-from anchor.credentials.status import LIST_SIZE
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import RDFC, add_proof
 from anchor.errors import ConfigurationError
 from anchor.types import StatusPurpose
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
-_WORDS = LIST_SIZE // 256
 
 
 def encode_list(bits: bytes) -> str:
@@ -41,12 +38,6 @@ def decode_list(encoded: str) -> bytes:
 
 def bit_at(bits: bytes, index: int) -> bool:
     return bool(bits[index // 8] >> (7 - index % 8) & 1)
-
-
-def read_list(chain: Chain, contract: str, issuer_account: str, list_id: int, purpose: StatusPurpose) -> bytes:
-    """The list's bitstring (LIST_SIZE bits) as the chain holds it now."""
-    words = CredentialAnchorClient(chain, contract).status_words(issuer_account, list_id, purpose, 0, _WORDS)
-    return b"".join(word.to_bytes(32, "big") for word in words)
 
 
 def status_list_credential(

@@ -18,10 +18,12 @@ With `profile="vc"` (the W3C VC API endpoints) any VC 2.0 credential is accepted
 the VC Data Model 2.0 basics instead of the micro-credential model, and a credential without an
 anchor proof gets `not_applicable` (not `fail`) for the three anchoring checks.
 
-A credential verifies when no check fails. Chain answers (contract code, batches, registry
-answers, status-list chunks) are cached for the life of a Verifier: verifying a thousand
-credentials of one batch reads the chain a handful of times. Use a fresh Verifier to see changes
-made since (the CLI makes one per run).
+A credential verifies when no check fails. The chain is read through a
+:class:`~anchor.credentials.chain_view.ChainView` (over a real chain:
+``Verifier(anchor.chain.view.ChainReader(chain, registry))``), so this module needs no web3. Its
+answers (contract code, batches, registry answers, status-list chunks) are cached for the life of
+a Verifier: verifying a thousand credentials of one batch reads the chain a handful of times. Use
+a fresh Verifier to see changes made since (the CLI makes one per run).
 """
 
 from __future__ import annotations
@@ -31,10 +33,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from anchor.anchoring.batches import ANCHOR_PROOF_TYPE, anchor_proofs_of, credential_hash, without_anchor_proofs
-from anchor.chain.adapter import Chain
-from anchor.chain.artifacts import load_artifact
-from anchor.chain.contracts import BatchRecord, CredentialAnchorClient, IssuerRegistryClient
+from anchor.credentials.anchor_proofs import ANCHOR_PROOF_TYPE, anchor_proofs_of, credential_hash, without_anchor_proofs
+from anchor.credentials.chain_view import ChainView
 from anchor.credentials.model import CredentialValidationError, validate_credential
 from anchor.credentials.status import read_entry
 from anchor.crypto.did import DidResolver
@@ -42,7 +42,7 @@ from anchor.crypto.jsonld import LoaderFn
 from anchor.crypto.merkle import process_proof
 from anchor.crypto.proofs import verify_proofs
 from anchor.errors import ChainError, ConfigurationError, ContractRevertError
-from anchor.types import Root, StatusPurpose, as_list, check_address, merkle_path_from_hex, xsd_timestamp
+from anchor.types import BatchRecord, Root, StatusPurpose, as_list, check_address, merkle_path_from_hex, xsd_timestamp
 
 _CHUNK_WORDS = 512  # status words read at once: 131,072 entries, a whole default-size list
 
@@ -98,13 +98,12 @@ class _Anchor:
 
 
 class Verifier:
-    """Verifies credentials against one chain (or none) and one trusted IssuerRegistry."""
+    """Verifies credentials against one chain (or none) and the IssuerRegistry it trusts (if any)."""
 
     def __init__(
         self,
-        chain: Chain | None,
+        chain: ChainView | None,
         *,
-        registry: str | None = None,
         resolver: DidResolver | None = None,
         loader: LoaderFn | None = None,
         now: datetime | None = None,
@@ -114,7 +113,6 @@ class Verifier:
             raise ConfigurationError(f"unknown verification profile {profile!r}; use one of {', '.join(PROFILES)}")
         self.profile = profile
         self.chain = chain
-        self.registry = IssuerRegistryClient(chain, registry) if chain is not None and registry else None
         self.resolver = resolver or DidResolver()
         self.loader = loader
         self.now = now
@@ -160,7 +158,13 @@ class Verifier:
         issuer = credential.get("issuer")
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
         signed = without_anchor_proofs(credential)
-        checks = verify_proofs(signed, self.resolver, loader=self.loader) if "proof" in signed else []
+        # The issuer and purpose are checked before any canonicalization (the expensive step).
+        controller = issuer_id if isinstance(issuer_id, str) else None
+        checks = (
+            verify_proofs(signed, self.resolver, loader=self.loader, controller=controller, purpose="assertionMethod")
+            if "proof" in signed
+            else []
+        )
         if not checks:
             return Check("signature", Outcome.FAIL, "the credential carries no issuer proof")
         failed = [c for c in checks if not c.verified]
@@ -220,7 +224,7 @@ class Verifier:
             return Check(name, Outcome.NOT_APPLICABLE, "not anchored, so no registry entry applies")
         if anchor is None:
             return _fail(name, "not anchored, so there is no anchoring time to check against")
-        if self.registry is None:
+        if self.chain is None or not self.chain.has_registry:
             return _fail(name, "no trusted IssuerRegistry for this chain: pass its address (--registry)")
         issuer = credential.get("issuer")
         did = issuer.get("id") if isinstance(issuer, dict) else issuer
@@ -289,7 +293,7 @@ class Verifier:
         key = contract.lower()
         if key not in self._genuine:
             assert self.chain is not None
-            self._genuine[key] = self.chain.code_at(contract) == load_artifact("CredentialAnchor").deployed_bytecode
+            self._genuine[key] = self.chain.is_credential_anchor(contract)
         return self._genuine[key]
 
     def _bit(self, contract: str, issuer: str, list_id: int, purpose: StatusPurpose, index: int) -> bool:
@@ -298,29 +302,30 @@ class Verifier:
         key = (contract.lower(), issuer.lower(), list_id, purpose, chunk)
         if key not in self._words:
             assert self.chain is not None
-            client = CredentialAnchorClient(self.chain, contract)
-            self._words[key] = client.status_words(issuer, list_id, purpose, chunk * _CHUNK_WORDS, _CHUNK_WORDS)
+            self._words[key] = self.chain.status_words(
+                contract, issuer, list_id, purpose, chunk * _CHUNK_WORDS, _CHUNK_WORDS
+            )
         word = self._words[key][(index // 256) % _CHUNK_WORDS]
         return bool(word >> (255 - index % 256) & 1)
 
     def _did_owner(self, did: str) -> str | None:
         if did not in self._did_owners:
-            assert self.registry is not None
-            self._did_owners[did] = self.registry.issuer_by_did(did)
+            assert self.chain is not None
+            self._did_owners[did] = self.chain.issuer_by_did(did)
         return self._did_owners[did]
 
     def _accredited(self, issuer: str, timestamp: int) -> bool:
         key = (issuer.lower(), timestamp)
         if key not in self._accreditations:
-            assert self.registry is not None
-            self._accreditations[key] = self.registry.is_accredited(issuer, timestamp)
+            assert self.chain is not None
+            self._accreditations[key] = self.chain.is_accredited(issuer, timestamp)
         return self._accreditations[key]
 
     def _batch(self, contract: str, issuer: str, root: Root) -> BatchRecord:
         key = (contract.lower(), issuer.lower(), root.value)
         if key not in self._batches:
             assert self.chain is not None
-            self._batches[key] = CredentialAnchorClient(self.chain, contract).batch(issuer, root)
+            self._batches[key] = self.chain.batch(contract, issuer, root)
         return self._batches[key]
 
 

@@ -4,15 +4,27 @@ did:key documents are derived from the key itself (nothing to fetch). A did:web 
 published by its controller at https://<domain>/<path>/did.json; the resolver takes such
 documents from a local store first (the issuer's own, tests, an operator's pinned set) and only
 then, when allowed, over HTTPS.
+
+The DID, and so the host fetched from, comes from the credential being verified: an attacker's
+choice. So a fetch (:func:`fetch_did_web`) resolves the host once, refuses any address that is not
+public unicast (loopback, private, link-local, multicast, reserved, shared, and their IPv6 and
+IPv4-in-IPv6 forms), connects to exactly the address it checked (a second DNS answer cannot swap
+it: no rebinding), follows at most a few redirects, each to HTTPS only and checked the same way,
+reads at most 256 KiB, and gives up at one deadline for the whole fetch, not per socket read.
 """
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import json
+import socket
+import ssl
+import threading
+import time
 import urllib.parse
-import urllib.request
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from anchor.crypto import multibase
@@ -80,11 +92,22 @@ class VerificationMethod:
 
 
 class DidResolver:
-    """Resolves verification-method URLs (did:key locally; did:web from a store or HTTPS)."""
+    """Resolves verification-method URLs (did:key locally; did:web from a store or HTTPS).
 
-    def __init__(self, documents: Mapping[str, dict[str, Any]] | None = None, *, allow_network: bool = False) -> None:
+    With `allow_network`, unknown did:web documents are fetched by :func:`fetch_did_web` within
+    `fetch_policy` (default: public addresses only, HTTPS only, 256 KiB, 10 s in all).
+    """
+
+    def __init__(
+        self,
+        documents: Mapping[str, dict[str, Any]] | None = None,
+        *,
+        allow_network: bool = False,
+        fetch_policy: WebFetchPolicy | None = None,
+    ) -> None:
         self._documents = dict(documents or {})
         self._allow_network = allow_network
+        self._fetch_policy = fetch_policy or WebFetchPolicy()
         self._methods: dict[str, VerificationMethod] = {}
 
     def add(self, document: dict[str, Any]) -> None:
@@ -105,13 +128,14 @@ class DidResolver:
                     "or allow fetching it over HTTPS"
                 )
             url = did_web_url(did)
+            body = fetch_did_web(url, self._fetch_policy)
             try:
-                with urllib.request.urlopen(url, timeout=10) as response:
-                    document: dict[str, Any] = json.loads(response.read())
-            except (OSError, ValueError) as exc:
-                raise DidResolutionError(f"cannot fetch the DID document of {did} from {url}: {exc}") from exc
-            if document.get("id") != did:
-                raise DidResolutionError(f"the document at {url} is for {document.get('id')!r}, not {did}")
+                document = json.loads(body)
+            except ValueError as exc:
+                raise DidResolutionError(f"the DID document of {did} at {url} is not JSON: {exc}") from exc
+            if not isinstance(document, dict) or document.get("id") != did:
+                found = document.get("id") if isinstance(document, dict) else type(document).__name__
+                raise DidResolutionError(f"the document at {url} is for {found!r}, not {did}")
             self._documents[did] = document
             return document
         raise DidResolutionError(f"unsupported DID method in {did!r}: credanchor resolves did:key and did:web")
@@ -157,3 +181,221 @@ def _reference(entry: Any) -> str:
 
 def _absolute(reference: str, did: str) -> str:
     return did + reference if reference.startswith("#") else reference
+
+
+# -- fetching did:web documents ------------------------------------------------------------------
+
+#: host, port → the addresses the host resolves to (socket.getaddrinfo by default).
+Resolve = Callable[[str, int], Sequence[str]]
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+@dataclass(frozen=True)
+class WebFetchPolicy:
+    """The bounds of one did:web fetch.
+
+    `allow_loopback`, `ssl_context` (a context trusting a test CA) and `resolve` (a fake DNS) exist
+    for tests that serve a document from 127.0.0.1: they are arguments a program passes on purpose,
+    never read from the environment or from settings an attacker might reach.
+    """
+
+    max_bytes: int = 256 * 1024
+    #: Seconds for the whole fetch: name resolution, connections, redirects and reading.
+    timeout: float = 10.0
+    max_redirects: int = 3
+    allow_loopback: bool = False
+    ssl_context: ssl.SSLContext | None = field(default=None, compare=False)
+    resolve: Resolve | None = field(default=None, compare=False)
+
+
+def address_refusal(address: str, *, allow_loopback: bool = False) -> str | None:
+    """Why nothing may be fetched from `address`; None for a public unicast address.
+
+    `ipaddress`'s is_global alone is not enough: it calls multicast and the IPv6 forms that carry
+    an IPv4 address (6to4, NAT64) global, so those are looked at explicitly.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0) does not matter here
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.teredo is not None:
+            return "a Teredo tunnel address"
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            reason = address_refusal(str(embedded), allow_loopback=allow_loopback)
+            return f"{reason} inside {ip}" if reason else None
+    if ip.is_loopback:
+        return None if allow_loopback else "a loopback address"
+    for kind in ("multicast", "unspecified", "link_local", "private", "reserved"):
+        if getattr(ip, f"is_{kind}"):
+            return f"a {kind.replace('_', '-')} address"
+    return None if ip.is_global else "not a public address"
+
+
+def fetch_did_web(url: str, policy: WebFetchPolicy | None = None) -> bytes:
+    """The body of `url` (an https URL of a did:web document), fetched within `policy`."""
+    policy = policy or WebFetchPolicy()
+    deadline = _Deadline(policy.timeout, url)
+    for _ in range(policy.max_redirects + 1):
+        status, location, body = _get(url, policy, deadline)
+        if status == 200:
+            return body
+        if status not in _REDIRECTS:
+            raise DidResolutionError(f"{url} answered HTTP {status}, not the DID document")
+        if not location:
+            raise DidResolutionError(f"{url} answered a redirect (HTTP {status}) without a Location")
+        target = urllib.parse.urljoin(url, location)
+        if urllib.parse.urlsplit(target).scheme != "https":
+            raise DidResolutionError(
+                f"{url} redirects to {target}: only HTTPS redirects are followed (a downgrade is refused)"
+            )
+        url = target
+    raise DidResolutionError(f"more than {policy.max_redirects} redirects fetching {deadline.url}; gave up")
+
+
+class _Deadline:
+    """One deadline for a whole fetch; `watching` cuts a connection off when it passes."""
+
+    def __init__(self, seconds: float, url: str) -> None:
+        self.seconds, self.url = seconds, url
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise DidResolutionError(f"fetching {self.url} took more than {self.seconds:g} s in all; gave up")
+        return left
+
+    def watch(self, connection: http.client.HTTPConnection) -> threading.Timer:
+        # A per-read timeout resets with every byte, so a server trickling bytes could hold a
+        # fetch forever: at the deadline the socket is shut down under the blocked read instead.
+        timer = threading.Timer(self.remaining(), _shut_down, args=(connection,))
+        timer.daemon = True
+        timer.start()
+        return timer
+
+
+def _shut_down(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    try:
+        # A duplicate of the descriptor: shutting it down wakes the read blocked on the original.
+        with socket.socket(fileno=socket.dup(sock.fileno())) as duplicate:
+            duplicate.shutdown(socket.SHUT_RDWR)
+    except (AttributeError, OSError):  # not connected yet (connect has its own timeout), or closed
+        pass
+
+
+def _get(url: str, policy: WebFetchPolicy, deadline: _Deadline) -> tuple[int, str | None, bytes]:
+    """One GET: (status, Location of a redirect, body of a 200)."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        host, port = parts.hostname, parts.port or 443
+    except ValueError as exc:
+        raise DidResolutionError(f"{url} is not a usable URL: {exc}") from None
+    if parts.scheme != "https" or not host:
+        raise DidResolutionError(f"{url} is not an https URL with a host")
+    address = _checked_address(host, port, policy, deadline)
+    context = policy.ssl_context or ssl.create_default_context()
+    connection = _PinnedHTTPSConnection(host, port, address, context=context, timeout=deadline.remaining())
+    timer = deadline.watch(connection)
+    try:
+        path = parts.path or "/"
+        connection.request("GET", f"{path}?{parts.query}" if parts.query else path, headers=_HEADERS)
+        response = connection.getresponse()
+        if response.status != 200:
+            return response.status, response.getheader("Location"), b""
+        return 200, None, _read_body(connection, response, url, policy.max_bytes, deadline)
+    except (OSError, http.client.HTTPException) as exc:
+        deadline.remaining()  # the deadline cut it off: say so
+        raise DidResolutionError(f"cannot fetch {url}: {exc}") from exc
+    finally:
+        timer.cancel()
+        connection.close()
+
+
+_HEADERS = {"Accept": "application/did+json, application/json", "User-Agent": "credanchor did:web resolver"}
+
+
+def _read_body(
+    connection: http.client.HTTPConnection,
+    response: http.client.HTTPResponse,
+    url: str,
+    max_bytes: int,
+    deadline: _Deadline,
+) -> bytes:
+    too_large = f"the document at {url} is larger than {max_bytes} bytes: not a DID document"
+    declared = response.getheader("Content-Length")
+    if declared is not None and (not declared.strip().isdigit() or int(declared) > max_bytes):
+        raise DidResolutionError(too_large)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if connection.sock is not None:
+            connection.sock.settimeout(deadline.remaining())
+        chunk = response.read1(65536)  # at most one read from the socket: the deadline applies to each
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise DidResolutionError(too_large)
+        chunks.append(chunk)
+
+
+def _checked_address(host: str, port: int, policy: WebFetchPolicy, deadline: _Deadline) -> str:
+    """The one address to connect to: every address `host` resolves to must be public."""
+    try:
+        addresses: Sequence[str] = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        addresses = _resolve(host, port, policy.resolve or _getaddrinfo, deadline)
+    if not addresses:
+        raise DidResolutionError(f"{host} resolves to no address")
+    for address in addresses:
+        reason = address_refusal(address, allow_loopback=policy.allow_loopback)
+        if reason:
+            raise DidResolutionError(
+                f"{host} resolves to {address}, {reason}: did:web documents are fetched only from public addresses"
+            )
+    return addresses[0]
+
+
+def _getaddrinfo(host: str, port: int) -> list[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+def _resolve(host: str, port: int, resolve: Resolve, deadline: _Deadline) -> Sequence[str]:
+    """`resolve(host, port)` within the deadline (getaddrinfo itself has no timeout)."""
+    found: list[str] = []
+    failed: list[Exception] = []
+
+    def run() -> None:
+        try:
+            found.extend(resolve(host, port))
+        except Exception as exc:  # handed to the calling thread below, not lost in this one
+            failed.append(exc)
+
+    worker = threading.Thread(target=run, name="did-web-resolve", daemon=True)
+    worker.start()
+    worker.join(deadline.remaining())
+    if worker.is_alive():
+        deadline.remaining()
+        raise DidResolutionError(f"resolving {host} took too long; gave up")
+    if failed and isinstance(failed[0], OSError):
+        raise DidResolutionError(f"cannot resolve {host}: {failed[0]}") from failed[0]
+    if failed:
+        raise failed[0]
+    return found
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to `host` (its name for SNI, the certificate check and the Host header), connected to
+    the `address` already checked, so that no second name lookup takes place."""
+
+    def __init__(self, host: str, port: int, address: str, *, context: ssl.SSLContext, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._address = address
+        self._tls = context
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)

@@ -5,6 +5,13 @@ Canonicalization, or JCS), canonicalize the proof configuration the same way, ha
 SHA-256, and sign `hash(proofConfig) || hash(document)` with Ed25519; the signature travels as a
 base58-btc multibase `proofValue`. Several proofs may sit on one document (a proof set): each
 signs the document without any `proof`.
+
+Verification checks the cheap things first — the proof's type and cryptosuite, its verification
+method (resolved, authorized for the proof purpose, controlled by whom the caller expects) and the
+shape of its proofValue — and only then canonicalizes, because RDF canonicalization of untrusted
+input is the expensive step: it runs within a :class:`~anchor.crypto.rdfc.CanonicalizationBudget`
+shared by all proofs of a call (or of a whole request, if the caller opens one), and the document
+is canonicalized once per cryptosuite however many proofs it carries.
 """
 
 from __future__ import annotations
@@ -14,18 +21,24 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pyld import jsonld
-from pyld.canon import URDNA2015
 
 from anchor.crypto import jcs, multibase
 from anchor.crypto.did import DidResolutionError, DidResolver
 from anchor.crypto.jsonld import LoaderFn, UnknownContextError, document_loader
 from anchor.crypto.keys import SigningKey, verify_signature
-from anchor.crypto.rdfc import ShapeCanonicalizer
+from anchor.crypto.rdfc import (
+    CanonicalizationLimitError,
+    CanonicalizationLimits,
+    ShapeCanonicalizer,
+    canonicalization_budget,
+    canonicalize_dataset,
+    expanded_to_rdf,
+)
 from anchor.errors import ConfigurationError, CredAnchorError
 from anchor.types import as_list, xsd_timestamp
 
@@ -64,7 +77,8 @@ def canonical_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
 
     Fails, like a JSON-LD "safe mode", when a property of the document is not defined by its
     contexts (it would silently fall out of the signed data), and on control characters that
-    pyld's N-Quads escaping does not write the RDFC-1.0 way.
+    pyld's N-Quads escaping does not write the RDFC-1.0 way. Runs within the enclosing
+    canonicalization budget (or a default one), and raises CanonicalizationLimitError past it.
     """
     canonicalizer = _CANONICALIZERS.pop(loader, None)
     if canonicalizer is None:
@@ -74,7 +88,9 @@ def canonical_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
         _CANONICALIZERS.pop(next(iter(_CANONICALIZERS)))
     _refuse_control_characters(document)
     try:
-        return canonicalizer.canonicalize(document, _safe_mode)
+        with canonicalization_budget() as budget, budget.timing():
+            budget.check_document(document)
+            return canonicalizer.canonicalize(document, _safe_mode)
     except jsonld.JsonLdError as exc:
         raise _jsonld_error(exc) from exc
     except CredAnchorError:
@@ -113,12 +129,11 @@ def _generic_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
     """The whole way through pyld: expand, check, to RDF, canonicalize."""
     expanded = jsonld.expand(document, {"documentLoader": loader})
     _safe_mode(document, expanded)
-    dataset = jsonld.to_rdf(expanded, {"documentLoader": loader})
+    dataset = expanded_to_rdf(expanded, loader)
     for graph, triples in dataset.items():  # a dataset is a set: drop repeated triples
         unique = {json.dumps(t, sort_keys=True): t for t in triples}
         dataset[graph] = list(unique.values())
-    canonical: str = URDNA2015().main(dataset, {"format": "application/n-quads"})
-    return canonical
+    return canonicalize_dataset(dataset)
 
 
 def _safe_mode(document: dict[str, Any], expanded: Any) -> None:
@@ -277,22 +292,72 @@ def verify_proofs(
     *,
     loader: LoaderFn | None = None,
     handled_elsewhere: Collection[str] = (),
+    controller: str | None = None,
+    purpose: str | None = None,
+    limits: CanonicalizationLimits | None = None,
 ) -> list[ProofCheck]:
     """Verify every proof of `document`; an empty list means it has none.
 
     A proof this module cannot verify is a failed check, never skipped silently — except proofs
     whose `cryptosuite` is in `handled_elsewhere` (e.g. an anchor proof checked against a chain).
+    `controller` and `purpose`, when given, are what every proof must have (e.g. the issuer's DID
+    and assertionMethod): a proof by another controller or for another purpose fails before any
+    canonicalization. `limits` bound the canonicalization work of this call, unless the caller has
+    opened a budget for a larger scope (see `anchor.crypto.rdfc.canonicalization_budget`).
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     loader = loader or default_loader()
-    return [
-        _verify_one(unsecured, proof, resolver, loader)
-        for proof in proofs_of(document)
-        if not (isinstance(proof, dict) and proof.get("cryptosuite") in handled_elsewhere)
-    ]
+    document_hash = _document_hasher(unsecured, loader)
+    expected = _Expected(controller, purpose)
+    with canonicalization_budget(limits):
+        return [
+            _verify_one(unsecured, proof, resolver, loader, expected, document_hash)
+            for proof in proofs_of(document)
+            if not (isinstance(proof, dict) and proof.get("cryptosuite") in handled_elsewhere)
+        ]
 
 
-def _verify_one(unsecured: dict[str, Any], proof: Any, resolver: DidResolver, loader: LoaderFn) -> ProofCheck:
+@dataclass(frozen=True)
+class _Expected:
+    controller: str | None
+    purpose: str | None
+
+
+#: The longest base58-btc multibase text of a 64-byte signature is 'z' + 88 characters; anything
+#: longer is refused before decoding (base58 decoding is quadratic in the length).
+_MAX_PROOF_VALUE = 90
+_DocumentHash = Callable[[str], bytes]
+
+
+def _document_hasher(unsecured: dict[str, Any], loader: LoaderFn) -> _DocumentHash:
+    """SHA-256 of the transformed document, computed once per cryptosuite: every proof of a proof
+    set signs the same document, so ten proofs must not cost ten canonicalizations."""
+    digests: dict[str, bytes | CredAnchorError] = {}
+
+    def document_hash(cryptosuite: str) -> bytes:
+        if cryptosuite not in digests:
+            try:
+                digests[cryptosuite] = hashlib.sha256(_transform(unsecured, cryptosuite, loader)).digest()
+            except (ProofError, UnknownContextError, CanonicalizationLimitError) as exc:
+                digests[cryptosuite] = exc
+        digest = digests[cryptosuite]
+        if isinstance(digest, CredAnchorError):
+            raise digest
+        return digest
+
+    return document_hash
+
+
+def _verify_one(
+    unsecured: dict[str, Any],
+    proof: Any,
+    resolver: DidResolver,
+    loader: LoaderFn,
+    expected: _Expected,
+    document_hash: _DocumentHash,
+) -> ProofCheck:
+    # The cheap checks come first: canonicalizing untrusted input is the expensive step, so an
+    # unusable proof must never get that far.
     if not isinstance(proof, dict):
         return ProofCheck(False, "a proof must be a JSON object")
     for name in ("type", "cryptosuite", "verificationMethod", "proofPurpose", "proofValue"):
@@ -308,15 +373,31 @@ def _verify_one(unsecured: dict[str, Any], proof: Any, resolver: DidResolver, lo
             config["@context"] = unsecured["@context"]
     elif "@context" in config and config["@context"] != unsecured.get("@context"):
         return ProofCheck(False, "the proof's @context differs from the document's", suite, method_id)
+    if expected.purpose is not None and purpose != expected.purpose:
+        return ProofCheck(False, f"the proof is for {purpose}, not {expected.purpose}", suite, method_id)
     try:
         method = resolver.verification_method(method_id)
-        signature = multibase.decode(proof["proofValue"])
-        data = hash_data(unsecured, config, loader)
-    except (DidResolutionError, ConfigurationError, ProofError, UnknownContextError) as exc:
+    except (DidResolutionError, ConfigurationError) as exc:
         return ProofCheck(False, str(exc), suite, method_id)
     if purpose not in method.purposes:
         return ProofCheck(False, f"{method_id} is not authorized for {purpose}", suite, method_id, method.controller)
-    if len(signature) != 64 or not verify_signature(method.public_key, signature, data):
+    if expected.controller is not None and method.controller != expected.controller:
+        return ProofCheck(
+            False,
+            f"the proof was made with a key of {method.controller}, not of {expected.controller}",
+            suite,
+            method_id,
+            method.controller,
+        )
+    signature = _signature(proof["proofValue"])
+    if isinstance(signature, str):
+        return ProofCheck(False, signature, suite, method_id, method.controller)
+    try:
+        config_hash = hashlib.sha256(_transform(config, suite, loader)).digest()
+        data = config_hash + document_hash(suite)
+    except (ProofError, UnknownContextError, CanonicalizationLimitError) as exc:
+        return ProofCheck(False, str(exc), suite, method_id, method.controller)
+    if not verify_signature(method.public_key, signature, data):
         return ProofCheck(
             False,
             "the signature does not match: the document or its proof options were changed, or it was signed "
@@ -327,6 +408,19 @@ def _verify_one(unsecured: dict[str, Any], proof: Any, resolver: DidResolver, lo
             purpose,
         )
     return ProofCheck(True, "signature verified", suite, method_id, method.controller, purpose)
+
+
+def _signature(proof_value: str) -> bytes | str:
+    """The 64 signature bytes of a proofValue, or why it cannot hold them."""
+    if len(proof_value) > _MAX_PROOF_VALUE:
+        return f"the proofValue is {len(proof_value)} characters long: too long for a 64-byte Ed25519 signature"
+    try:
+        signature = multibase.decode(proof_value)
+    except ConfigurationError as exc:
+        return str(exc)
+    if len(signature) != 64:
+        return f"the proofValue holds {len(signature)} bytes, not a 64-byte Ed25519 signature"
+    return signature
 
 
 _LOADER: LoaderFn | None = None

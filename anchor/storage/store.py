@@ -5,238 +5,49 @@ append-only audit log, in SQLAlchemy 2. SQLite file by default, PostgreSQL by UR
 Every write is one database transaction and safe to retry: queueing the same credential twice is a
 no-op, a status index is unique per list (a clash is retried with another random index), and a
 batch is recorded as anchored together with every credential's anchored document.
+
+The Store implements the credentials side's interfaces: it is a `CredentialQueue` for
+`issue_and_queue`, and `StoreStatusAllocator` a `StatusAllocator` for `CredentialIssuer`.
+Split by concern: anchor.storage.database (opening, sessions, the audit log, PostgreSQL schemas),
+models (the tables), records (what callers get), api_keys (API keys); the names callers use are
+re-exported here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Sequence
+from datetime import UTC, timedelta
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    func,
-    select,
-)
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from anchor.credentials.status import LIST_SIZE, StatusLocation
-from anchor.errors import ConfigurationError, CredAnchorError
+from anchor.errors import ConfigurationError
+from anchor.storage.api_keys import API_KEY_PREFIX, API_KEY_ROLES, ApiKeyStore
+from anchor.storage.database import StoreError, aware, database_url, now
+from anchor.storage.models import AuditRow, BatchRow, CredentialRow, StatusAllocationRow
+from anchor.storage.records import ApiKey, Batch, BatchState, StoredCredential
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class StoreError(CredAnchorError, RuntimeError):
-    """The database cannot be reached or refused a write."""
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class CredentialRow(Base):
-    __tablename__ = "credentials"
-
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    issuer_did: Mapped[str] = mapped_column(String(300), index=True)
-    issuer_account: Mapped[str] = mapped_column(String(42), index=True)
-    credential_hash: Mapped[str] = mapped_column(String(66), unique=True)
-    document: Mapped[str] = mapped_column(Text)
-    file_name: Mapped[str | None] = mapped_column(String(300))
-    state: Mapped[str] = mapped_column(String(16), index=True)  # queued | batched | anchored
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+__all__ = [
+    "API_KEY_PREFIX",
+    "API_KEY_ROLES",
+    "ApiKey",
+    "Batch",
+    "BatchState",
+    "Store",
+    "StoreError",
+    "StoreStatusAllocator",
+    "StoredCredential",
+    "database_url",
+]
 
 
-class BatchRow(Base):
-    __tablename__ = "batches"
-    __table_args__ = (UniqueConstraint("issuer_account", "root"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    issuer_account: Mapped[str] = mapped_column(String(42), index=True)
-    root: Mapped[str] = mapped_column(String(66))
-    size: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(16), index=True)  # closed | anchored
-    chain_id: Mapped[int | None] = mapped_column(Integer)
-    contract: Mapped[str | None] = mapped_column(String(42))
-    tx_hash: Mapped[str | None] = mapped_column(String(66))
-    raw_tx: Mapped[str | None] = mapped_column(Text)
-    block_number: Mapped[int | None] = mapped_column(Integer)
-    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    anchored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class StatusAllocationRow(Base):
-    __tablename__ = "status_allocations"
-    __table_args__ = (UniqueConstraint("chain_id", "contract", "issuer_account", "list_id", "list_index"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    chain_id: Mapped[int] = mapped_column(Integer)
-    contract: Mapped[str] = mapped_column(String(42))
-    issuer_account: Mapped[str] = mapped_column(String(42))
-    list_id: Mapped[int] = mapped_column(Integer)
-    list_index: Mapped[int] = mapped_column(Integer)
-    allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class AuditRow(Base):
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    action: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(String(200))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class ApiKeyRow(Base):
-    __tablename__ = "api_keys"
-
-    id: Mapped[str] = mapped_column(String(24), primary_key=True)
-    secret_hash: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))  # issuer | body
-    subject: Mapped[str] = mapped_column(String(200), index=True)  # issuer name | body address
-    label: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-API_KEY_PREFIX = "cak"
-API_KEY_ROLES = ("issuer", "body")
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    """An API key's public record (its secret is shown once, at creation, and stored only hashed)."""
-
-    id: str
-    role: str
-    subject: str
-    label: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "role": self.role, "subject": self.subject, "label": self.label,
-                "created_at": self.created_at.isoformat(),
-                "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class StoredCredential:
-    id: str
-    state: str
-    issuer_did: str
-    issuer_account: str
-    batch_id: int | None
-    queued_at: datetime
-    document: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class BatchState:
-    id: int
-    issuer_account: str
-    root: str
-    size: int
-    state: str
-    chain_id: int | None
-    contract: str | None
-    tx_hash: str | None
-    block_number: int | None
-    closed_at: datetime
-    anchored_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "issuer_account": self.issuer_account, "root": self.root, "size": self.size,
-            "state": self.state, "chain_id": self.chain_id, "contract": self.contract, "tx_hash": self.tx_hash,
-            "block_number": self.block_number, "closed_at": self.closed_at.isoformat(),
-            "anchored_at": self.anchored_at.isoformat() if self.anchored_at else None,
-        }  # fmt: skip
-
-
-def _hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Batch:
-    id: int
-    issuer_account: str
-    root: str
-    state: str
-    credential_ids: tuple[str, ...]
-
-
-def database_url(data_dir: Path, environ: dict[str, str] | None = None) -> str:
-    import os
-
-    env = os.environ if environ is None else environ
-    return env.get("CREDANCHOR_DATABASE_URL") or f"sqlite:///{data_dir / 'credanchor.sqlite'}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Store:
+class Store(ApiKeyStore):
     """The SQLAlchemy store. Open with `Store.open(url)`, which migrates the schema to the latest."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @classmethod
-    def open(cls, url: str) -> Store:
-        if url.startswith("sqlite:///"):
-            folder = Path(url[len("sqlite:///") :]).parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"cannot create the database's folder {folder}: {exc.strerror or exc}") from None
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        try:
-            engine = create_engine(url)
-            with engine.begin() as connection:
-                config = Config()
-                config.set_main_option("script_location", str(MIGRATIONS))
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
-        except OperationalError as exc:
-            raise StoreError(f"cannot open the database {engine.url.render_as_string()}: {exc.orig}") from None
-        except Exception as exc:  # an unknown driver or a malformed URL from the user
-            if isinstance(exc, CredAnchorError):
-                raise
-            raise ConfigurationError(f"cannot use database URL {url!r}: {exc}") from None
-        return cls(engine)
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
-
-    def _audit(self, session: Session, action: str, subject: str, **detail: Any) -> None:
-        session.add(AuditRow(at=_now(), action=action, subject=subject, detail=detail))
 
     # -- status lists -----------------------------------------------------------------------------
 
@@ -274,7 +85,7 @@ class Store:
                                 issuer_account=issuer_account,
                                 list_id=list_id,
                                 list_index=index,
-                                allocated_at=_now(),
+                                allocated_at=now(),
                             )
                         )
                 except IntegrityError:
@@ -305,7 +116,7 @@ class Store:
                     document=json.dumps(credential),
                     file_name=file_name,
                     state="queued",
-                    queued_at=_now(),
+                    queued_at=now(),
                 )
             )
             self._audit(session, "credential.queue", credential["id"], hash=hash_hex)
@@ -326,12 +137,12 @@ class Store:
             if not queued:
                 return None
             oldest = queued[0].queued_at if queued[0].queued_at.tzinfo else queued[0].queued_at.replace(tzinfo=UTC)
-            due = force or len(queued) >= max_size or (max_age is not None and _now() - oldest >= max_age)
+            due = force or len(queued) >= max_size or (max_age is not None and now() - oldest >= max_age)
             if not due:
                 return None
             root = root_of([json.loads(row.document) for row in queued])
             batch = BatchRow(
-                issuer_account=issuer_account, root=root, size=len(queued), state="closed", closed_at=_now()
+                issuer_account=issuer_account, root=root, size=len(queued), state="closed", closed_at=now()
             )
             session.add(batch)
             session.flush()
@@ -344,12 +155,6 @@ class Store:
         """Every issuer account with credentials in the store."""
         with self._session() as session:
             return sorted(set(session.scalars(select(CredentialRow.issuer_account))))
-
-    def accounts_with_work(self) -> list[str]:
-        """Issuer accounts with queued credentials or batches not yet recorded as anchored."""
-        with self._session() as session:
-            queued = session.scalars(select(CredentialRow.issuer_account).where(CredentialRow.state != "anchored"))
-            return sorted(set(queued))
 
     def open_batches(self, issuer_account: str) -> list[Batch]:
         """Closed batches not yet recorded as anchored (after a crash: anchor them again, safely)."""
@@ -429,7 +234,7 @@ class Store:
             if row.state == "anchored" and row.tx_hash == tx_hash:
                 return  # a retry after success
             row.state, row.chain_id, row.contract = "anchored", chain_id, contract
-            row.tx_hash, row.block_number, row.anchored_at = tx_hash, block_number, _now()
+            row.tx_hash, row.block_number, row.anchored_at = tx_hash, block_number, now()
             for credential in session.scalars(select(CredentialRow).where(CredentialRow.batch_id == batch.id)):
                 credential.document, credential.state = json.dumps(by_id[credential.id]), "anchored"
             self._audit(session, "batch.anchor", batch.root, tx=tx_hash, block=block_number, size=len(by_id))
@@ -449,9 +254,9 @@ class Store:
             return row.state, json.loads(row.document), row.file_name
 
     def credentials(
-        self, issuer_account: str, *, state: str | None = None, limit: int = 100, offset: int = 0
+        self, issuer_account: str, *, state: str | None = None, limit: int | None = 100, offset: int = 0
     ) -> tuple[int, list[StoredCredential]]:
-        """One issuer account's stored credentials, oldest first: (total, one page)."""
+        """One issuer account's stored credentials, oldest first: (total, one page; `limit=None`: all)."""
         where = CredentialRow.issuer_account == issuer_account
         if state is not None:
             where = where & (CredentialRow.state == state)
@@ -463,13 +268,26 @@ class Store:
             ).all()  # fmt: skip
             return total, [_stored(row) for row in rows]
 
+    def credential_ids(self, issuer_account: str, *, state: str | None = None) -> list[str]:
+        """The ids of one issuer account's stored credentials (in `state`, if given), oldest first.
+
+        Ids only: a caller that polls (the soak's verifier, each second) does not load every document."""
+        where = CredentialRow.issuer_account == issuer_account
+        if state is not None:
+            where = where & (CredentialRow.state == state)
+        with self._session() as session:
+            query = select(CredentialRow.id).where(where).order_by(CredentialRow.queued_at, CredentialRow.id)
+            return list(session.scalars(query))
+
     def stored_credential(self, credential_id: str) -> StoredCredential | None:
         with self._session() as session:
             row = session.get(CredentialRow, credential_id)
             return None if row is None else _stored(row)
 
-    def batch_states(self, issuer_account: str, *, limit: int = 100, offset: int = 0) -> tuple[int, list[BatchState]]:
-        """One issuer account's batches, newest first: (total, one page)."""
+    def batch_states(
+        self, issuer_account: str, *, limit: int | None = 100, offset: int = 0
+    ) -> tuple[int, list[BatchState]]:
+        """One issuer account's batches, newest first: (total, one page; `limit=None`: all)."""
         where = BatchRow.issuer_account == issuer_account
         with self._session() as session:
             total = session.scalar(select(func.count()).select_from(BatchRow).where(where)) or 0
@@ -482,53 +300,6 @@ class Store:
         with self._session() as session:
             row = session.get(BatchRow, batch_id)
             return None if row is None else _batch_state(row)
-
-    # -- API keys ---------------------------------------------------------------------------------
-
-    def create_api_key(self, role: str, subject: str, label: str = "") -> tuple[ApiKey, str]:
-        """A new key for one issuer (role `issuer`, subject its name) or accreditation body (role
-        `body`, subject its address): (record, the secret to hand over — it is not kept)."""
-        if role not in API_KEY_ROLES:
-            raise ConfigurationError(f"an API key's role is one of {', '.join(API_KEY_ROLES)}, not {role!r}")
-        key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-        with self._session() as session:
-            row = ApiKeyRow(id=key_id, secret_hash=_hash_secret(secret), role=role, subject=subject,
-                            label=label, created_at=_now(), revoked_at=None)  # fmt: skip
-            session.add(row)
-            self._audit(session, "apikey.create", key_id, role=role, holder=subject)
-            record = _api_key(row)
-        return record, f"{API_KEY_PREFIX}_{key_id}_{secret}"
-
-    def authenticate(self, presented: str) -> ApiKey | None:
-        """The live key matching `presented` (constant-time comparison of hashes), or None."""
-        parts = presented.split("_", 2)
-        if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
-            return None
-        with self._session() as session:
-            row = session.get(ApiKeyRow, parts[1])
-            if row is None or row.revoked_at is not None:
-                return None
-            if not hmac.compare_digest(row.secret_hash, _hash_secret(parts[2])):
-                return None
-            return _api_key(row)
-
-    def api_keys(self, subject: str | None = None) -> list[ApiKey]:
-        with self._session() as session:
-            query = select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id)
-            if subject is not None:
-                query = query.where(ApiKeyRow.subject == subject)
-            return [_api_key(row) for row in session.scalars(query)]
-
-    def revoke_api_key(self, key_id: str) -> ApiKey:
-        """Revoke a key (from then on it authenticates nothing); revoking twice is harmless."""
-        with self._session() as session:
-            row = session.get(ApiKeyRow, key_id)
-            if row is None:
-                raise ConfigurationError(f"no API key {key_id!r}: `credanchor apikey list` shows the keys")
-            if row.revoked_at is None:
-                row.revoked_at = _now()
-                self._audit(session, "apikey.revoke", key_id, role=row.role, holder=row.subject)
-            return _api_key(row)
 
     def metrics(self, *, recent: int = 100) -> dict[str, float]:
         """Operational figures for monitoring: the queue, pending batches and recent anchoring latency
@@ -544,10 +315,10 @@ class Store:
                 select(BatchRow.closed_at, BatchRow.anchored_at).where(BatchRow.state == "anchored")
                 .order_by(BatchRow.id.desc()).limit(recent)
             ).all()  # fmt: skip
-        latencies = sorted((_aware(done) - _aware(closed)).total_seconds() for closed, done in latest if done)
+        latencies = sorted((aware(done) - aware(closed)).total_seconds() for closed, done in latest if done)
         figures = {
             "credentials_queued": float(queued or 0),
-            "oldest_queued_seconds": (_now() - _aware(oldest)).total_seconds() if oldest else 0.0,
+            "oldest_queued_seconds": (now() - aware(oldest)).total_seconds() if oldest else 0.0,
             "batches_pending": float(pending or 0),
             "batches_anchored": float(anchored or 0),
         }
@@ -556,14 +327,6 @@ class Store:
                 latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else 0.0
             )
         return figures
-
-    def ping(self) -> None:
-        """Raise StoreError unless the database answers."""
-        try:
-            with self.engine.connect() as connection:
-                connection.exec_driver_sql("SELECT 1")
-        except OperationalError as exc:
-            raise StoreError(f"the database does not answer: {exc.orig}") from None
 
     def audit(self) -> list[tuple[str, str, dict[str, Any]]]:
         with self._session() as session:
@@ -580,23 +343,13 @@ class Store:
 
 def _stored(row: CredentialRow) -> StoredCredential:
     return StoredCredential(row.id, row.state, row.issuer_did, row.issuer_account, row.batch_id,
-                            _aware(row.queued_at), json.loads(row.document))  # fmt: skip
+                            aware(row.queued_at), json.loads(row.document))  # fmt: skip
 
 
 def _batch_state(row: BatchRow) -> BatchState:
     return BatchState(row.id, row.issuer_account, row.root, row.size, row.state, row.chain_id, row.contract,
-                      row.tx_hash, row.block_number, _aware(row.closed_at),
-                      _aware(row.anchored_at) if row.anchored_at else None)  # fmt: skip
-
-
-def _api_key(row: ApiKeyRow) -> ApiKey:
-    return ApiKey(row.id, row.role, row.subject, row.label, _aware(row.created_at),
-                  _aware(row.revoked_at) if row.revoked_at else None)  # fmt: skip
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive date-times: they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+                      row.tx_hash, row.block_number, aware(row.closed_at),
+                      aware(row.anchored_at) if row.anchored_at else None)  # fmt: skip
 
 
 class StoreStatusAllocator:

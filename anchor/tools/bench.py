@@ -16,6 +16,7 @@ from anchor.anchoring.batches import anchor_credentials
 from anchor.chain.adapter import Chain
 from anchor.chain.deployment import deploy_contracts
 from anchor.chain.devchain import AnvilProcess
+from anchor.chain.view import ChainReader
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner, MicroCredentialSpec, Skill
 from anchor.credentials.status import RandomStatusAllocator
@@ -190,7 +191,7 @@ def _bench_chain(
         signed_at = time.perf_counter()
         batch = anchor_credentials(signed, anchor, sender=issuer_account)
         done = time.perf_counter()
-        verifier = Verifier(chain, registry=registry.address)
+        verifier = Verifier(ChainReader(chain, registry.address))
         sample = batch.credentials[:verify_count]
         verifier.verify(sample[0])  # the chain reads a batch needs: once
         verify_start = time.perf_counter()

@@ -9,6 +9,7 @@ from typing import Any
 from anchor.anchoring.batches import anchor_credentials
 from anchor.chain.adapter import Chain
 from anchor.chain.deployment import deploy_contracts
+from anchor.chain.view import ChainReader
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import AwardingBody
 from anchor.credentials.roster import SAMPLE_ROSTER, read_roster
@@ -103,7 +104,7 @@ def run_demo(chain: Chain) -> DemoResult:
     result.record("anchor batch", batch.receipt)
     result.credentials = batch.credentials
 
-    verifier = Verifier(chain, registry=registry.address)
+    verifier = Verifier(ChainReader(chain, registry.address))
     first = batch.credentials[0]
     report = verifier.verify(first)
     result.reports["before revocation"] = report.to_dict()
@@ -112,7 +113,7 @@ def run_demo(chain: Chain) -> DemoResult:
 
     _, location = read_entry(next(e for e in first["credentialStatus"] if e["statusPurpose"] == "revocation"))
     result.record("revoke credential", anchor.revoke(location.list_id, [location.index], sender=issuer))
-    verifier = Verifier(chain, registry=registry.address)  # a fresh one: verifiers cache chain reads
+    verifier = Verifier(ChainReader(chain, registry.address))  # a fresh one: verifiers cache chain reads
     report = verifier.verify(first)
     result.reports["after revocation"] = report.to_dict()
     result.checks["revoked credential fails verification"] = (
@@ -140,7 +141,7 @@ def run_demo(chain: Chain) -> DemoResult:
     second = anchor_credentials([reissued], anchor, sender=issuer)
     result.record("revoke batch", anchor.revoke_batch(second.root, sender=issuer))
     result.checks["revoking a batch revokes every credential in it"] = (
-        Verifier(chain, registry=registry.address).verify(second.credentials[0]).check("revocation").outcome
+        Verifier(ChainReader(chain, registry.address)).verify(second.credentials[0]).check("revocation").outcome
         is Outcome.FAIL
     )
     return result

@@ -8,13 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from anchor.anchoring.status_changes import change_status
 from anchor.credentials.issuance import AlreadyIssuedError, issue_and_queue
 from anchor.credentials.model import Award, CredentialValidationError, MicroCredentialSpec
 from anchor.credentials.roster import parse_roster
-from anchor.credentials.status import read_entry
 from anchor.storage.store import StoredCredential
-from anchor.types import as_list
 
 from ..models import (
     BatchOut,
@@ -31,26 +28,21 @@ from ..models import (
     StatusChangeRequest,
     StatusChangeResult,
     StoredCredentialOut,
+    Transaction,
 )
 from ..problems import ApiProblem, responses
 from ..security import IssuerKey
-from ..services import Services
+from ..services import Services, ServicesDep
 
 router = APIRouter(prefix="/v1", tags=["issuers"], responses=responses(401, 403, 413, 422, 503))
 CredentialId = Annotated[str, Path(min_length=1, max_length=200, description="The credential's id (urn:uuid:…).")]
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 @router.get("/issuer", response_model=IssuerOut, summary="The issuer this key belongs to")
-def whoami(request: Request, key: IssuerKey) -> dict[str, Any]:
-    services = _services(request)
+def whoami(services: ServicesDep, key: IssuerKey) -> IssuerOut:
     profile = services.profile(key.subject)
-    return {"issuer": key.subject, **asdict(profile), "ethereum_account": services.account_of(key.subject),
-            "did_document": services.did_document(key.subject)}  # fmt: skip
+    return IssuerOut(issuer=key.subject, **asdict(profile), ethereum_account=services.account_of(key.subject),
+                     did_document=services.did_document(key.subject))  # fmt: skip
 
 
 Parsed = tuple[MicroCredentialSpec, Award, bool, str]  # spec, award, dated, cryptosuite
@@ -90,17 +82,18 @@ def _issue_one(services: Services, slug: str, parsed: Parsed) -> tuple[dict[str,
         **responses(400),
     },
 )
-def issue_credential(request: Request, response: Response, key: IssuerKey, item: CredentialRequest) -> dict[str, Any]:
-    services = _services(request)
+def issue_credential(
+    services: ServicesDep, response: Response, key: IssuerKey, item: CredentialRequest
+) -> IssuedCredential:
     credential, created = _issue_one(services, key.subject, parse_credential(services, item))
     if not created:
         response.status_code = 200
     stored = services.store.stored_credential(credential["id"])
-    return {"id": credential["id"], "state": stored.state if stored else "queued", "created": created,
-            "credential": credential}  # fmt: skip
+    return IssuedCredential(id=credential["id"], state=stored.state if stored else "queued", created=created,
+                            credential=credential)  # fmt: skip
 
 
-def _issue_rows(services: Services, slug: str, rows: list[Row]) -> dict[str, Any]:
+def _issue_rows(services: Services, slug: str, rows: list[Row]) -> BulkResult:
     """Issue every row; each gets an outcome (one bad row never stops the others)."""
     limit = services.settings.max_bulk_credentials
     if len(rows) > limit:
@@ -122,8 +115,8 @@ def _issue_rows(services: Services, slug: str, rows: list[Row]) -> dict[str, Any
         outcome: Literal["issued", "already-issued"] = "issued" if created else "already-issued"
         results.append(RowResult(row=position, learner=learner, status=outcome, id=credential["id"]))
     count = {s: sum(r.status == s for r in results) for s in ("issued", "already-issued", "failed")}
-    return {"issued": count["issued"], "already_issued": count["already-issued"], "failed": count["failed"],
-            "rows": results}  # fmt: skip
+    return BulkResult(issued=count["issued"], already_issued=count["already-issued"], failed=count["failed"],
+                      rows=results)  # fmt: skip
 
 
 @router.post(
@@ -132,8 +125,7 @@ def _issue_rows(services: Services, slug: str, rows: list[Row]) -> dict[str, Any
     summary="Issue many micro-credentials; every row gets an outcome",
     responses=responses(400),
 )
-def issue_bulk(request: Request, key: IssuerKey, bulk: BulkRequest) -> dict[str, Any]:
-    services = _services(request)
+def issue_bulk(services: ServicesDep, key: IssuerKey, bulk: BulkRequest) -> BulkResult:
     rows = [_row(services, c, i) for i, c in enumerate(bulk.credentials, 1)]
     return _issue_rows(services, key.subject, rows)
 
@@ -153,8 +145,7 @@ CSV_EXAMPLE = (
     openapi_extra={"requestBody": {"required": True, "content": {
         "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}}}},
 )  # fmt: skip
-async def issue_csv(request: Request, key: IssuerKey) -> dict[str, Any]:
-    services = _services(request)
+async def issue_csv(request: Request, services: ServicesDep, key: IssuerKey) -> BulkResult:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("text/csv", "application/csv", "text/plain"):
         raise ApiProblem(415, "unsupported-media-type", f"send the roster as text/csv, not {kind or 'no type'}")
@@ -172,23 +163,22 @@ async def issue_csv(request: Request, key: IssuerKey) -> dict[str, Any]:
 
 @router.get("/credentials", response_model=CredentialPage, summary="This issuer's credentials, oldest first")
 def list_credentials(
-    request: Request,
+    services: ServicesDep,
     key: IssuerKey,
     state: Annotated[Literal["queued", "batched", "anchored"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-) -> dict[str, Any]:
-    services = _services(request)
+) -> CredentialPage:
     total, items = services.store.credentials(services.account_of(key.subject), state=state, limit=limit,
                                               offset=offset)  # fmt: skip
-    return {"total": total, "items": [CredentialSummary(id=c.id, state=c.state, batch_id=c.batch_id,
-                                                        queued_at=c.queued_at) for c in items]}  # fmt: skip
+    return CredentialPage(total=total, items=[CredentialSummary(id=c.id, state=c.state, batch_id=c.batch_id,
+                                                                queued_at=c.queued_at) for c in items])  # fmt: skip
 
 
 def _own_credential(services: Services, slug: str, credential_id: str) -> StoredCredential:
     """The stored credential, if this issuer's: another issuer's is as unknown as a missing one (404)."""
-    stored = services.store.stored_credential(credential_id)
-    if stored is None or stored.issuer_account.lower() != services.account_of(slug).lower():
+    stored = services.own_credential(slug, credential_id)
+    if stored is None:
         raise ApiProblem(404, "not-found", f"this issuer has no credential {credential_id}")
     return stored
 
@@ -199,48 +189,35 @@ def _own_credential(services: Services, slug: str, credential_id: str) -> Stored
     summary="One of this issuer's credentials, with its anchor proof once anchored",
     responses=responses(404),
 )
-def get_credential(request: Request, key: IssuerKey, credential_id: CredentialId) -> dict[str, Any]:
-    stored = _own_credential(_services(request), key.subject, credential_id)
-    return {"id": stored.id, "state": stored.state, "batch_id": stored.batch_id, "queued_at": stored.queued_at,
-            "credential": stored.document}  # fmt: skip
+def get_credential(services: ServicesDep, key: IssuerKey, credential_id: CredentialId) -> StoredCredentialOut:
+    stored = _own_credential(services, key.subject, credential_id)
+    return StoredCredentialOut(id=stored.id, state=stored.state, batch_id=stored.batch_id,
+                               queued_at=stored.queued_at, credential=stored.document)  # fmt: skip
 
 
 @router.get("/batches", response_model=BatchPage, summary="This issuer's batches, newest first")
 def list_batches(
-    request: Request,
+    services: ServicesDep,
     key: IssuerKey,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-) -> dict[str, Any]:
-    services = _services(request)
+) -> BatchPage:
     total, batches = services.store.batch_states(services.account_of(key.subject), limit=limit, offset=offset)
-    return {"total": total, "items": [b.to_dict() for b in batches]}
+    return BatchPage(total=total, items=[BatchOut(**b.to_dict()) for b in batches])
 
 
 @router.get("/batches/{batch_id}", response_model=BatchOut, summary="One batch", responses=responses(404))
-def get_batch(request: Request, key: IssuerKey, batch_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> dict[str, Any]:
-    services = _services(request)
-    batch = services.store.batch_state(batch_id)
-    if batch is None or batch.issuer_account.lower() != services.account_of(key.subject).lower():
+def get_batch(services: ServicesDep, key: IssuerKey, batch_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> BatchOut:
+    batch = services.own_batch(key.subject, batch_id)
+    if batch is None:
         raise ApiProblem(404, "not-found", f"this issuer has no batch {batch_id}")
-    return batch.to_dict()
+    return BatchOut(**batch.to_dict())
 
 
-def _change(services: Services, slug: str, action: str, credential_ids: list[str]) -> dict[str, Any]:
-    account = services.account_of(slug)
+def _change(services: Services, slug: str, action: StatusAction, credential_ids: list[str]) -> StatusChangeResult:
     documents = [_own_credential(services, slug, cid).document for cid in dict.fromkeys(credential_ids)]
-    for document in documents:  # the status entries must name this issuer's own lists
-        for entry in as_list(document.get("credentialStatus")):
-            if (
-                isinstance(entry, dict)
-                and "statusIssuer" in entry
-                and read_entry(entry)[1].issuer.lower() != account.lower()
-            ):
-                raise ApiProblem(403, "forbidden", f"{document['id']} names a status list that is not this issuer's")
-    chain, _ = services.connect()
-    transactions = change_status(chain, documents, action, services.sender)
-    services.status_changed()
-    return {"action": action, "transactions": transactions}
+    transactions = services.change_status(slug, action, documents)
+    return StatusChangeResult(action=action, transactions=[Transaction(**t) for t in transactions])
 
 
 @router.post(
@@ -249,8 +226,8 @@ def _change(services: Services, slug: str, action: str, credential_ids: list[str
     summary="Revoke, suspend or reinstate credentials: one transaction per status list",
     responses=responses(400, 404, 409),
 )
-def change_statuses(request: Request, key: IssuerKey, change: StatusChangeRequest) -> dict[str, Any]:
-    return _change(_services(request), key.subject, change.action, change.credential_ids)
+def change_statuses(services: ServicesDep, key: IssuerKey, change: StatusChangeRequest) -> StatusChangeResult:
+    return _change(services, key.subject, change.action, change.credential_ids)
 
 
 @router.post(
@@ -259,5 +236,7 @@ def change_statuses(request: Request, key: IssuerKey, change: StatusChangeReques
     summary="Revoke, suspend or reinstate one credential",
     responses=responses(400, 404, 409),
 )
-def change_one(request: Request, key: IssuerKey, credential_id: CredentialId, action: StatusAction) -> dict[str, Any]:
-    return _change(_services(request), key.subject, action, [credential_id])
+def change_one(
+    services: ServicesDep, key: IssuerKey, credential_id: CredentialId, action: StatusAction
+) -> StatusChangeResult:
+    return _change(services, key.subject, action, [credential_id])

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from ..services import Services
+from ..services import ServicesDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,8 +29,7 @@ HELP = {
 
 
 @router.get("/metrics")
-def metrics(request: Request) -> PlainTextResponse:
-    services: Services = request.app.state.services
+def metrics(services: ServicesDep) -> PlainTextResponse:
     lines = []
     for name, value in services.store.metrics().items():
         kind, text = HELP[name]

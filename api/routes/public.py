@@ -6,28 +6,30 @@ Verification is rate limited per client address (429 with Retry-After when over 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from anchor.credentials.presentation import is_presentation, verify_presentation
+from anchor.credentials.presentation import is_presentation
 from anchor.credentials.status import PURPOSES
-from anchor.crypto.did import DidResolutionError, did_web_url
 from anchor.errors import ContractRevertError, CredAnchorError
 
-from ..models import CredentialReport, Health, PresentationReportOut, Readiness, VerifyRequest
+from ..models import (
+    CredentialReport,
+    Health,
+    IssuerList,
+    IssuerSummary,
+    PresentationReportOut,
+    Readiness,
+    VerifyOptions,
+    VerifyRequest,
+)
 from ..problems import ApiProblem, responses
 from ..security import rate_limited
-from ..services import Services
+from ..services import Services, ServicesDep
 
 router = APIRouter(tags=["public"], responses=responses(422))
 Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def document_to_verify(body: VerifyRequest) -> tuple[str, dict[str, Any]]:
@@ -54,22 +56,6 @@ def document_to_verify(body: VerifyRequest) -> tuple[str, dict[str, Any]]:
     )  # fmt: skip
 
 
-def verify_document(services: Services, body: VerifyRequest, profile: str) -> tuple[str, dict[str, Any]]:
-    kind, document = document_to_verify(body)
-    verifier = services.verifier(profile)
-    if kind == "presentation":
-        options = body.options
-        report = verify_presentation(
-            document, verifier, challenge=options.challenge if options else None,
-            domain=options.domain if options else None,
-        )  # fmt: skip
-        answer = report.to_dict()
-    else:
-        answer = verifier.verify(document).to_dict()
-    services.counters.verified(bool(answer["verified"]))
-    return kind, answer
-
-
 @router.post(
     "/v1/verify",
     response_model=CredentialReport | PresentationReportOut,
@@ -80,19 +66,22 @@ def verify_document(services: Services, body: VerifyRequest, profile: str) -> tu
     dependencies=[Depends(rate_limited)],
     responses=responses(400, 413, 422, 429, 503),
 )
-def verify(request: Request, body: VerifyRequest) -> JSONResponse:
+def verify(services: ServicesDep, body: VerifyRequest) -> JSONResponse:
+    kind, document = document_to_verify(body)
+    options = body.options or VerifyOptions()
+    report = services.verify(document, presentation=kind == "presentation", profile="microcredential",
+                             challenge=options.challenge, domain=options.domain)  # fmt: skip
     # Returned as is (the report is built by the library in the documented shape): no second validation.
-    return JSONResponse(verify_document(_services(request), body, "microcredential")[1])
+    return JSONResponse(report)
 
 
 # -- issuers' DID documents -----------------------------------------------------------------------
 
 
-@router.get("/v1/issuers", summary="The issuers this server signs for, with their DIDs")
-def issuers(request: Request) -> dict[str, list[dict[str, str]]]:
-    services = _services(request)
+@router.get("/v1/issuers", response_model=IssuerList, summary="The issuers this server signs for, with their DIDs")
+def issuers(services: ServicesDep) -> IssuerList:
     profiles = {slug: services.profile(slug) for slug in services.issuers()}
-    return {"issuers": [{"issuer": slug, "did": p.did, "name": p.name} for slug, p in profiles.items()]}
+    return IssuerList(issuers=[IssuerSummary(issuer=slug, did=p.did, name=p.name) for slug, p in profiles.items()])
 
 
 @router.get(
@@ -100,35 +89,27 @@ def issuers(request: Request) -> dict[str, list[dict[str, str]]]:
     summary="An issuer's DID document (whatever its DID method)",
     responses=responses(404),
 )
-def issuer_did_document(request: Request, name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]) -> Any:
-    services = _services(request)
+def issuer_did_document(services: ServicesDep, name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]) -> Any:
     if name not in services.issuers():
         raise ApiProblem(404, "not-found", f"no issuer {name!r} here (GET /v1/issuers lists them)")
     return services.did_document(name)
 
 
-def _did_web_document(request: Request, path: str) -> Any:
-    services = _services(request)
-    for slug in services.issuers():
-        did = services.profile(slug).did
-        if did.startswith("did:web:"):
-            try:
-                served_at = urlsplit(did_web_url(did)).path
-            except DidResolutionError:
-                continue
-            if served_at == path:
-                return services.did_document(slug)
-    raise ApiProblem(404, "not-found", f"no did:web issuer here is published at {path}")
+def _did_web_document(services: Services, path: str) -> Any:
+    slug = services.did_web_issuer(path)
+    if slug is None:
+        raise ApiProblem(404, "not-found", f"no did:web issuer here is published at {path}")
+    return services.did_document(slug)
 
 
 @router.get("/.well-known/did.json", summary="The did:web document of this host's issuer", responses=responses(404))
-def well_known_did(request: Request) -> Any:
-    return _did_web_document(request, "/.well-known/did.json")
+def well_known_did(services: ServicesDep) -> Any:
+    return _did_web_document(services, "/.well-known/did.json")
 
 
 @router.get("/{did_path:path}/did.json", summary="did:web documents of issuers with a path", responses=responses(404))
-def path_did(request: Request, did_path: str) -> Any:
-    return _did_web_document(request, f"/{did_path}/did.json")
+def path_did(services: ServicesDep, did_path: str) -> Any:
+    return _did_web_document(services, f"/{did_path}/did.json")
 
 
 # -- status lists ---------------------------------------------------------------------------------
@@ -143,17 +124,16 @@ def path_did(request: Request, did_path: str) -> Any:
 )
 def status_list(
     request: Request,
+    services: ServicesDep,
     chain_id: Annotated[int, Path(ge=1, le=2**63)],
     contract: Address,
     issuer: Address,
     list_id: Annotated[int, Path(ge=1, le=2**24)],
     purpose: Literal["revocation", "suspension"],
 ) -> JSONResponse:
-    services = _services(request)
-    chain, deployment = services.connect()
-    if chain_id != chain.chain_id or contract.lower() != deployment.credential_anchor.lower():
+    if not services.keeps_status_lists(chain_id, contract):
         raise ApiProblem(404, "not-found", f"this server keeps no status lists on chain {chain_id} at {contract}")
-    slug = next((s for s in services.issuers() if services.account_of(s).lower() == issuer.lower()), None)
+    slug = services.issuer_with_account(issuer)
     if slug is None:
         raise ApiProblem(404, "not-found", f"{issuer} is not the account of an issuer this server signs for")
     url = f"{services.settings.public_url.rstrip('/')}{request.url.path}"
@@ -167,10 +147,9 @@ def status_list(
 
 @router.get("/v1/nft/{token_id}", summary="An NFT-mode token's metadata (as its tokenURI holds it)",
             responses=responses(404, 422, 503))  # fmt: skip
-def nft_metadata(request: Request, token_id: Annotated[int, Path(ge=0, le=2**256 - 1)]) -> Any:
-    chain, deployment = _services(request).connect()
+def nft_metadata(services: ServicesDep, token_id: Annotated[int, Path(ge=0, le=2**256 - 1)]) -> Any:
     try:
-        return deployment.nft(chain).metadata(token_id)
+        return services.nft_metadata(token_id)
     except ContractRevertError:
         raise ApiProblem(404, "not-found", f"no token {token_id} (never minted, or burnt)") from None
 
@@ -179,22 +158,19 @@ def nft_metadata(request: Request, token_id: Annotated[int, Path(ge=0, le=2**256
 
 
 @router.get("/health", response_model=Health, summary="Liveness: the process answers")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+def health() -> Health:
+    return Health(status="ok")
 
 
 @router.get("/ready", response_model=Readiness, summary="Readiness: the chain and the database answer",
             responses=responses(503))  # fmt: skip
-def ready(request: Request) -> dict[str, Any]:
-    services = _services(request)
+def ready(services: ServicesDep) -> Readiness:
     try:
-        chain, _ = services.connect()
-        block = chain.block_number()
+        chain_id, block = services.chain_head()
     except CredAnchorError as exc:
-        services.forget_chain()
         raise ApiProblem(503, "chain-unavailable", f"not ready: the chain does not answer ({exc})") from None
     try:
         services.store.ping()
     except CredAnchorError as exc:
         raise ApiProblem(503, "database-unavailable", f"not ready: {exc}") from None
-    return {"status": "ready", "chain_id": chain.chain_id, "block": block, "database": "ok"}
+    return Readiness(status="ready", chain_id=chain_id, block=block, database="ok")

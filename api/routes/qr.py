@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,7 +27,7 @@ from anchor.errors import ConfigurationError
 
 from ..problems import ApiProblem, responses
 from ..security import rate_limited
-from ..services import Services
+from ..services import ServicesDep
 
 router = APIRouter(tags=["public"], responses=responses(422))
 EXAMPLE_DOCUMENT: dict[str, Any] = {
@@ -85,7 +85,7 @@ def _document_kind(document: dict[str, Any]) -> str:
     },
 )  # fmt: skip
 def qr(
-    request: Request,
+    services: ServicesDep,
     document: Annotated[
         dict[str, Any], Body(description="A credential or presentation (bare).", examples=[EXAMPLE_DOCUMENT])
     ],
@@ -94,7 +94,6 @@ def qr(
     scale: Annotated[int, Query(ge=1, le=20, description="Pixels per module.")] = 4,
 ) -> Response:
     kind = _document_kind(document)
-    services: Services = request.app.state.services
     try:
         content = verify_link(services.settings.public_url, document) if form == "link" else document
         symbol = render_qr(content, image_format, scale=scale)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,11 +21,10 @@ from anchor.credentials.issuance import sign_credential
 from anchor.credentials.presentation import verify_presentation
 
 from ..config import VcApiEndpoint
-from ..models import Document, VerifyOptions, VerifyRequest
+from ..models import Document, VerifyOptions
 from ..problems import PROBLEM_CONTENT, PROBLEM_JSON, TYPE_BASE, ApiProblem, responses
 from ..security import IssuerKey, rate_limited
-from ..services import Services
-from .public import verify_document
+from ..services import Services, ServicesDep
 
 router = APIRouter(tags=["W3C VC API"])
 
@@ -70,14 +69,13 @@ def _endpoint(services: Services, name: str) -> VcApiEndpoint:
     )
 
 
-def _issue(request: Request, key: IssuerKey, name: str, body: IssueRequest) -> dict[str, Any]:
-    services: Services = request.app.state.services
+def _issue(services: Services, key: IssuerKey, name: str, body: IssueRequest) -> IssueResponse:
     endpoint = _endpoint(services, name)
     if key.subject != endpoint.issuer:
         raise ApiProblem(403, "forbidden", f"this instance signs for issuer {endpoint.issuer!r}; the key is another's")
     suite = (body.options.cryptosuite if body.options else None) or endpoint.cryptosuite
     signed = sign_credential(body.credential, services.key(endpoint.issuer), cryptosuite=suite, loader=services.loader)
-    return {"verifiableCredential": signed}
+    return IssueResponse(verifiableCredential=signed)
 
 
 ISSUE = {"response_model": IssueResponse, "status_code": 201, "summary": "Issue (sign) a VC 2.0 credential",
@@ -85,18 +83,19 @@ ISSUE = {"response_model": IssueResponse, "status_code": 201, "summary": "Issue 
 
 
 @router.post("/credentials/issue", **ISSUE)  # type: ignore[arg-type]
-def issue_default(request: Request, key: IssuerKey, body: IssueRequest) -> dict[str, Any]:
-    return _issue(request, key, "default", body)
+def issue_default(services: ServicesDep, key: IssuerKey, body: IssueRequest) -> IssueResponse:
+    return _issue(services, key, "default", body)
 
 
 @router.post("/instances/{name}/credentials/issue", **ISSUE)  # type: ignore[arg-type]
 def issue_instance(
-    request: Request, key: IssuerKey, name: Annotated[str, Path(min_length=1, max_length=100)], body: IssueRequest
-) -> dict[str, Any]:
-    return _issue(request, key, name, body)
+    services: ServicesDep, key: IssuerKey, name: Annotated[str, Path(min_length=1, max_length=100)], body: IssueRequest
+) -> IssueResponse:
+    return _issue(services, key, name, body)
 
 
 def _answer(kind: str, report: dict[str, Any]) -> JSONResponse:
+    """200 with the VC API's result when verified, else a 400 problem document that also carries it."""
     failed = {name: check for name, check in report["checks"].items() if check["outcome"] == "fail"}
     problem_details = [
         {"type": f"{TYPE_BASE}check-{name}", "title": f"{name} failed", "detail": check["reason"]}
@@ -112,7 +111,7 @@ def _answer(kind: str, report: dict[str, Any]) -> JSONResponse:
         "checks": report["checks"],
         **({"credentials": report["credentials"]} if "credentials" in report else {}),
     }
-    body = {"verified": report["verified"], "problemDetails": problem_details, "results": results}
+    body = VcApiResult(verified=report["verified"], problemDetails=problem_details, results=results).model_dump()
     if report["verified"]:
         return JSONResponse(body)
     detail = f"the {kind} did not verify: " + "; ".join(f"{p['title']}: {p['detail']}" for p in problem_details)
@@ -145,9 +144,9 @@ class VerifyPresentationRequest(BaseModel):
     responses={**VERIFIED, **responses(413, 422, 429, 503)},
     response_model=VcApiResult,
 )
-def verify_credential(request: Request, body: VerifyCredentialRequest) -> JSONResponse:
-    wrapped = VerifyRequest(verifiableCredential=body.verifiableCredential)
-    return _answer(*verify_document(request.app.state.services, wrapped, "vc"))
+def verify_credential(services: ServicesDep, body: VerifyCredentialRequest) -> JSONResponse:
+    report = services.verify(body.verifiableCredential, presentation=False, profile="vc")
+    return _answer("credential", report)
 
 
 @router.post(
@@ -157,12 +156,13 @@ def verify_credential(request: Request, body: VerifyCredentialRequest) -> JSONRe
     responses={**VERIFIED, **responses(413, 422, 429, 503)},
     response_model=VcApiResult,
 )
-def verify_presentation_route(request: Request, body: VerifyPresentationRequest) -> JSONResponse:
-    services: Services = request.app.state.services
-    if body.verifiablePresentation is None and body.presentation is None:
-        raise ApiProblem(400, "nothing-to-verify", "send verifiablePresentation (or presentation, without proof)")
-    if body.presentation is not None and body.verifiablePresentation is None:
+def verify_presentation_route(services: ServicesDep, body: VerifyPresentationRequest) -> JSONResponse:
+    if body.verifiablePresentation is None:
+        if body.presentation is None:
+            raise ApiProblem(400, "nothing-to-verify", "send verifiablePresentation (or presentation, without proof)")
         report = verify_presentation(body.presentation, services.verifier("vc"), require_proof=False).to_dict()
         return _answer("presentation", report)
-    wrapped = VerifyRequest(verifiablePresentation=body.verifiablePresentation, options=body.options)
-    return _answer(*verify_document(services, wrapped, "vc"))
+    options = body.options or VerifyOptions()
+    report = services.verify(body.verifiablePresentation, presentation=True, profile="vc",
+                             challenge=options.challenge, domain=options.domain)  # fmt: skip
+    return _answer("presentation", report)

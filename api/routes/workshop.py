@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from anchor.comparison.workshop import (
@@ -18,17 +18,14 @@ from anchor.comparison.workshop import (
     Workshop,
     comparison_with_plots,
     course_presets,
-    issue_anchored,
     learner_address,
-    mint_token,
-    observer_view,
 )
 from anchor.errors import ContractRevertError
 
 from ..models import EXAMPLE_REQUEST, CredentialRequest
 from ..problems import ApiProblem, responses
 from ..security import IssuerKey
-from ..services import Services
+from ..services import ServicesDep
 from .issuers import parse_credential
 
 router = APIRouter(prefix="/v1/workshop", tags=["workshop"], responses=responses(400, 401, 403, 404, 413, 422, 503))
@@ -53,14 +50,9 @@ class ComparisonRequest(BaseModel):
     credentials_per_learner: int = Field(default=3, ge=1, le=3)
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-def workshop_of(request: Request, key: IssuerKey) -> Workshop:
+def workshop_of(services: ServicesDep, key: IssuerKey) -> Workshop:
     """The workshop this server runs, for its own issuer's key; 404 on a server that runs none."""
-    workshop = _services(request).workshop()
+    workshop = services.workshop()
     if workshop is None:
         raise ApiProblem(404, "not-a-workshop", "this server is not running a workshop: start one with "
                          "`credanchor workshop` and open the link it prints")  # fmt: skip
@@ -84,22 +76,12 @@ def workshop_info(workshop: WorkshopOf) -> dict[str, Any]:
     summary="Issue one micro-credential now: an anchored VC (a batch of one) or a minted NFT",
     responses=responses(409),
 )
-def workshop_issue(request: Request, workshop: WorkshopOf, item: WorkshopIssueRequest) -> dict[str, Any]:
-    services = _services(request)
+def workshop_issue(services: ServicesDep, workshop: WorkshopOf, item: WorkshopIssueRequest) -> dict[str, Any]:
     spec, award, dated, suite = parse_credential(services, item)
-    chain, deployment = services.connect()
-    sender = services.sender(workshop.issuer_account)
     if item.mode == "nft":
         holder = item.learner_address or learner_address(award.learner.name)
-        body = services.profile(workshop.issuer)
-        return {"mode": "nft", **mint_token(deployment.nft(chain), body, spec, award, holder, sender)}
-    issuer = services.credential_issuer(workshop.issuer, suite)
-    try:
-        issued = issue_anchored(issuer, services.store, deployment.anchor(chain), workshop.issuer_account, sender,
-                                spec, award, dated=dated)  # fmt: skip
-    finally:
-        services.status_changed()  # a new batch on-chain: cached verifier answers are stale
-    return {"mode": "vc", **issued}
+        return {"mode": "nft", **services.workshop_mint(workshop, spec, award, holder)}
+    return {"mode": "vc", **services.workshop_issue(workshop, spec, award, dated=dated, cryptosuite=suite)}
 
 
 @router.post(
@@ -108,13 +90,10 @@ def workshop_issue(request: Request, workshop: WorkshopOf, item: WorkshopIssueRe
     responses=responses(409),
 )
 def workshop_burn(
-    request: Request, workshop: WorkshopOf, token_id: Annotated[int, Path(ge=0, le=2**256 - 1)]
+    services: ServicesDep, workshop: WorkshopOf, token_id: Annotated[int, Path(ge=0, le=2**256 - 1)]
 ) -> dict[str, Any]:
-    services = _services(request)
-    chain, deployment = services.connect()
-    nft = deployment.nft(chain)
     try:
-        receipt = nft.burn(token_id, sender=services.sender(workshop.issuer_account))
+        receipt = services.workshop_burn(workshop, token_id)
     except ContractRevertError as exc:
         raise ApiProblem(409, "contract-refused", f"token {token_id} cannot be burnt ({exc}): it does not exist, "
                          "is burnt already, or another issuer minted it") from None  # fmt: skip
@@ -122,9 +101,8 @@ def workshop_burn(
 
 
 @router.get("/observer", summary="What a stranger reading the chain learns of this workshop's credentials")
-def workshop_observer(request: Request, workshop: WorkshopOf) -> dict[str, Any]:
-    chain, _ = _services(request).connect()
-    return observer_view(chain, workshop)
+def workshop_observer(services: ServicesDep, workshop: WorkshopOf) -> dict[str, Any]:
+    return services.workshop_observer(workshop)
 
 
 @router.post(

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from anchor.anchoring.worker import anchor_due
 from anchor.chain.adapter import Chain
 from anchor.chain.deployment import Deployment, deploy_contracts
-from anchor.credentials.issuance import ACCOUNT_FILE, create_issuer, issuer_account, issuers_dir, load_key
+from anchor.credentials.issuers import ACCOUNT_FILE, create_issuer, issuer_account, issuers_dir, load_key
 from anchor.credentials.model import AwardingBody
 from anchor.crypto.accounts import EthereumKey
 from anchor.crypto.keys import SigningKey

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from anchor.anchoring.batches import ANCHOR_PROOF_TYPE
+from anchor.credentials.anchor_proofs import ANCHOR_PROOF_TYPE
 from anchor.types import as_list
 from api.routes import issuers
 
@@ -587,6 +587,21 @@ def test_status_changes_for_a_missing_credential_change_nothing(api: Api, world:
     assert MISSING_ID in problem["detail"]
     assert world.chain.block_number() == block
     assert verify(api, credential)["verified"] is True
+
+
+def test_an_issuer_cannot_change_another_issuers_status_list(api: Api, world: World) -> None:
+    # The server holds beta's key too, so only the rule (not a missing key) stops acme here.
+    forged = {**anchored_credential(api), "id": f"urn:uuid:{uuid.uuid4()}"}
+    forged["credentialStatus"] = [
+        {**entry, "statusIssuer": world.accounts["beta"].address} for entry in as_list(forged["credentialStatus"])
+    ]
+    api.store.queue(forged, bytes(32), world.accounts["acme"].address)
+    block = world.chain.block_number()
+    change = {"action": "revoke", "credential_ids": [forged["id"]]}
+    response = api.client.post("/v1/status-changes", json=change, headers=api.headers["acme"])
+    problem = assert_problem(response, 403, "forbidden")
+    assert problem["detail"] == f"{forged['id']} names a status list that is not this issuer's"
+    assert world.chain.block_number() == block
 
 
 def test_an_unknown_action_in_the_path_is_a_422_problem(api: Api) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from anchor.anchoring.worker import anchor_due
-from anchor.credentials.issuance import ACCOUNT_FILE, create_issuer, issuers_dir, rotate_issuer_key
+from anchor.credentials.issuers import ACCOUNT_FILE, create_issuer, issuers_dir, rotate_issuer_key
 from anchor.credentials.model import AwardingBody
 from anchor.crypto.accounts import EthereumKey
 from anchor.settings import Settings

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from anchor.anchoring.batches import without_anchor_proofs
+from anchor.credentials.anchor_proofs import without_anchor_proofs
 from anchor.credentials.statuslist import bit_at, decode_list
 from anchor.credentials.verify import CHECKS
 from anchor.crypto.did import DidResolver

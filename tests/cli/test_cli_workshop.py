@@ -1,4 +1,4 @@
-"""`credanchor workshop` (anchor/cli_workshop.py) through typer's CliRunner: `--check` prepares the
+"""`credanchor workshop` (anchor/cli/workshop.py) through typer's CliRunner: `--check` prepares the
 workshop world and prints its link without serving (tests/e2e serves it for real)."""
 
 from __future__ import annotations

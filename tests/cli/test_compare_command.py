@@ -1,4 +1,4 @@
-"""`credanchor compare` (anchor/cli_compare.py) through typer's CliRunner, on the embedded chain.
+"""`credanchor compare` (anchor/cli/compare.py) through typer's CliRunner, on the embedded chain.
 
 Each successful invocation runs a whole (small) comparison, so the two that succeed run once per module.
 """

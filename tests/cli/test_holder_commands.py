@@ -1,4 +1,4 @@
-"""The holder's commands (anchor/cli_holder.py): `holder create`, `holder show` and `present`, and
+"""The holder's commands (anchor/cli/holder.py): `holder create`, `holder show` and `present`, and
 presentations checked by `credanchor verify VP --challenge C --domain D` on anvil, with real
 micro-credentials issued to the holders' DIDs (roster column learner_did) and anchored.
 
@@ -18,7 +18,6 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-import anchor.cli.holder  # noqa: F401 - registers `holder` and `present` on the app
 from anchor.cli.main import app
 from anchor.credentials.holder import load_holder_key
 from anchor.credentials.presentation import PRESENTATION_CHECKS

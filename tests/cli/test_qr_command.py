@@ -1,4 +1,4 @@
-"""`credanchor qr` (anchor/cli_qr.py) through typer's CliRunner: a signed credential or presentation file
+"""`credanchor qr` (anchor/cli/qr.py) through typer's CliRunner: a signed credential or presentation file
 becomes a PNG or SVG QR code that a real QR reader scans back to the same document, whose proofs still
 verify; `qr read` turns a scanned text back into the JSON; every refusal has its exit code and message.
 """
@@ -14,7 +14,6 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-import anchor.cli.qr  # noqa: F401 - registers `qr` on the app
 from anchor.cli.main import app
 from anchor.credentials.qr import COMPACT_PREFIX, decode_compact, encode_compact, verify_link
 from anchor.crypto.did import DidResolver

@@ -1,6 +1,6 @@
-"""The CLI commands that mirror the HTTP API (anchor/cli_service.py): `serve --check`, `apikey`,
-`credentials`, `batches`, `status-list`, `nft metadata`, `ready` and the accreditation body's
-`create-body-account`, `update` and `accredit`; plus `issue` with a JSON roster.
+"""The CLI commands that mirror the HTTP API (anchor/cli/serve.py, apikey.py, records.py, nft.py and
+others): `serve --check`, `apikey`, `credentials`, `batches`, `status-list`, `nft metadata`, `ready` and the
+accreditation body's `create-body-account`, `update` and `accredit`; plus `issue` with a JSON roster.
 
 Every command runs in-process through typer's CliRunner. Each invocation gets its environment from
 `env=` (restored afterwards), so the module-scoped data directories never leak into other tests and

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anchor import ContractRevertError, Root, StatusPurpose, pack_indices
-from anchor.chain.contracts import MAX_LIST_ENTRIES, BatchRecord
+from anchor import BatchRecord, ContractRevertError, Root, StatusPurpose, pack_indices
+from anchor.chain.contracts import MAX_LIST_ENTRIES
 from anchor.crypto.merkle import MerkleTree, keccak
 
 REVOCATION, SUSPENSION = StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from anchor.anchoring.batches import ANCHOR_PROOF_TYPE, anchor_proofs_of, without_anchor_proofs
+from anchor.credentials.anchor_proofs import ANCHOR_PROOF_TYPE, anchor_proofs_of, without_anchor_proofs
 from anchor.crypto.jcs import canonicalize
 from anchor.crypto.proofs import JCS, proofs_of
 from anchor.types import Root

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anchor.anchoring.batches import anchor_proofs_of
+from anchor.credentials.anchor_proofs import anchor_proofs_of
 from tests.api.conftest import ISSUERS, Api, api_client, world  # noqa: F401  (world: the session fixture)
 
 from .conftest import Corpus, Seed, fuzz_settings, json_values, must_fail, mutate

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from anchor.anchoring.batches import anchor_credentials
 from anchor.chain.adapter import Chain
 from anchor.chain.deployment import deploy_contracts
+from anchor.chain.view import ChainReader
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner
 from anchor.credentials.presentation import verify_presentation
@@ -70,7 +71,7 @@ class World:
                 tag = f"{label}:{number}"
                 self.corpus.roots[tag] = batch.root.hex()
                 self.corpus.seeds += [Seed(c) for c in batch.credentials]
-        self.verifiers = {p: Verifier(chain, registry=registry.address, profile=p) for p in PROFILES}
+        self.verifiers = {p: Verifier(ChainReader(chain, registry.address), profile=p) for p in PROFILES}
 
 
 @pytest.fixture(scope="module")

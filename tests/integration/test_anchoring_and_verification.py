@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from anchor import ConfigurationError
-from anchor.anchoring.batches import ANCHOR_PROOF_TYPE, anchor_credentials, credential_hash, without_anchor_proofs
+from anchor.anchoring.batches import anchor_credentials
+from anchor.chain.view import ChainReader
+from anchor.credentials.anchor_proofs import ANCHOR_PROOF_TYPE, credential_hash, without_anchor_proofs
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner
 from anchor.credentials.status import LIST_SIZE, RandomStatusAllocator, read_entry
@@ -37,7 +39,7 @@ def world(env):
         ]
 
     env.issue = issue
-    env.verifier = lambda **kw: Verifier(env.chain, registry=env.registry.address, **kw)
+    env.verifier = lambda **kw: Verifier(ChainReader(env.chain, env.registry.address), **kw)
     return env
 
 
@@ -156,7 +158,7 @@ def test_an_anchor_proof_for_another_chain(world):
 
 
 def test_without_a_trusted_registry_accreditation_fails_with_advice(world):
-    report = Verifier(world.chain).verify(anchored(world, 1)[0])
+    report = Verifier(ChainReader(world.chain)).verify(anchored(world, 1)[0])
     assert failing(report) == ["issuer_accredited"] and "--registry" in report.check("issuer_accredited").reason
 
 

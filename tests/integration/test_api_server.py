@@ -22,13 +22,13 @@ import pytest
 
 from anchor.chain.deployment import deploy_contracts
 from anchor.chain.devchain import free_port
-from anchor.credentials.issuance import create_issuer, issuer_account
+from anchor.credentials.issuers import create_issuer, issuer_account
 from anchor.credentials.model import AwardingBody
 from anchor.credentials.roster import SAMPLE_ROSTER
 from anchor.credentials.statuslist import bit_at, decode_list
 from anchor.settings import Settings
+from anchor.storage.database import fresh_schema
 from anchor.storage.store import Store
-from anchor.tools.soak import fresh_schema
 
 POSTGRES = os.environ.get("CREDANCHOR_TEST_DATABASE_URL")
 PASSPHRASE = "a long enough passphrase for tests"

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 
 from anchor import Chain
-from anchor.anchoring.batches import anchor_credentials, credential_hash
-from anchor.chain.adapter import decode_call, decode_logs
+from anchor.anchoring.batches import anchor_credentials
+from anchor.chain.abi import decode_call, decode_logs
 from anchor.chain.consent import serialize_metadata
 from anchor.chain.contracts import deploy_hash_registry
 from anchor.chain.deployment import Deployment, deploy_contracts
 from anchor.comparison.observer import DOCUMENT_ISSUED, DOCUMENT_REVOKED, ModeReport, ObserverReport, observe
+from anchor.credentials.anchor_proofs import credential_hash
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner
 from anchor.credentials.status import RandomStatusAllocator, read_entry

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import anchor.cli.stack  # noqa: F401 - registers `credanchor stack`
 from anchor.anchoring.batches import anchor_credentials
+from anchor.chain.view import ChainReader
 from anchor.cli.main import app
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner
@@ -58,7 +58,7 @@ class World:
         }
 
     def verifier(self) -> Verifier:
-        return Verifier(self.env.chain, registry=self.env.registry.address)
+        return Verifier(ChainReader(self.env.chain, self.env.registry.address))
 
     def anchored(self, name: str, credential: dict[str, Any]) -> dict[str, Any]:
         (secured,) = anchor_credentials([credential], self.env.anchor, sender=self.accounts[name]).credentials

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from anchor.anchoring.batches import anchor_credentials, credential_hash
+from anchor.anchoring.batches import anchor_credentials
 from anchor.anchoring.worker import BatchMismatchError, anchor_due, batch_root
+from anchor.chain.view import ChainReader
+from anchor.credentials.anchor_proofs import credential_hash
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner
 from anchor.credentials.verify import Verifier
@@ -40,7 +42,7 @@ def test_due_batches_are_anchored_and_every_credential_verifies(setup):
     runs = anchor_due(store, env.anchor, env.issuer, max_size=3, force=True)
     assert [len(run.batch.credential_ids) for run in runs] == [3, 3, 1]
     assert not any(run.resumed for run in runs)
-    verifier = Verifier(env.chain, registry=env.registry.address)
+    verifier = Verifier(ChainReader(env.chain, env.registry.address))
     for run in runs:
         for credential in run.anchored.credentials:
             assert verifier.verify(credential).verified
@@ -123,7 +125,7 @@ def test_a_local_account_signs_its_own_anchoring(local):
     env, store, ethereum = local
     (run,) = anchor_due(store, env.anchor, ethereum.address, force=True, account=ethereum.account)
     assert run.recorded and run.anchored.receipt.gas_used <= 46_500
-    verifier = Verifier(env.chain, registry=env.registry.address)
+    verifier = Verifier(ChainReader(env.chain, env.registry.address))
     assert all(verifier.verify(c).verified for c in run.anchored.credentials)
     with pytest.raises(Exception, match="not the issuer account"):
         anchor_due(store, env.anchor, env.issuer, account=ethereum.account)
@@ -172,5 +174,5 @@ def test_a_nonce_taken_by_another_transaction_is_a_transient_error_and_the_next_
     monkeypatch.setattr(anchoring, "crash_point", lambda point: None)
     (run,) = anchor_due(store, env.anchor, ethereum.address, account=ethereum.account)
     assert run.recorded
-    verifier = Verifier(env.chain, registry=env.registry.address)
+    verifier = Verifier(ChainReader(env.chain, env.registry.address))
     assert all(verifier.verify(c).verified for c in run.anchored.credentials)

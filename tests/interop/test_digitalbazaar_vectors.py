@@ -22,7 +22,7 @@ from anchor.crypto.proofs import JCS, add_proof
 from .digitalbazaar import REPO_ROOT, verify_with_digitalbazaar
 
 VECTORS = Path(__file__).resolve().with_name("vectors")
-ANCHOR_CONTEXTS = REPO_ROOT / "anchor" / "contexts"
+ANCHOR_CONTEXTS = REPO_ROOT / "anchor" / "crypto" / "contexts"
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"

@@ -22,7 +22,8 @@ from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS
 from anchor.storage.store import Store, StoreStatusAllocator
 from anchor.tools.bench import BENCH_SPEC
-from anchor.tools.soak import SoakOptions, audit, run_soak
+from anchor.tools.soak import SoakOptions, run_soak
+from anchor.tools.soak_audit import audit
 
 POSTGRES = os.environ.get("CREDANCHOR_TEST_DATABASE_URL")
 

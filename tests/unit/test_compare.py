@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from anchor.anchoring.batches import anchor_credentials
-from anchor.chain.adapter import Chain, DecodedCall, decode_call
+from anchor.chain.abi import DecodedCall, decode_call
+from anchor.chain.adapter import Chain
 from anchor.chain.consent import serialize_metadata
 from anchor.chain.contracts import (
     CredentialAnchorClient,

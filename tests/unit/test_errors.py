@@ -7,7 +7,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from anchor import errors
-from anchor.chain.adapter import _error_table, _revert_data
+from anchor.chain.reverts import error_table, revert_data
 
 
 def selector(signature: str) -> bytes:
@@ -17,7 +17,7 @@ def selector(signature: str) -> bytes:
 def test_every_custom_error_has_the_contract_prefix():
     from anchor.chain.artifacts import CONTRACT_NAMES
 
-    names = {e.name for e in _error_table().values()}
+    names = {e.name for e in error_table().values()}
     ours = {n for n in names if not n.startswith(("AccessControl", "ERC721", "ERC165", "Strings", "SafeCast"))}
     assert ours, names
     for name in ours:
@@ -25,7 +25,7 @@ def test_every_custom_error_has_the_contract_prefix():
 
 
 def test_error_table_selectors_match_signatures():
-    table = _error_table()
+    table = error_table()
     assert table[selector("CredentialAnchorRootExists(bytes32)")].name == "CredentialAnchorRootExists"
     assert table[selector("IssuerRegistryDidTaken(string,address)")].types == ["string", "address"]
     assert table[selector("AccessControlUnauthorizedAccount(address,bytes32)")].names == ["account", "neededRole"]
@@ -35,16 +35,16 @@ def test_revert_data_from_a_json_rpc_error():
     class Rpc(Exception):
         data = "0xdeadbeef"
 
-    assert _revert_data(Rpc("execution reverted")) == bytes.fromhex("deadbeef")
+    assert revert_data(Rpc("execution reverted")) == bytes.fromhex("deadbeef")
 
 
 def test_revert_data_from_an_eth_tester_message():
     payload = selector("CredentialAnchorRootExists(bytes32)") + encode(["bytes32"], [b"'" * 32])
-    assert _revert_data(Exception(f"execution reverted: {payload!r}")) == payload
+    assert revert_data(Exception(f"execution reverted: {payload!r}")) == payload
 
 
 def test_no_revert_data():
-    assert _revert_data(Exception("out of gas")) is None
+    assert revert_data(Exception("out of gas")) is None
 
 
 @pytest.mark.parametrize(
@@ -76,4 +76,4 @@ def test_revert_data_is_found_on_the_exception_a_revert_was_raised_from():
             raise RuntimeError("execution reverted: web:x") from None
     except RuntimeError as outer:
         # `from None` hides the context from tracebacks but keeps it on the exception.
-        assert _revert_data(outer) == payload
+        assert revert_data(outer) == payload

@@ -16,6 +16,7 @@ import pytest
 from anchor import Chain
 from anchor.anchoring.batches import anchor_credentials
 from anchor.chain.deployment import deploy_contracts
+from anchor.chain.view import ChainReader
 from anchor.credentials.holder import create_holder_key, holder_did_document, load_holder_key, present, subject_ids
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner
@@ -400,7 +401,7 @@ def anchored() -> dict[str, Any]:
 
 
 def chain_verifier(world: dict[str, Any]) -> Verifier:
-    return Verifier(world["chain"], registry=world["registry"])
+    return Verifier(ChainReader(world["chain"], world["registry"]))
 
 
 @pytest.mark.parametrize("suite", SUITES)

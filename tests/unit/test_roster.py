@@ -12,16 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anchor.credentials.issuance import (
-    REPORT_NAME,
-    CredentialIssuer,
-    RowOutcome,
-    create_issuer,
-    issue_roster,
-    load_key,
-    load_profile,
-    url_uuid5_urn,
-)
+from anchor.credentials.anchor_proofs import credential_hash
+from anchor.credentials.issuance import REPORT_NAME, CredentialIssuer, RowOutcome, issue_roster, url_uuid5_urn
+from anchor.credentials.issuers import create_issuer, load_key, load_profile
 from anchor.credentials.model import AwardingBody
 from anchor.credentials.roster import COLUMNS, SAMPLE_ROSTER, parse_roster, read_roster
 from anchor.crypto.did import DidResolver
@@ -347,3 +340,66 @@ def test_a_learner_address_is_checksummed_and_a_bad_one_is_named():
     assert rows[0].address == "0xD502197038eE31a7683B31913fd786744703F780"
     (bad,) = parse(SAMPLE_ROWS[0].rsplit(",", 1)[0] + ",0x1234")
     assert bad.spec is None and any(e.startswith("learner_address") for e in bad.errors)
+
+
+# -- issuing a roster into the anchoring queue (the one issue-and-queue path) ----------------------
+
+
+class MemoryQueue:
+    """A CredentialQueue in memory, as the store is one: what was queued, for which account, under which file."""
+
+    def __init__(self) -> None:
+        self.queued: dict[str, tuple[dict, bytes, str, str | None]] = {}
+
+    def document(self, credential_id: str) -> dict | None:
+        entry = self.queued.get(credential_id)
+        return entry[0] if entry else None
+
+    def queue(self, credential: dict, credential_hash: bytes, issuer_account: str, *, file_name: str | None = None):
+        if credential["id"] in self.queued:
+            return False
+        self.queued[credential["id"]] = (credential, credential_hash, issuer_account, file_name)
+        return True
+
+
+ACCOUNT = "0x" + "ab" * 20
+
+
+def test_a_queued_roster_queues_each_credential_under_its_file_name(issuer, roster, tmp_path):
+    queue = MemoryQueue()
+    outcomes = issue_roster(read_roster(roster), issuer, tmp_path / "out", queue=queue, account=ACCOUNT)
+    issued = [o for o in outcomes if o.status == "issued"]
+    assert len(issued) == 4 and {o.status for o in outcomes} == {"issued", "failed"}
+    assert {cid: (account, name) for cid, (_, _, account, name) in queue.queued.items()} == {
+        o.credential_id: (ACCOUNT, o.file) for o in issued
+    }
+    for outcome in issued:
+        credential, leaf, _, _ = queue.queued[outcome.credential_id]
+        assert json.loads((tmp_path / "out" / outcome.file).read_text()) == credential
+        assert leaf == credential_hash(credential)
+
+
+def test_a_queued_credential_is_written_again_not_signed_again(issuer, roster, tmp_path):
+    """A run that died after queueing and before writing the file: the next run writes the queued one."""
+    queue = MemoryQueue()
+    first = issue_roster(read_roster(roster), issuer, tmp_path / "first", queue=queue, account=ACCOUNT)
+    second = issue_roster(read_roster(roster), issuer, tmp_path / "second", queue=queue, account=ACCOUNT)
+    assert [o.status for o in second] == ["already-issued"] * 4 + ["failed"] * 2
+    assert len(queue.queued) == 4
+    for before, after in zip(first[:4], second[:4], strict=True):
+        assert (tmp_path / "second" / after.file).read_bytes() == (tmp_path / "first" / before.file).read_bytes()
+
+
+def test_a_queued_credential_is_not_signed_again_with_another_cryptosuite(issuer, roster, tmp_path):
+    queue = MemoryQueue()
+    issue_roster(read_roster(roster), issuer, tmp_path / "rdfc", queue=queue, account=ACCOUNT)
+    jcs = CredentialIssuer(issuer.body, issuer.key, cryptosuite="eddsa-jcs-2022")
+    outcomes = issue_roster(read_roster(roster), jcs, tmp_path / "jcs", queue=queue, account=ACCOUNT)
+    assert [o.status for o in outcomes] == ["failed"] * 6
+    assert "was issued before with eddsa-rdfc-2022, not eddsa-jcs-2022" in outcomes[0].errors[0]
+    assert credential_files(tmp_path / "jcs") == {}
+
+
+def test_a_queue_needs_the_account_that_anchors(issuer, roster, tmp_path):
+    with pytest.raises(ValueError, match="both queue and account"):
+        issue_roster(read_roster(roster), issuer, tmp_path / "out", queue=MemoryQueue())

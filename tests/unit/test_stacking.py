@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from anchor.anchoring.batches import ANCHOR_PROOF_TYPE
+from anchor.credentials.anchor_proofs import ANCHOR_PROOF_TYPE
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner
 from anchor.credentials.presentation import verify_presentation

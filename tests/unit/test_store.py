@@ -45,7 +45,7 @@ def root_of(documents: list[dict]) -> str:
 
 def test_the_schema_is_migrated_and_reopening_is_harmless(store):
     again = Store.open(store.engine.url.render_as_string(hide_password=False))
-    assert again.accounts_with_work() == []
+    assert again.accounts() == []
 
 
 def test_status_indices_are_unique_across_stores_sharing_a_database(store):
@@ -71,7 +71,7 @@ def test_queueing_is_idempotent_and_refuses_changed_content(store):
     with pytest.raises(ConfigurationError, match="other content"):
         store.queue(document, b"\x99" * 32, ISSUER)
     assert store.document(document["id"]) == document and store.document("urn:none") is None
-    assert store.accounts_with_work() == [ISSUER]
+    assert store.accounts() == [ISSUER] and store.credential_ids(ISSUER, state="queued") == [document["id"]]
 
 
 def test_a_batch_closes_on_size_on_age_or_when_forced(store):
@@ -97,7 +97,8 @@ def test_recording_an_anchored_batch_is_atomic_and_idempotent(store):
     anchored = [{**d, "proof": ["anchor"]} for d in documents]
     store.record_anchored(batch, anchored, chain_id=1, contract=CONTRACT, tx_hash="0x" + "ab" * 32, block_number=7)
     store.record_anchored(batch, anchored, chain_id=1, contract=CONTRACT, tx_hash="0x" + "ab" * 32, block_number=7)
-    assert store.open_batches(ISSUER) == [] and store.accounts_with_work() == []
+    assert store.open_batches(ISSUER) == []
+    assert store.credential_ids(ISSUER, state="anchored") == [d["id"] for d in documents]
     state, document, file_name = store.credential(documents[1]["id"])
     assert (state, document["proof"], file_name) == ("anchored", ["anchor"], "1.json")
     actions = [action for action, _, _ in store.audit()]

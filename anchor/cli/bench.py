@@ -1,0 +1,101 @@
+"""`credanchor bench issue|anchor|api`: benchmarks that print figures and ratios measured in one run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from anchor.cli.common import Cryptosuite, JsonFlag, RpcOption, SuiteOption, console, emit_json, run_or_exit
+
+app = typer.Typer(help="Benchmarks that print figures and ratios measured in one run.", no_args_is_help=True)
+
+
+@app.command("issue")
+def bench_issue_command(
+    jcs_count: Annotated[int, typer.Option("--jcs", help="Credentials to sign with eddsa-jcs-2022.", min=1)] = 4_000,
+    rdfc_count: Annotated[int, typer.Option("--rdfc", help="Credentials to sign with eddsa-rdfc-2022.", min=1)] = 400,
+    as_json: JsonFlag = False,
+) -> None:
+    """Credentials/s for build + validate + sign per cryptosuite on one core, with the Ed25519 ceiling."""
+    from anchor.tools.bench import bench_issue
+
+    result = run_or_exit(lambda: bench_issue(jcs_count, rdfc_count))
+    if as_json:
+        emit_json(result)
+        return
+    console.print(f"{result['machine']}, {result['cpu']}")
+    console.print(f"Ed25519 sign ceiling: {result['ed25519_signs_per_second']:,} signatures/s")
+    table = Table("cryptosuite", "credentials/s", "share of sign ceiling", "target", "ratio to target")
+    for suite, figures in result["cryptosuites"].items():
+        table.add_row(
+            suite, f"{figures['credentials_per_second']:,}", f"{figures['share_of_sign_ceiling']:.1%}",
+            f"{figures['target_per_second']:,}", f"{figures['ratio_to_target']:.2f}",
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("anchor")
+def bench_anchor_command(
+    count: Annotated[int, typer.Option("--count", help="Credentials to issue and anchor end to end.", min=1)] = 100_000,
+    cryptosuite: SuiteOption = Cryptosuite.JCS,
+    verify_count: Annotated[int, typer.Option("--verify", help="Credentials to verify.", min=1)] = 2_000,
+    rpc: RpcOption = None,
+    no_anvil: Annotated[bool, typer.Option("--no-anvil", help="Only the embedded chain.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Merkle root of 1M leaves, gas per credential vs batch size, issue→anchor and verification rates."""
+    from anchor.tools.bench import bench_anchor
+
+    result = run_or_exit(
+        lambda: bench_anchor(
+            count, cryptosuite=cryptosuite.value, verify_count=verify_count, rpc=rpc, with_anvil=not no_anvil
+        )
+    )
+    if as_json:
+        emit_json(result)
+        return
+    merkle = result["merkle_root"]
+    console.print(f"{result['machine']}; {result['cryptosuite']}")
+    console.print(
+        f"Merkle root of {merkle['leaves']:,} leaves: {merkle['seconds']} s (target ≤ {merkle['target_seconds']} s)"
+    )
+    for label, figures in result["chains"].items():
+        e2e, check = figures["issue_and_anchor"], figures["verification"]
+        console.print(
+            f"[bold]{label}[/]: issue→anchor {e2e['credentials']:,} credentials in {e2e['seconds']} s "
+            f"= {e2e['credentials_per_second']:,}/s (signing {e2e['signing_seconds']} s); "
+            f"verification {check['credentials_per_second']:,}/s (target {check['target_per_second']:,})"
+        )
+        table = Table("batch size", "anchor gas", "gas per credential")
+        for size, row in figures["gas_by_batch_size"].items():
+            table.add_row(f"{int(size):,}", f"{row['gas']:,}", f"{row['gas_per_credential']:,}")
+        console.print(table)
+
+
+@app.command("api")
+def bench_api_command(
+    seconds: Annotated[float, typer.Option("--seconds", help="Measured seconds (after a 2 s warm-up).", min=1)] = 10.0,
+    connections: Annotated[int, typer.Option("--connections", help="Concurrent keep-alive connections.", min=1)] = 8,
+    workers: Annotated[int, typer.Option("--workers", help="Server worker processes.", min=1)] = 2,
+    credentials: Annotated[int, typer.Option("--credentials", help="Distinct credentials to cycle.", min=1)] = 200,
+    rpc: RpcOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify requests/s and p50/p99 latency of the running server (anvil) from a load generator process."""
+    from anchor.tools.bench import bench_api
+
+    result = run_or_exit(lambda: bench_api(credentials=credentials, seconds=seconds, connections=connections,
+                                           workers=workers, rpc=rpc))  # fmt: skip
+    if as_json:
+        emit_json(result)
+        return
+    console.print(f"{result['machine']}, {result['cpus']} CPUs; {result['server_workers']} server workers, "
+                  f"{result['connections']} connections, {result['seconds']} s measured")  # fmt: skip
+    console.print(
+        f"POST /v1/verify: {result['requests_per_second']:,} requests/s (target {result['target_per_second']}: "
+        f"{result['ratio_to_target']}x); p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
+        f"(target ≤ {result['target_p99_ms']} ms); {result['verified']:,}/{result['requests']:,} verified; "
+        f"statuses {result['statuses']}"
+    )

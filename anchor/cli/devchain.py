@@ -1,0 +1,107 @@
+"""`credanchor deploy` and `credanchor devchain up|fund|down|status`: the contracts on a chain, and the
+local anvil devchain (persisted state, contracts deployed)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+
+from anchor.chain import devchain as devchain_mod
+from anchor.chain.adapter import Chain
+from anchor.chain.deployment import deploy_contracts
+from anchor.cli.common import JsonFlag, RpcOption, connect, console, emit_json, run_or_exit, settings_or_exit
+from anchor.errors import CredAnchorError
+from anchor.types import check_address
+
+app = typer.Typer(help="The local anvil devchain (persisted state, contracts deployed).", no_args_is_help=True)
+
+
+def deploy(
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain.", metavar="URL")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Deploy the three contracts from the node's first unlocked account; record them in the data directory."""
+    settings = settings_or_exit()
+
+    def body() -> dict[str, Any]:
+        chain = Chain.connect(rpc)
+        accounts = chain.accounts
+        if not accounts:
+            raise CredAnchorError(f"{rpc} manages no unlocked account to deploy from")
+        deployment = deploy_contracts(chain, deployer=accounts[0])
+        path = deployment.save(settings.deployments_dir)
+        return {**asdict(deployment), "file": str(path)}
+
+    result = run_or_exit(body)
+    if as_json:
+        emit_json(result)
+    else:
+        console.print(f"deployed on chain {result['chain_id']}; recorded in {result['file']}")
+        for key in ("issuer_registry", "credential_anchor", "credential_nft"):
+            console.print(f"  {key}: {result[key]}")
+
+
+@app.command("up")
+def devchain_up(
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port (default 8545, or a free one).", min=1, max=65535)
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Start anvil with persisted state (or resume it) and deploy the contracts if needed."""
+    settings = settings_or_exit()
+    status = run_or_exit(lambda: devchain_mod.up(settings, port))
+    if as_json:
+        emit_json(asdict(status))
+        return
+    console.print(f"devchain running at {status.url} (pid {status.pid}, block {status.block_number})")
+    if status.deployment is not None:
+        console.print(f"  contracts recorded in {settings.deployments_dir / f'{status.deployment.chain_id}.json'}")
+
+
+@app.command("fund")
+def devchain_fund(
+    address: Annotated[str, typer.Argument(help="Account to fund (e.g. an issuer's).", metavar="ADDRESS")],
+    eth: Annotated[float, typer.Option("--eth", help="Amount of (devchain) ether.", min=0.001)] = 1.0,
+    rpc: RpcOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Devchains only: send ether from the node's first account, so an issuer can pay for its transactions."""
+    settings = settings_or_exit()
+
+    def body() -> dict[str, Any]:
+        chain = connect(settings, rpc)
+        receipt = chain.send_value(chain.accounts[0], check_address(address, "ADDRESS"), int(eth * 10**18))
+        return {"funded": address, "wei": int(eth * 10**18), "tx": "0x" + receipt.tx_hash.hex()}
+
+    result = run_or_exit(body)
+    if as_json:
+        emit_json(result)
+    else:
+        console.print(f"sent {eth} ether to {address}")
+
+
+@app.command("down")
+def devchain_down(as_json: JsonFlag = False) -> None:
+    """Stop the devchain; its state is kept for the next `up`."""
+    settings = settings_or_exit()
+    stopped = run_or_exit(lambda: devchain_mod.down(settings))
+    if as_json:
+        emit_json({"stopped": stopped})
+    else:
+        console.print("devchain stopped (state kept)" if stopped else "no devchain was running")
+
+
+@app.command("status")
+def devchain_status(as_json: JsonFlag = False) -> None:
+    """Say whether the devchain runs, where, at which block, with which contracts."""
+    settings = settings_or_exit()
+    status = run_or_exit(lambda: devchain_mod.status(settings))
+    if as_json:
+        emit_json(asdict(status))
+    elif status.running:
+        console.print(f"devchain running at {status.url} (pid {status.pid}, block {status.block_number})")
+    else:
+        console.print("devchain not running: start it with `credanchor devchain up`")

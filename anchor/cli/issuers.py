@@ -1,0 +1,144 @@
+"""`credanchor issuer create|list|show|rotate-key`: issuer profiles and their encrypted signing keys."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+
+from anchor.cli.common import (
+    PASSPHRASE_ENV,
+    IssuerOption,
+    JsonFlag,
+    PassphraseEnv,
+    console,
+    emit_json,
+    passphrase,
+    run_or_exit,
+    settings_or_exit,
+)
+from anchor.credentials.issuers import (
+    create_issuer,
+    issuer_account,
+    issuer_did_document,
+    key_file,
+    list_issuers,
+    load_profile,
+    rotate_issuer_key,
+)
+from anchor.credentials.model import AwardingBody
+from anchor.crypto.keys import key_entries
+from anchor.errors import ConfigurationError
+
+app = typer.Typer(help="Issuer profiles and their encrypted signing keys.", no_args_is_help=True)
+
+
+@app.command("create")
+def issuer_create(
+    name: Annotated[str, typer.Argument(help="Short name: lower-case letters, digits, dashes.")],
+    display_name: Annotated[str, typer.Option("--name", help="Awarding body's full name.")],
+    country: Annotated[str, typer.Option("--country", help="ISO 3166-1 alpha-2 country code, e.g. PT.")],
+    region: Annotated[str | None, typer.Option("--region", help="Region within the country.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Awarding body's web site.")] = None,
+    did_web: Annotated[str | None, typer.Option("--did-web", help="Use this did:web DID instead of did:key.")] = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an issuer: an Ed25519 key (encrypted at rest) and its awarding-body profile."""
+    settings = settings_or_exit()
+
+    def body() -> dict[str, Any]:
+        if not (len(country) == 2 and country.isalpha() and country.isupper()):
+            raise ConfigurationError(f"--country must be an ISO 3166-1 alpha-2 code such as PT, got {country!r}")
+        profile = AwardingBody("", display_name, country, region, url)
+        key = create_issuer(settings, name, profile, passphrase(passphrase_env, confirm=True), did_web=did_web)
+        return {"issuer": name, "did": key.did, "verificationMethod": key.verification_method,
+                "ethereum_account": issuer_account(settings, name), "did_document": key.did_document()}  # fmt: skip
+
+    result = run_or_exit(body)
+    if as_json:
+        emit_json(result)
+    else:
+        console.print(f"issuer [bold]{name}[/] created: {result['did']}")
+        console.print(f"  its Ethereum account (signs its transactions; fund it): {result['ethereum_account']}")
+        if did_web:
+            console.print("publish its DID document (credanchor issuer show --json) at the did:web URL")
+
+
+@app.command("list")
+def issuer_list(as_json: JsonFlag = False) -> None:
+    """List the issuers in the data directory."""
+    settings = settings_or_exit()
+    names = run_or_exit(lambda: list_issuers(settings))
+    if as_json:
+        emit_json({"issuers": names})
+    else:
+        console.print("\n".join(names) if names else "no issuers: create one with `credanchor issuer create`")
+
+
+@app.command("show")
+def issuer_show(issuer: IssuerOption = None, as_json: JsonFlag = False) -> None:
+    """Show an issuer's profile, its keys and (with --json) the DID document to publish for a did:web DID."""
+    settings = settings_or_exit()
+
+    def body() -> dict[str, Any]:
+        slug, profile = load_profile(settings, issuer)
+        _, entries = key_entries(key_file(settings, slug))
+        return {"issuer": slug, **asdict(profile), "ethereum_account": issuer_account(settings, slug),
+                "keys": [entry.to_json() for entry in entries],
+                "did_document": issuer_did_document(settings, slug)}  # fmt: skip
+
+    data = run_or_exit(body)
+    if as_json:
+        emit_json(data)
+        return
+    for name, value in data.items():
+        if name == "keys":
+            for entry in value:
+                state = "withdrawn" if "withdrawn" in entry else "retired" if "retired" in entry else "current"
+                console.print(f"key: {entry['id']} ({state}, created {entry['created'] or 'date not recorded'})")
+        elif name != "did_document":
+            console.print(f"{name}: {value}")
+
+
+@app.command("rotate-key")
+def issuer_rotate_key(
+    issuer: IssuerOption = None,
+    withdraw_old: Annotated[
+        bool,
+        typer.Option(
+            "--withdraw-old",
+            help="The old key was compromised: remove it from the DID document (what it signed stops verifying).",
+        ),
+    ] = False,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give a did:web issuer a new signing key; credentials signed by the old one still verify."""
+    settings = settings_or_exit()
+
+    def body() -> dict[str, Any]:
+        slug, _ = load_profile(settings, issuer)
+        rotation = rotate_issuer_key(settings, slug, passphrase(passphrase_env), withdraw=withdraw_old)
+        return {
+            "issuer": slug,
+            "verificationMethod": rotation.key.verification_method,
+            "previous": rotation.previous.to_json(),
+            "did_document": issuer_did_document(settings, slug),
+        }
+
+    result = run_or_exit(body)
+    if as_json:
+        emit_json(result)
+        return
+    previous = result["previous"]["id"]
+    console.print(f"issuer [bold]{result['issuer']}[/] now signs with {result['verificationMethod']}")
+    if withdraw_old:
+        console.print(f"  {previous} is withdrawn: credentials it signed no longer verify; issue them again")
+    else:
+        console.print(f"  {previous} is retired: credentials it signed still verify")
+    console.print(
+        "publish the new DID document now (`credanchor issuer show --json`, or served by `credanchor serve` "
+        "at /v1/issuers/NAME/did.json and the did:web path); running servers pick up the new key themselves"
+    )

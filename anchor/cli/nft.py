@@ -1,0 +1,134 @@
+"""`credanchor nft metadata|mint|burn|require-consent`: NFT mode, the public soulbound-token contrast."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from anchor.chain.contracts import CredentialNFTClient, Sender
+from anchor.cli.common import (
+    PASSPHRASE_ENV,
+    IssuerOption,
+    JsonFlag,
+    PassphraseEnv,
+    RpcOption,
+    chain_and_deployment,
+    console,
+    emit_json,
+    own_account,
+    run_or_exit,
+    sender_of,
+    settings_or_exit,
+)
+from anchor.comparison.nft import mint_roster
+from anchor.credentials.issuers import load_profile
+from anchor.credentials.model import AwardingBody
+from anchor.credentials.roster import read_roster
+from anchor.errors import ConfigurationError, ContractRevertError
+from anchor.settings import Settings
+
+app = typer.Typer(help="NFT-mode tokens.", no_args_is_help=True)
+
+
+@app.command("metadata")
+def nft_metadata(token_id: Annotated[int, typer.Argument(help="The token id.", min=0)], rpc: RpcOption = None) -> None:
+    """Print an NFT-mode token's metadata as its tokenURI holds it (always JSON)."""
+    settings = settings_or_exit()
+
+    def body() -> Any:
+        chain, deployment = chain_and_deployment(settings, rpc)
+        try:
+            return deployment.nft(chain).metadata(token_id)
+        except ContractRevertError:
+            raise ConfigurationError(f"no token {token_id} (never minted, or burnt)") from None
+
+    emit_json(run_or_exit(body))
+
+
+def _issuer_nft(
+    settings: Settings, issuer: str | None, rpc: str | None, passphrase_env: str
+) -> tuple[AwardingBody, str, CredentialNFTClient, Sender]:
+    """The issuer's profile and account, the chain's CredentialNFT, and how to send as the issuer."""
+    slug, profile = load_profile(settings, issuer)
+    chain, deployment = chain_and_deployment(settings, rpc)
+    account = own_account(settings, slug)
+    return profile, account, deployment.nft(chain), sender_of(settings, chain, account, passphrase_env)
+
+
+@app.command("mint")
+def nft_mint(
+    roster: Annotated[Path, typer.Argument(help="Roster (CSV or JSON) with a learner_address per learner.")],
+    issuer: IssuerOption = None,
+    rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """NFT mode: mint each learner's credential as a public soulbound token, signed by the issuer's account."""
+    settings = settings_or_exit()
+
+    def body() -> list[dict[str, Any]]:
+        rows = read_roster(roster)
+        profile, _, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        return [asdict(o) for o in mint_roster(rows, nft, profile, sender=sender)]
+
+    outcomes = run_or_exit(body)
+    if as_json:
+        emit_json({"minted": sum(o["status"] == "minted" for o in outcomes), "rows": outcomes})
+    else:
+        for o in outcomes:
+            if o["status"] == "minted":
+                console.print(f"line {o['line']} {o['learner']}: token {o['token_id']} → {o['holder']} "
+                              f"({o['gas_used']:,} gas)")  # fmt: skip
+            else:
+                console.print(f"[red]line {o['line']}[/] {o['learner']}: {o['error']}", highlight=False)
+    if any(o["status"] == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command("burn")
+def nft_burn(
+    token_ids: Annotated[list[int], typer.Argument(help="Token ids to burn (revoke).", metavar="TOKEN...")],
+    issuer: IssuerOption = None,
+    rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """NFT mode: revoke by burning (one transaction per token; only the issuer that minted it)."""
+    settings = settings_or_exit()
+
+    def body() -> list[dict[str, Any]]:
+        _, _, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        return [{"token_id": token, **nft.burn(token, sender=sender).summary()} for token in token_ids]
+
+    burnt = run_or_exit(body)
+    if as_json:
+        emit_json({"burnt": burnt})
+    else:
+        for b in burnt:
+            console.print(f"token {b['token_id']} burnt ({b['gas_used']:,} gas)")
+
+
+@app.command("require-consent")
+def nft_require_consent(
+    required: Annotated[bool, typer.Argument(help="true: mints need each holder's EIP-712 consent.")],
+    issuer: IssuerOption = None,
+    rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
+) -> None:
+    """NFT mode: require (or stop requiring) holder consent for this issuer's mints."""
+    settings = settings_or_exit()
+
+    def body() -> dict[str, Any]:
+        _, account, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        receipt = nft.set_consent_required(required, sender=sender)
+        return {"issuer": account, "consent_required": required, **receipt.summary()}
+
+    result = run_or_exit(body)
+    if as_json:
+        emit_json(result)
+    else:
+        console.print(f"consent {'required' if required else 'not required'} for {result['issuer']}'s mints")

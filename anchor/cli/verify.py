@@ -1,0 +1,85 @@
+"""`credanchor verify FILE...`: verification reports for credentials and presentations, with the file and
+a chain RPC only; exit code 0 iff every file verifies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from anchor.cli.common import (
+    AllowDidWebOption,
+    DidDocumentsOption,
+    JsonFlag,
+    RegistryOption,
+    RpcOption,
+    connect,
+    console,
+    emit_json,
+    print_checks,
+    resolver,
+    run_or_exit,
+    settings_or_exit,
+    verifier,
+)
+from anchor.credentials.presentation import is_presentation, verify_presentation
+
+
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Credential or presentation files (JSON).", metavar="FILE...")],
+    rpc: RpcOption = None,
+    challenge: Annotated[
+        str | None, typer.Option("--challenge", help="Presentations: the challenge the holder had to answer.")
+    ] = None,
+    domain: Annotated[str | None, typer.Option("--domain", help="Presentations: the expected domain.")] = None,
+    any_vc: Annotated[
+        bool, typer.Option("--any-vc", help="Accept any VC 2.0 credential, not only micro-credentials (as the VC API).")
+    ] = False,
+    registry: RegistryOption = None,
+    did_documents: DidDocumentsOption = None,
+    allow_did_web: AllowDidWebOption = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify credentials or presentations with the file and a chain RPC only; exit code 0 iff every file verifies."""
+    settings = settings_or_exit()
+
+    def body() -> list[dict[str, Any]]:
+        chain = connect(settings, rpc)
+        checker = verifier(settings, chain, registry, resolver(did_documents, allow_network=allow_did_web),
+                           profile="vc" if any_vc else "microcredential")  # fmt: skip
+        reports = []
+        for path in files:
+            try:
+                credential = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                reports.append({"file": str(path), "verified": False, "error": f"cannot read {path}: {exc}"})
+                continue
+            if is_presentation(credential):
+                report = verify_presentation(credential, checker, challenge=challenge, domain=domain).to_dict()
+            else:
+                report = checker.verify(credential).to_dict()
+            reports.append({"file": str(path), **report})
+        return reports
+
+    reports = run_or_exit(body)
+    if as_json:
+        emit_json({"verified": all(r["verified"] for r in reports), "reports": reports})
+    else:
+        for report in reports:
+            mark = "[green]verified[/]" if report["verified"] else "[red]NOT verified[/]"
+            console.print(f"{report['file']}: {mark}")
+            if "error" in report:
+                console.print(f"  {report['error']}")
+            print_checks(report.get("checks", {}), "  ")
+            for inner in report.get("credentials", []):
+                mark = "[green]verified[/]" if inner["verified"] else "[red]NOT verified[/]"
+                console.print(f"  credential {inner['credential']}: {mark}")
+                print_checks(inner["checks"], "    ")
+            for stack in report.get("stacks", []):
+                mark = "[green]verified[/]" if stack["verified"] else "[red]NOT verified[/]"
+                shown = f"{stack['components_shown']} component(s) shown, {stack['components_verified']} verified"
+                console.print(f"  stack {stack['title']}: {mark} — {shown}, {stack['components_not_shown']} not shown")
+    if not all(r["verified"] for r in reports):
+        raise typer.Exit(1)

@@ -1,0 +1,168 @@
+"""Issuers and accreditation bodies on disk: profiles, encrypted keys and Ethereum accounts.
+
+An issuer lives in `<data dir>/issuers/<slug>/`: `profile.json` (awarding body: DID, name,
+country, region, web site), `key.json` (the Ed25519 signing key, encrypted with a passphrase) and
+`account.json` (its own Ethereum account, a v3 keystore, which signs its transactions). An
+accreditation body that keeps its key here has `<data dir>/bodies/<address>.json`.
+Issuing credentials with these keys is `anchor.credentials.issuance`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from anchor.credentials.model import AwardingBody
+from anchor.crypto.accounts import EthereumKey, account_address
+from anchor.crypto.keys import Rotation, SigningKey, public_did_document, rotate_key
+from anchor.errors import ConfigurationError
+from anchor.settings import Settings
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+ACCOUNT_FILE = "account.json"
+
+
+def issuers_dir(settings: Settings) -> Path:
+    return settings.data_dir / "issuers"
+
+
+def create_issuer(
+    settings: Settings, slug: str, body: AwardingBody, passphrase: str, *, did_web: str | None = None
+) -> SigningKey:
+    """Generate the issuer's key (did:key, or the given did:web) and write profile and encrypted key."""
+    if not _SLUG.match(slug):
+        raise ConfigurationError(f"issuer name {slug!r} must be lower-case letters, digits and dashes")
+    folder = issuers_dir(settings) / slug
+    if (folder / "profile.json").exists():
+        raise ConfigurationError(f"issuer {slug!r} already exists in {folder}")
+    key = SigningKey.generate(did_web)
+    key.save(folder / "key.json", passphrase)
+    EthereumKey.generate().save(folder / ACCOUNT_FILE, passphrase)  # signs its transactions
+    write_json(folder / "profile.json", asdict(replace(body, did=key.did)))
+    return key
+
+
+def issuer_account(settings: Settings, slug: str) -> str | None:
+    """The issuer's own Ethereum address (from its account file, without decrypting it)."""
+    return account_address(issuers_dir(settings) / slug / ACCOUNT_FILE)
+
+
+def issuer_owning(settings: Settings, address: str) -> str | None:
+    """The issuer in the data directory whose Ethereum account is `address`, if any."""
+    for slug in list_issuers(settings):
+        if (issuer_account(settings, slug) or "").lower() == address.lower():
+            return slug
+    return None
+
+
+def signing_account(settings: Settings, address: str, passphrase: str) -> EthereumKey | None:
+    """The local key of whichever issuer in the data directory owns `address`, if one does."""
+    slug = issuer_owning(settings, address)
+    return None if slug is None else EthereumKey.load(issuers_dir(settings) / slug / ACCOUNT_FILE, passphrase)
+
+
+def bodies_dir(settings: Settings) -> Path:
+    return settings.data_dir / "bodies"
+
+
+def create_body_account(settings: Settings, passphrase: str) -> str:
+    """A new Ethereum account for an accreditation body, encrypted in `<data dir>/bodies/<address>.json`."""
+    key = EthereumKey.generate()
+    key.save(bodies_dir(settings) / f"{key.address}.json", passphrase)
+    return key.address
+
+
+def local_account(settings: Settings, address: str, passphrase: str) -> EthereumKey | None:
+    """The local key of `address`: an issuer's own account or an accreditation body's, if one is here."""
+    issuer_key = signing_account(settings, address, passphrase)
+    if issuer_key is not None:
+        return issuer_key
+    for path in bodies_dir(settings).glob("*.json") if bodies_dir(settings).is_dir() else ():
+        if path.stem.lower() == address.lower():
+            return EthereumKey.load(path, passphrase)
+    return None
+
+
+def has_local_account(settings: Settings, address: str) -> bool:
+    folder = bodies_dir(settings)
+    in_bodies = folder.is_dir() and any(p.stem.lower() == address.lower() for p in folder.glob("*.json"))
+    return in_bodies or issuer_owning(settings, address) is not None
+
+
+def sender_for(
+    settings: Settings, node_accounts: Iterable[str], address: str, passphrase: Callable[[], str]
+) -> LocalAccount | str:
+    """How to send from `address`: its local key (asking `passphrase()` only then), or the address
+    itself when the node manages it; ConfigurationError when neither is possible."""
+    if has_local_account(settings, address):
+        key = local_account(settings, address, passphrase())
+        if key is not None:
+            return key.account
+    if address.lower() in {a.lower() for a in node_accounts}:
+        return address
+    raise ConfigurationError(
+        f"no key for {address}: it is neither an issuer's or accreditation body's account in the data "
+        "directory nor managed by the node"
+    )
+
+
+def list_issuers(settings: Settings) -> list[str]:
+    root = issuers_dir(settings)
+    return sorted(p.parent.name for p in root.glob("*/profile.json")) if root.is_dir() else []
+
+
+def load_profile(settings: Settings, slug: str | None) -> tuple[str, AwardingBody]:
+    """The issuer `slug`, or the only issuer when none is named."""
+    if slug is None:
+        known = list_issuers(settings)
+        if len(known) != 1:
+            raise ConfigurationError(
+                "no issuer yet: create one with `credanchor issuer create`"
+                if not known
+                else f"several issuers ({', '.join(known)}): choose one with --issuer"
+            )
+        slug = known[0]
+    path = issuers_dir(settings) / slug / "profile.json"
+    try:
+        return slug, AwardingBody(**json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise ConfigurationError(f"no issuer {slug!r} in {issuers_dir(settings)}") from None
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(f"{path} is not an issuer profile: {exc}") from exc
+
+
+def key_file(settings: Settings, slug: str) -> Path:
+    return issuers_dir(settings) / slug / "key.json"
+
+
+def load_key(settings: Settings, slug: str, passphrase: str) -> SigningKey:
+    return SigningKey.load(key_file(settings, slug), passphrase)
+
+
+def issuer_did_document(settings: Settings, slug: str) -> dict[str, Any]:
+    """The issuer's DID document (current and retired keys), from its key file's public part."""
+    return public_did_document(key_file(settings, slug))
+
+
+def rotate_issuer_key(settings: Settings, slug: str | None, passphrase: str, *, withdraw: bool = False) -> Rotation:
+    """Give the issuer a new signing key (see `anchor.crypto.keys.rotate_key`); its profile keeps its DID."""
+    slug, _ = load_profile(settings, slug)
+    return rotate_key(key_file(settings, slug), passphrase, withdraw=withdraw)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write atomically: a crash leaves either the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    os.replace(tmp, path)

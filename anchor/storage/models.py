@@ -1,0 +1,84 @@
+"""The store's tables as SQLAlchemy rows — what the Alembic migrations (storage/migrations) create.
+
+Only the store's modules use these; everyone else gets the plain records of anchor.storage.records.
+A change here needs a migration beside it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CredentialRow(Base):
+    __tablename__ = "credentials"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    issuer_did: Mapped[str] = mapped_column(String(300), index=True)
+    issuer_account: Mapped[str] = mapped_column(String(42), index=True)
+    credential_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    document: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # queued | batched | anchored
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BatchRow(Base):
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("issuer_account", "root"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuer_account: Mapped[str] = mapped_column(String(42), index=True)
+    root: Mapped[str] = mapped_column(String(66))
+    size: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # closed | anchored
+    chain_id: Mapped[int | None] = mapped_column(Integer)
+    contract: Mapped[str | None] = mapped_column(String(42))
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    raw_tx: Mapped[str | None] = mapped_column(Text)
+    block_number: Mapped[int | None] = mapped_column(Integer)
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    anchored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatusAllocationRow(Base):
+    __tablename__ = "status_allocations"
+    __table_args__ = (UniqueConstraint("chain_id", "contract", "issuer_account", "list_id", "list_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(Integer)
+    contract: Mapped[str] = mapped_column(String(42))
+    issuer_account: Mapped[str] = mapped_column(String(42))
+    list_id: Mapped[int] = mapped_column(Integer)
+    list_index: Mapped[int] = mapped_column(Integer)
+    allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # issuer | body
+    subject: Mapped[str] = mapped_column(String(200), index=True)  # issuer name | body address
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
