@@ -1,29 +1,48 @@
-"""Settings, built once at the entry point and passed down (never read as a global)."""
+"""Settings, built once at the entry point and passed down (never read as a global), and the rule for
+private files: the data directory, the store and key files are their owner's alone.
+
+The data directory holds learner names, grades, e-mail salts, the status index → credential map that
+ties an on-chain revocation to a person, and encrypted keys. So it is created mode 0700 (its missing
+parents too), the SQLite store and key files 0600, and each is refused — with the `chmod` that fixes
+it — when any group or other permission bit is set or another user owns it (`check_private`, the one
+check every one of them goes through, as `ssh` does with private keys).
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from anchor.errors import ConfigurationError
+from anchor.errors import ConfigurationError, CredAnchorError
+
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where credanchor keeps its state: one data directory that every command reads."""
+    """Where credanchor keeps its state: one data directory that every command reads.
+
+    An existing data directory is checked when the settings are made (`check_private`): one that other
+    users can list or enter, or that is another user's, is refused before anything is read from it.
+    """
 
     data_dir: Path
+
+    def __post_init__(self) -> None:
+        if self.data_dir.exists():
+            if not self.data_dir.is_dir():
+                raise ConfigurationError(f"the data directory {self.data_dir} exists and is not a directory")
+            check_private(self.data_dir)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         raw = env.get("CREDANCHOR_DATA_DIR") or str(Path.home() / ".credanchor")
-        data_dir = Path(raw).expanduser()
-        if data_dir.exists() and not data_dir.is_dir():
-            raise ConfigurationError(f"CREDANCHOR_DATA_DIR={raw} exists and is not a directory")
-        return cls(data_dir=data_dir)
+        return cls(data_dir=Path(raw).expanduser())
 
     @property
     def deployments_dir(self) -> Path:
@@ -32,3 +51,35 @@ class Settings:
     @property
     def devchain_dir(self) -> Path:
         return self.data_dir / "devchain"
+
+
+def private_folder(path: Path) -> Path:
+    """`path` as a folder, created with its missing parents mode 0700 (their owner alone may list or
+    enter them); a folder that exists is left as it is (the data directory is checked by Settings)."""
+    missing = []
+    folder = path
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_FOLDER_MODE)  # the umask can only take bits away
+        except FileExistsError:
+            pass  # made by another process meanwhile
+    if not path.is_dir():
+        raise ConfigurationError(f"{path} exists and is not a directory")
+    return path
+
+
+def check_private(path: Path, *, error: type[CredAnchorError] = ConfigurationError) -> None:
+    """Refuse (`error`, with the `chmod` to run) a file or folder that other users can read, list or
+    change — any group or other permission bit — or that belongs to another user."""
+    status = path.stat()
+    mode = stat.S_IMODE(status.st_mode)
+    if mode & 0o077:
+        wanted = PRIVATE_FOLDER_MODE if stat.S_ISDIR(status.st_mode) else PRIVATE_FILE_MODE
+        raise error(
+            f"{path} can be read or changed by other users (mode {mode:o}): restrict it with `chmod {wanted:o} {path}`"
+        )
+    if status.st_uid != os.geteuid():
+        raise error(f"{path} belongs to another user (uid {status.st_uid}): it must be your own")

@@ -288,14 +288,18 @@ class Services:
         profile: str,
         challenge: str | None = None,
         domain: str | None = None,
+        require_proof: bool = True,
     ) -> dict[str, Any]:
-        """The library's verification report of a credential or a presentation, counted for /metrics."""
+        """The library's verification report of a credential or a presentation, counted for /metrics
+        (`require_proof=False`: a presentation without a proof of its own, the VC API's `presentation`)."""
         verifier = self.verifier(profile)
         # One canonicalization budget for the whole request (the presentation and every credential in
         # it), so that no request, however many proofs it carries, can spend more than one's worth.
         with canonicalization_budget():
             if presentation:
-                report = verify_presentation(document, verifier, challenge=challenge, domain=domain).to_dict()
+                report = verify_presentation(
+                    document, verifier, challenge=challenge, domain=domain, require_proof=require_proof
+                ).to_dict()
             else:
                 report = verifier.verify(document).to_dict()
         self.counters.verified(bool(report["verified"]))

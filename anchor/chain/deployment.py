@@ -12,6 +12,7 @@ from anchor.chain.adapter import Chain
 from anchor.chain.artifacts import DEPLOYED_CONTRACT_NAMES, load_artifact
 from anchor.chain.contracts import CredentialAnchorClient, CredentialNFTClient, IssuerRegistryClient
 from anchor.errors import DeploymentError
+from anchor.settings import private_folder
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ class Deployment:
         return json.dumps(asdict(self), indent=2) + "\n"
 
     def save(self, directory: Path) -> Path:
-        """Write `<directory>/<chainId>.json` atomically (safe to retry, never half-written)."""
-        directory.mkdir(parents=True, exist_ok=True)
+        """Write `<directory>/<chainId>.json` atomically (safe to retry, never half-written); a new
+        `directory` (in the data directory, which it may create) is private."""
+        private_folder(directory)
         path = directory / f"{self.chain_id}.json"
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(self.to_json())

@@ -23,7 +23,7 @@ from pathlib import Path
 from anchor.chain.adapter import HARDFORK, Chain
 from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
 from anchor.errors import ChainError, DeploymentError, DevchainError
-from anchor.settings import Settings
+from anchor.settings import Settings, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ def up(settings: Settings, port: int | None = None) -> DevchainStatus:
     """Start the devchain (or report the running one) and make sure the contracts are deployed."""
     info = read_info(settings)
     if info is None:
-        settings.devchain_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(settings.devchain_dir)
         state_file = settings.devchain_dir / "state.json"
         log_file = settings.devchain_dir / "anvil.log"
         if port is None:

@@ -24,7 +24,7 @@ from anchor.credentials.model import AwardingBody
 from anchor.crypto.accounts import EthereumKey, account_address
 from anchor.crypto.keys import Rotation, SigningKey, public_did_document, rotate_key
 from anchor.errors import ConfigurationError
-from anchor.settings import Settings
+from anchor.settings import Settings, private_folder
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ACCOUNT_FILE = "account.json"
@@ -159,8 +159,9 @@ def rotate_issuer_key(settings: Settings, slug: str | None, passphrase: str, *, 
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write atomically: a crash leaves either the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write atomically: a crash leaves either the old file or the whole new one (its folder, when new,
+    private: it is in the data directory)."""
+    private_folder(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(data, out, indent=2, ensure_ascii=False)

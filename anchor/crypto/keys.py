@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import stat
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -40,6 +39,7 @@ from nacl.exceptions import BadSignatureError
 from anchor.crypto import multibase, pkcs8
 from anchor.crypto.did import did_document, did_key_from_public_key, did_web_url, keys_document
 from anchor.errors import ConfigurationError, CredAnchorError
+from anchor.settings import PRIVATE_FILE_MODE, check_private, private_folder
 
 KEY_FILE_FORMAT = "credanchor-ed25519-keyring/3"
 LEGACY_KEY_FILE_FORMAT = "credanchor-ed25519-key/2"
@@ -259,9 +259,9 @@ def check_passphrase(passphrase: str) -> None:
 
 def write_key_file(path: Path, document: dict[str, Any]) -> None:
     """Create a key file readable by its owner only; never overwrite one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     except FileExistsError:
         raise KeyFileError(f"{path} already exists: choose another path or remove it first") from None
     with os.fdopen(fd, "w") as out:
@@ -287,7 +287,6 @@ def replace_key_file(path: Path, document: dict[str, Any]) -> None:
 def read_key_file(path: Path, *formats: str) -> dict[str, Any]:
     """A key file's JSON, after checking that only its owner can read or change it."""
     try:
-        status = path.stat()
         document = json.loads(path.read_text())
     except FileNotFoundError:
         raise KeyFileError(f"no key file at {path}: create one with `credanchor issuer create`") from None
@@ -297,13 +296,7 @@ def read_key_file(path: Path, *formats: str) -> dict[str, Any]:
         raise KeyFileError(f"{path} is not a key file: it holds JSON {type(document).__name__}, not an object")
     if formats and document.get("format") not in formats:
         raise KeyFileError(f"{path} is not a credanchor key file (format {formats[0]})")
-    mode = stat.S_IMODE(status.st_mode)
-    if mode & 0o077:
-        raise KeyFileError(
-            f"{path} can be read or changed by other users (mode {mode:o}): restrict it with `chmod 600 {path}`"
-        )
-    if status.st_uid != os.geteuid():
-        raise KeyFileError(f"{path} belongs to another user (uid {status.st_uid}): key files must be the owner's own")
+    check_private(path, error=KeyFileError)
     return document
 
 

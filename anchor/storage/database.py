@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchor.errors import ConfigurationError, CredAnchorError
+from anchor.settings import PRIVATE_FILE_MODE, check_private, private_folder
 from anchor.storage.models import AuditRow
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -33,6 +34,29 @@ class StoreError(CredAnchorError, RuntimeError):
 def database_url(data_dir: Path, environ: dict[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     return env.get("CREDANCHOR_DATABASE_URL") or f"sqlite:///{data_dir / 'credanchor.sqlite'}"
+
+
+#: The files SQLite keeps beside the database (rollback journal, write-ahead log, its shared memory).
+SQLITE_COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file `path` mode 0600 (its new folders 0700) before SQLite opens it — SQLite would
+    follow the umask, 0644 — and refuse it, or a journal beside it, when other users can read it or it
+    is another user's (anchor.settings.check_private): it holds learner names, grades, e-mail salts and
+    the status index → credential map. SQLite makes its journals with the database file's mode."""
+    if path.name in ("", ":memory:"):
+        return
+    try:
+        private_folder(path.parent)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        pass  # an existing store: checked below
+    except OSError as exc:
+        raise StoreError(f"cannot create the database {path}: {exc.strerror or exc}") from None
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        if file.exists():
+            check_private(file)
 
 
 def now() -> datetime:
@@ -56,13 +80,10 @@ class Database:
 
     @classmethod
     def open(cls, url: str) -> Self:
-        """Connect to `url` (a SQLite file's folder is created) and migrate its schema to the latest."""
+        """Connect to `url` (a SQLite file is made private first: `private_sqlite_file`) and migrate its
+        schema to the latest."""
         if url.startswith("sqlite:///"):
-            folder = Path(url[len("sqlite:///") :]).parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"cannot create the database's folder {folder}: {exc.strerror or exc}") from None
+            private_sqlite_file(Path(url[len("sqlite:///") :].partition("?")[0]))
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
         try:

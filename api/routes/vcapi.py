@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from anchor.credentials.issuance import sign_credential
-from anchor.credentials.presentation import verify_presentation
 
 from ..config import VcApiEndpoint
 from ..models import Document, VerifyOptions
@@ -160,7 +159,7 @@ def verify_presentation_route(services: ServicesDep, body: VerifyPresentationReq
     if body.verifiablePresentation is None:
         if body.presentation is None:
             raise ApiProblem(400, "nothing-to-verify", "send verifiablePresentation (or presentation, without proof)")
-        report = verify_presentation(body.presentation, services.verifier("vc"), require_proof=False).to_dict()
+        report = services.verify(body.presentation, presentation=True, profile="vc", require_proof=False)
         return _answer("presentation", report)
     options = body.options or VerifyOptions()
     report = services.verify(body.verifiablePresentation, presentation=True, profile="vc",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -306,12 +307,23 @@ def test_a_presentation_for_another_challenge_is_a_400_problem_naming_the_challe
     assert failed and "challenge" in failed[0]["detail"]
 
 
+def verified_count(vc: Api) -> int:
+    """This worker's count of verification requests answered `verified` (GET /metrics)."""
+    found = re.search(
+        r'^credanchor_verify_requests_total\{[^}]*result="verified"\} (\d+)$', vc.client.get("/metrics").text, re.M
+    )
+    assert found, "no verified count in /metrics"
+    return int(found.group(1))
+
+
 def test_a_proofless_presentation_verifies_when_its_credentials_do(vc, holder):
+    before = verified_count(vc)
     response = vc.client.post("/presentations/verify", json={"presentation": holder_vp(vc, holder, signed=False)})
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["verified"] is True
     assert result["results"]["checks"]["presentation_proof"]["outcome"] == "not_applicable"
+    assert verified_count(vc) == before + 1  # counted like every other verification request
 
 
 def test_a_proofless_presentation_of_a_tampered_credential_names_that_credential(vc, holder):

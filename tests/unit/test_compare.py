@@ -1,4 +1,4 @@
-"""The NFT-vs-VC comparison (anchor/compare.py) and its outputs (anchor/report.py) on the embedded chain.
+"""The NFT-vs-VC comparison (anchor/comparison/compare.py) and its outputs (anchor/comparison/report.py) on the embedded chain.
 
 A comparison run sends a few dozen transactions, so each roster is run once per module (module-scoped
 fixtures) and every test reads the same run. Gas figures are checked exactly: a figure the comparison
@@ -48,7 +48,7 @@ from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS
 from anchor.errors import ConfigurationError
 
-#: The date run_comparison gives its roster (anchor/compare.py).
+#: The date run_comparison gives its roster (anchor/comparison/compare.py).
 ISSUED = datetime(2026, 3, 1, tzinfo=UTC)
 #: The awarding body's public name in run_comparison: it is in every NFT's metadata.
 BODY_NAME = "Escola Profissional Exemplo"

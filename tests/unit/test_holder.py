@@ -1,4 +1,4 @@
-"""The holder's side (anchor/holder.py): holder keys at rest, and presentations verified by
+"""The holder's side (anchor/credentials/holder.py): holder keys at rest, and presentations verified by
 anchor.credentials.presentation — plain VCs without a chain, and anchored micro-credentials on the embedded chain."""
 
 from __future__ import annotations
