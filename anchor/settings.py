@@ -10,6 +10,7 @@ check every one of them goes through, as `ssh` does with private keys).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Mapping
@@ -62,10 +63,8 @@ def private_folder(path: Path) -> Path:
         missing.append(folder)
         folder = folder.parent
     for folder in reversed(missing):
-        try:
+        with contextlib.suppress(FileExistsError):  # made by another process meanwhile
             folder.mkdir(mode=PRIVATE_FOLDER_MODE)  # the umask can only take bits away
-        except FileExistsError:
-            pass  # made by another process meanwhile
     if not path.is_dir():
         raise ConfigurationError(f"{path} exists and is not a directory")
     return path

@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from anchor import __version__
 from anchor.chain.adapter import Chain
 from anchor.chain.deployment import Deployment
+from anchor.recursion import restore_recursion_limit
 
 from . import problems
 from .config import EMBEDDED, ApiSettings
@@ -34,6 +35,7 @@ Public routes (verification, DID documents, status lists, NFT metadata, health) 
 
 def create_app(settings: ApiSettings, *, chain: Chain | None = None, deployment: Deployment | None = None) -> FastAPI:
     """The app; pass `chain`/`deployment` to serve an existing chain (tests), else settings.rpc decides."""
+    restore_recursion_limit()  # whatever library raised it on import: deep input must not crash a worker
     services = Services(settings, chain=chain, deployment=deployment)
 
     @asynccontextmanager

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from anchor.crypto.proofs import CRYPTOSUITES, RDFC
 from anchor.errors import ConfigurationError
+from anchor.redact import redact_url
 from anchor.settings import Settings
 from anchor.storage.store import database_url
 
@@ -27,7 +28,8 @@ class VcApiEndpoint:
 class ApiSettings:
     data: Settings
     #: JSON-RPC URL; None = the devchain; "embedded" = an in-process chain with fresh contracts (one worker).
-    rpc: str | None
+    #: Not in repr: a provider's key may ride in it (anchor.redact).
+    rpc: str | None = field(repr=False)
     database_url: str
     #: The URL clients reach this server at (status-list URLs in issued credentials point here).
     public_url: str = "http://127.0.0.1:8000"
@@ -80,7 +82,7 @@ class ApiSettings:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(f"public URL {self.public_url!r} must be an http(s) URL such as https://host")
         if self.rpc not in (None, EMBEDDED) and urlsplit(self.rpc).scheme not in ("http", "https"):
-            raise ConfigurationError(f"RPC URL {self.rpc!r} must be an http(s) URL, or {EMBEDDED!r}")
+            raise ConfigurationError(f"RPC URL {redact_url(self.rpc)!r} must be an http(s) URL, or {EMBEDDED!r}")
         for name, low in (("max_body_bytes", 1024), ("max_bulk_credentials", 1)):
             if getattr(self, name) < low:
                 raise ConfigurationError(f"{name} must be at least {low}")

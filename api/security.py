@@ -1,4 +1,4 @@
-"""API keys (issuers and accreditation bodies), request size limits and rate limiting.
+"""API keys (issuers and accreditation bodies), request size and nesting limits, and rate limiting.
 
 Keys are presented as `Authorization: Bearer <key>` or `X-API-Key: <key>`; the store keeps only
 their SHA-256 hashes. An issuer key is scoped to one issuer, a body key to one body account:
@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from anchor.jsonsafe import MAX_DEPTH, JsonDepthError, nesting_depth
 from anchor.storage.store import ApiKey
 
 from .problems import ApiProblem, problem_response
@@ -114,10 +115,12 @@ def rate_limited(request: Request) -> None:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over `limit` bytes with 413, whether or not Content-Length is given."""
+    """Refuse request bodies over `limit` bytes with 413, whether or not Content-Length is given, and JSON
+    bodies nested deeper than `max_depth` with 400 — before any route parses them (anchor.jsonsafe: a body
+    of nested brackets would otherwise recurse through the JSON parser and every walk of its result)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, max_depth: int = MAX_DEPTH) -> None:
+        self.app, self.limit, self.max_depth = app, limit, max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,7 +148,14 @@ class BodySizeLimit:
                 return
             if not message.get("more_body", False):
                 break
-        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        content = b"".join(chunks)
+        json_body = _parsed_as_json(headers.get(b"content-type"))
+        if json_body and nesting_depth(content, stop_after=self.max_depth) > self.max_depth:
+            problem = JsonDepthError("the request body", self.max_depth)
+            response = problem_response(None, 400, "too-deeply-nested", str(problem))
+            await response(scope, receive, send)
+            return
+        body = {"type": "http.request", "body": content, "more_body": False}
         await self.app(scope, _replay([body], receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -153,6 +163,12 @@ class BodySizeLimit:
             None, 413, "too-large", f"the request body is over {self.limit:,} bytes: send fewer credentials at once"
         )
         await response(scope, receive, send)
+
+
+def _parsed_as_json(content_type: bytes | None) -> bool:
+    """Whether a body of this Content-Type may be parsed as JSON: FastAPI parses one without a type, and
+    application/json or application/*+json; any type naming JSON is checked too, to be safe."""
+    return content_type is None or b"json" in content_type.lower()
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

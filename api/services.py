@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +29,7 @@ from anchor.chain.adapter import Chain
 from anchor.chain.contracts import Accreditation, IssuerRecord, days_after
 from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
 from anchor.chain.view import ChainReader, read_list
+from anchor.comparison.nft import describe_token
 from anchor.comparison.workshop import WORKSHOP_FILE, Workshop, issue_anchored, mint_token, observer_view
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.issuers import (
@@ -41,6 +43,7 @@ from anchor.credentials.issuers import (
 )
 from anchor.credentials.model import Award, AwardingBody, MicroCredentialSpec
 from anchor.credentials.presentation import verify_presentation
+from anchor.credentials.status import PURPOSES
 from anchor.credentials.statuslist import status_list_credential
 from anchor.credentials.verify import Verifier
 from anchor.crypto.did import DidResolutionError, DidResolver, did_web_url
@@ -54,6 +57,10 @@ from anchor.types import StatusPurpose, TxReceipt, check_address
 from .config import EMBEDDED, ApiSettings
 
 #: The IssuerRegistryClient methods an accreditation body calls about an issuer.
+#: Signed status lists kept per worker, least recently served dropped first: each is ~2 KB and costs a chain
+#: read and a signature to rebuild, and there are at most two per allocated list (issue 19, item 8).
+STATUS_LIST_CACHE_SIZE = 256
+
 RegistryAction = Literal["register_issuer", "update_issuer", "accredit", "deaccredit"]
 
 
@@ -81,7 +88,7 @@ class Services:
         self._workshop: tuple[tuple[int, int], Workshop | None] | None = None
         self._issuers: dict[tuple[str, str], CredentialIssuer] = {}
         self._verifiers: dict[str, tuple[float, Verifier]] = {}
-        self._status_lists: dict[tuple[str, int, StatusPurpose, str], tuple[float, dict[str, Any]]] = {}
+        self._status_lists: OrderedDict[tuple[str, int, StatusPurpose], tuple[float, dict[str, Any]]] = OrderedDict()
         self._lock = threading.RLock()
         self.loader = default_loader()
         self.counters = Counters()
@@ -207,10 +214,9 @@ class Services:
             chain, deployment = self.connect()
             account = self.account_of(slug)
             status = StoreStatusAllocator(self.store, chain.chain_id, deployment.credential_anchor, account)
-            base = f"{self.settings.public_url.rstrip('/')}/v1/status/{chain.chain_id}/{deployment.credential_anchor}"
             made = CredentialIssuer(
                 body, key, cryptosuite=cryptosuite, loader=self.loader, status=status,
-                status_base_url=f"{base}/{account}",
+                status_base_url=self._status_base_url(chain, deployment, account),
             )  # fmt: skip
             self._issuers[(slug, cryptosuite)] = made
             return made
@@ -342,23 +348,52 @@ class Services:
             self._verifiers.clear()
             self._status_lists.clear()
 
-    def status_list(self, slug: str, list_id: int, purpose: StatusPurpose, url: str) -> dict[str, Any]:
-        """The issuer's signed BitstringStatusListCredential, rebuilt from the chain after half its TTL."""
+    def _status_base_url(self, chain: Chain, deployment: Deployment, account: str) -> str:
+        """Where this server publishes `account`'s status lists (each list at `/<list id>/<purpose>` below)."""
+        public = self.settings.public_url.rstrip("/")
+        return f"{public}/v1/status/{chain.chain_id}/{deployment.credential_anchor}/{account}"
+
+    def status_list_allocated(self, slug: str, list_id: int) -> bool:
+        """Whether this server handed out entries in the issuer's status list `list_id`."""
+        chain, deployment = self.connect()
+        account = self.account_of(slug)
+        return list_id in self.store.status_list_ids(chain.chain_id, deployment.credential_anchor, account)
+
+    def status_list(self, slug: str, list_id: int, purpose: StatusPurpose) -> dict[str, Any]:
+        """The issuer's signed BitstringStatusListCredential, rebuilt from the chain after half its TTL.
+
+        Cached by (issuer, list id, purpose) — never by how a request spelled them — and at most
+        STATUS_LIST_CACHE_SIZE lists, least recently served dropped first. Its URL is the canonical one the
+        issued credentials carry."""
         ttl = self.settings.status_list_ttl_seconds
-        key = (slug, list_id, purpose, url)
+        key = (slug, list_id, purpose)
         with self._lock:
             cached = self._status_lists.get(key)
+            if cached is not None:
+                self._status_lists.move_to_end(key)
         if cached is not None and time.monotonic() - cached[0] < ttl / 2:
             return cached[1]
         chain, deployment = self.connect()
-        bits = read_list(chain, deployment.credential_anchor, self.account_of(slug), list_id, purpose)
+        account = self.account_of(slug)
+        name = next(name for name, value in PURPOSES.items() if value == purpose)
+        url = f"{self._status_base_url(chain, deployment, account)}/{list_id}/{name}"
+        bits = read_list(chain, deployment.credential_anchor, account, list_id, purpose)
         credential = status_list_credential(
             bits, url=url, purpose=purpose, key=self.key(slug), cryptosuite=self.settings.cryptosuite,
             ttl=timedelta(seconds=ttl),
         )  # fmt: skip
         with self._lock:
             self._status_lists[key] = (time.monotonic(), credential)
+            self._status_lists.move_to_end(key)
+            while len(self._status_lists) > STATUS_LIST_CACHE_SIZE:
+                self._status_lists.popitem(last=False)
         return credential
+
+    @property
+    def status_lists_cached(self) -> int:
+        """How many signed status lists this worker keeps (at most STATUS_LIST_CACHE_SIZE)."""
+        with self._lock:
+            return len(self._status_lists)
 
     def keeps_status_lists(self, chain_id: int, contract: str) -> bool:
         """Whether this server's status lists are the ones on chain `chain_id` in the contract `contract`."""
@@ -405,10 +440,11 @@ class Services:
         chain, _ = self.connect()
         return observer_view(chain, workshop)
 
-    def nft_metadata(self, token_id: int) -> Any:
-        """An NFT-mode token's metadata, as its tokenURI holds it (ContractRevertError: no such token)."""
+    def nft_token(self, token_id: int) -> dict[str, Any]:
+        """An NFT-mode token's metadata with its minter and that account's accreditation (anchor.comparison.nft
+        .describe_token; ContractRevertError: no such token)."""
         chain, deployment = self.connect()
-        return deployment.nft(chain).metadata(token_id)
+        return describe_token(chain, deployment, token_id)
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,23 @@ after a failure or a timeout is safe.
 
 A caller acting for one issuer (the API, whose key names the issuer) passes `issuer=`: a server
 holds several issuers' keys, so being able to sign for a list does not make it the caller's.
+
+The status entries acted on are always those of the credential as it was stored at issuance
+(`stored_credentials`), never entries read from a file someone hands in: a file edited to carry
+another learner's status index would otherwise revoke that learner's credential.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 
 from anchor.chain.adapter import Chain
 from anchor.chain.artifacts import load_artifact
 from anchor.chain.contracts import CredentialAnchorClient
+from anchor.credentials.anchor_proofs import credential_hash
 from anchor.credentials.status import ACTIONS as PURPOSE_OF
 from anchor.credentials.status import locations_for, read_entry
 from anchor.errors import ConfigurationError, CredAnchorError
@@ -39,6 +44,64 @@ SignerFor = Callable[[str], "LocalAccount | str"]
 
 class ForeignStatusListError(CredAnchorError, PermissionError):
     """A credential's status entry names another issuer's status list."""
+
+
+class EditedCredentialError(CredAnchorError, ValueError):
+    """A credential document handed in for a status change is not the stored credential of its id as signed."""
+
+
+class CredentialLookup(Protocol):
+    """Where issued credentials are kept (the Store): the document stored under an id, or None."""
+
+    def document(self, credential_id: str) -> dict[str, Any] | None: ...
+
+
+def stored_credentials(store: CredentialLookup, references: Sequence[str | Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The stored credentials that `references` name — each an id, or a credential document (a file) — once
+    each, in order: what `change_status` is given, so that it acts on the entries the issuer stored.
+
+    An id the store does not know is refused (ConfigurationError). A document is accepted only when it is
+    the stored credential of its id exactly as signed — the same hash (keccak256 of its JCS form without
+    anchor proofs), so the same content, status entries and issuer proof, with or without its anchor proof
+    — and refused otherwise (EditedCredentialError): its signature cannot be other than the stored one's,
+    and nothing it says is used. All are checked before any is returned, so a refusal changes nothing.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for reference in references:
+        if not isinstance(reference, str | Mapping):
+            raise ConfigurationError("a credential is a JSON object (or its id): its status cannot be changed")
+        credential_id = reference if isinstance(reference, str) else reference.get("id")
+        if not isinstance(credential_id, str) or not credential_id:
+            raise ConfigurationError("a credential file without an id: its status cannot be changed")
+        stored = store.document(credential_id)
+        if stored is None:
+            raise ConfigurationError(
+                f"no credential {credential_id} in the store: only credentials issued from this data directory "
+                "(or this server's database) can be revoked, suspended or reinstated"
+            )
+        if not isinstance(reference, str):
+            _require_stored_copy(dict(reference), stored)
+        found.setdefault(credential_id, stored)
+    return list(found.values())
+
+
+def _require_stored_copy(document: dict[str, Any], stored: dict[str, Any]) -> None:
+    """Refuse `document` unless it is `stored` as signed (anchor proofs aside)."""
+    try:
+        same = credential_hash(document) == credential_hash(stored)
+    except (TypeError, ValueError):  # not plain JSON (e.g. NaN): cannot be what was signed
+        same = False
+    if same:
+        return
+    what = (
+        "its status entries differ from the stored credential's"
+        if document.get("credentialStatus") != stored.get("credentialStatus")
+        else "its content or issuer proof differs from the stored credential's"
+    )
+    raise EditedCredentialError(
+        f"the file given for {stored.get('id')} is not that credential as issued: {what}, so it was changed "
+        "after signing; refusing it and changing nothing (give the credential id to act on the stored copy)"
+    )
 
 
 def require_own_lists(credentials: Sequence[dict[str, Any]], issuer: str) -> None:

@@ -38,9 +38,12 @@ from anchor.chain.embedded import embedded_logs, embedded_transactions, embedded
 from anchor.chain.reverts import decode_revert_data, nonce_clash, revert_data
 from anchor.errors import ChainError, ConfigurationError, ContractRevertError, InsufficientFundsError
 from anchor.failpoints import AFTER_SEND, crash_point
+from anchor.recursion import restore_recursion_limit
+from anchor.redact import redact_url, register_secret_url, scrub
 from anchor.types import Event, TxReceipt, check_address
 
 log = logging.getLogger(__name__)
+restore_recursion_limit()  # web3 and eth_account imported py_ecc, which raised it: see anchor.recursion
 
 #: The EVM hardfork every chain here runs: eth-tester, anvil and the compiler's evmVersion agree,
 #: so gas figures are comparable across them.
@@ -76,11 +79,15 @@ class Chain:
 
     @classmethod
     def connect(cls, url: str, *, timeout: float = 30.0) -> Chain:
-        """Connect to a JSON-RPC endpoint over HTTP(S); fails fast if it does not answer."""
+        """Connect to a JSON-RPC endpoint over HTTP(S); fails fast if it does not answer.
+
+        The URL may carry a provider's API key: the chain is described, and errors are worded, with its
+        scheme and host only (anchor.redact), and the libraries' own logs of it are scrubbed."""
         if not url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"RPC URL must start with http:// or https://, got {url!r}")
+            raise ConfigurationError(f"RPC URL must start with http:// or https://, got {redact_url(url)!r}")
+        register_secret_url(url)
         w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
-        chain = cls(w3, description=url)
+        chain = cls(w3, description=redact_url(url))
         chain.chain_id  # noqa: B018 - probe the endpoint now, not at the first real call
         return chain
 
@@ -361,7 +368,7 @@ class Chain:
     def _request(self, method: str, params: list[Any]) -> Any:
         response = self._rpc(lambda: self._w3.provider.make_request(method, params), method)  # type: ignore[arg-type]
         if "error" in response:
-            raise ChainError(f"{self.description} failed {method}: {response['error']}")
+            raise ChainError(scrub(f"{self.description} failed {method}: {response['error']}"))
         return response["result"]
 
     def _send(self, send: Any, name: str, function: str) -> Any:
@@ -401,6 +408,7 @@ class Chain:
         """Run `action`, translating reverts and transport failures into credanchor errors."""
         from eth_tester.exceptions import TransactionFailed
 
+        restore_recursion_limit()  # the first import of eth_tester loads py-evm, which raises it
         try:
             return self._rpc(action, f"{name}.{function}")
         except (ContractCustomError, ContractLogicError, TransactionFailed) as exc:
@@ -413,19 +421,21 @@ class Chain:
         except ContractLogicError:
             raise  # a revert, decoded by _guard
         except OSError as exc:
-            raise ChainError(f"{self.description} is unreachable ({exc}): is the chain running?") from exc
+            # The transport's own text quotes the URL's path (where providers put keys): scrubbed, and the
+            # raw exception is not chained, so no traceback or log of this error carries it either.
+            raise ChainError(f"{self.description} is unreachable ({scrub(str(exc))}): is the chain running?") from None
         except TimeExhausted:
             raise
         except (Web3Exception, ValueError, EthValidationError) as exc:
             # ValueError: an answer that is not JSON-RPC (not a node), or arguments the ABI refuses;
             # EthValidationError: eth-tester refusing a transaction (e.g. a used nonce).
-            text = str(exc)
+            text = scrub(str(exc))
             if "afford" in text or "insufficient funds" in text.lower():
                 raise InsufficientFundsError(
                     f"{self.description}: could not {what}: the sending account has too little ether for the gas; "
                     "fund it (on the devchain: credanchor devchain fund ADDRESS)"
-                ) from exc
-            raise ChainError(f"{self.description}: could not {what}: {exc}") from exc
+                ) from (exc if text == str(exc) else None)
+            raise ChainError(f"{self.description}: could not {what}: {text}") from (exc if text == str(exc) else None)
 
     def _decode_revert(self, exc: Exception, name: str, function: str) -> ContractRevertError:
         error, arguments = decode_revert_data(revert_data(exc) or b"", fallback=str(exc))

@@ -10,7 +10,6 @@ reverts surface as :class:`~anchor.errors.ContractRevertError` with the custom e
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from anchor import jsonsafe
 from anchor.chain.adapter import Chain
 from anchor.chain.consent import consent_typed_data, serialize_metadata
 from anchor.errors import ConfigurationError
@@ -258,6 +258,13 @@ class CredentialNFTClient(_Client):
     def issuer_of(self, token_id: int) -> str:
         return str(self._call("issuerOf", token_id))
 
+    def minted_block(self, token_id: int, from_block: int = 0) -> int | None:
+        """The block of `token_id`'s CredentialMinted event (None: none since `from_block`)."""
+        for event in self.chain.events(self.NAME, self.address, from_block):
+            if event.event == "CredentialMinted" and int(event.args["tokenId"]) == token_id:
+                return event.log.block_number
+        return None
+
     def locked(self, token_id: int) -> bool:
         return bool(self._call("locked", token_id))
 
@@ -270,7 +277,7 @@ class CredentialNFTClient(_Client):
         prefix = "data:application/json;base64,"
         if not uri.startswith(prefix):
             raise ConfigurationError(f"token {token_id} has an unexpected tokenURI scheme: {uri[:40]!r}")
-        return json.loads(base64.b64decode(uri[len(prefix) :]))
+        return jsonsafe.loads(base64.b64decode(uri[len(prefix) :]), what=f"token {token_id}'s metadata")
 
     def supports_interface(self, interface_id: bytes) -> bool:
         return bool(self._call("supportsInterface", interface_id))

@@ -14,6 +14,7 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 
 from anchor.chain.abi import RawLog, RawTransaction
+from anchor.recursion import restore_recursion_limit
 
 
 def embedded_web3() -> Web3:
@@ -24,7 +25,10 @@ def embedded_web3() -> Web3:
 
     backend = PyEVMBackend(vm_configuration=((0, CancunVM),))
     backend.chain.gas_estimator = _one_run_gas_estimate  # py-evm's default runs a transaction ~14 times
-    return Web3(EthereumTesterProvider(EthereumTester(backend)))
+    w3 = Web3(EthereumTesterProvider(EthereumTester(backend)))
+    # py-evm raised the limit for 1,024 nested EVM calls; credanchor's contracts nest two (anchor.recursion)
+    restore_recursion_limit()
+    return w3
 
 
 def embedded_logs(backend: Any, addresses: set[str], first: int, last: int) -> list[RawLog]:

@@ -21,6 +21,7 @@ import typer
 from eth_account.signers.local import LocalAccount
 from rich.console import Console
 
+from anchor import jsonsafe
 from anchor.chain import devchain
 from anchor.chain.adapter import Chain
 from anchor.chain.deployment import Deployment, trusted_registry
@@ -189,7 +190,7 @@ def credential_issuer(
 def read_credential(path: Path) -> dict[str, Any]:
     """A JSON object from `path` (a credential, presentation or DID document)."""
     try:
-        credential = json.loads(path.read_text(encoding="utf-8"))
+        credential = jsonsafe.loads(path.read_text(encoding="utf-8"), what=str(path))
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot read a credential from {path}: {exc}") from exc
     if not isinstance(credential, dict):

@@ -35,6 +35,7 @@ from anchor.cli import (
     workshop,
 )
 from anchor.cli import anchor as anchoring
+from anchor.recursion import restore_recursion_limit
 
 app = typer.Typer(help="Blockchain-anchored micro-credentials: issue, anchor, revoke, verify.", no_args_is_help=True)
 
@@ -46,6 +47,7 @@ def main(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    restore_recursion_limit()  # whatever library raised it on import (anchor.recursion)
 
 
 # In the order `credanchor --help` lists them: the commands, then the command groups.

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from anchor.anchoring.status_changes import change_status
+from anchor.anchoring.status_changes import change_status, stored_credentials
 from anchor.chain.view import read_list
 from anchor.cli.common import (
     PASSPHRASE_ENV,
@@ -32,10 +32,13 @@ from anchor.credentials.issuers import load_key, load_profile
 from anchor.credentials.status import PURPOSES
 from anchor.credentials.statuslist import status_list_credential
 from anchor.errors import ConfigurationError
-from anchor.settings import Settings
 
 FilesArgument = Annotated[
-    list[Path], typer.Argument(help="Credential files (JSON) or credential ids from the store.", metavar="ID|FILE...")
+    list[Path],
+    typer.Argument(
+        help="Credential ids, or credential files (JSON) — each must be the stored credential of its id, unchanged.",
+        metavar="ID|FILE...",
+    ),
 ]
 
 
@@ -58,7 +61,8 @@ def _change(action: str, files: list[Path], rpc: str | None, as_json: bool) -> N
     settings = settings_or_exit()
 
     def body() -> list[dict[str, Any]]:
-        credentials = [_credential_by_id_or_file(settings, str(path)) for path in files]
+        references = [_id_or_file(str(path)) for path in files]
+        credentials = stored_credentials(open_store(settings), references)  # never a file's own entries
         chain = connect(settings, rpc)
         return change_status(chain, credentials, action, lambda who: sender_of(settings, chain, who, PASSPHRASE_ENV))
 
@@ -73,13 +77,10 @@ def _change(action: str, files: list[Path], rpc: str | None, as_json: bool) -> N
         )
 
 
-def _credential_by_id_or_file(settings: Settings, reference: str) -> dict[str, Any]:
-    """A credential named by its id (looked up in the store) or by its file."""
+def _id_or_file(reference: str) -> str | dict[str, Any]:
+    """A credential id (a URN that is not a file's name), or the credential read from the file `reference`."""
     if reference.startswith("urn:") and not Path(reference).exists():
-        document = open_store(settings).document(reference)
-        if document is None:
-            raise ConfigurationError(f"no credential {reference} in the store: give its file instead")
-        return document
+        return reference
     return read_credential(Path(reference))
 
 

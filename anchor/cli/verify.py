@@ -3,12 +3,12 @@ a chain RPC only; exit code 0 iff every file verifies."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from anchor import jsonsafe
 from anchor.cli.common import (
     AllowDidWebOption,
     DidDocumentsOption,
@@ -52,7 +52,7 @@ def verify(
         reports = []
         for path in files:
             try:
-                credential = json.loads(path.read_text(encoding="utf-8"))
+                credential = jsonsafe.loads(path.read_text(encoding="utf-8"), what=str(path))
             except (OSError, ValueError) as exc:
                 reports.append({"file": str(path), "verified": False, "error": f"cannot read {path}: {exc}"})
                 continue

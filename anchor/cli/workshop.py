@@ -56,8 +56,8 @@ def _serve(folder: Path, host: str, port: int, rpc: str, check: bool) -> None:
     def prepare() -> tuple[Settings, Chain, Deployment, Workshop]:
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise ConfigurationError(f"{folder} is not an empty folder: give a new or empty one to --data")
+        settings = Settings(folder)  # refuses a folder other users can reach, before anything is written
         chain = Chain.embedded() if rpc == EMBEDDED else Chain.connect(rpc)
-        settings = Settings(folder)
         return settings, chain, *prepare_workshop(settings, chain, passphrase)
 
     settings, chain, deployment, made = run_or_exit(prepare)

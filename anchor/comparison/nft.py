@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from anchor.chain.adapter import Chain
 from anchor.chain.contracts import CredentialNFTClient, Sender
+from anchor.chain.deployment import Deployment
 from anchor.credentials.model import Award, AwardingBody, MicroCredentialSpec, xsd_datetime
 from anchor.credentials.roster import RosterRow
 
@@ -60,3 +62,47 @@ def mint_roster(
         outcomes.append(MintOutcome(row.line, row.learner_name, "minted", token_id, row.address,
                                     "0x" + receipt.tx_hash.hex(), receipt.gas_used))  # fmt: skip
     return outcomes
+
+
+def describe_token(chain: Chain, deployment: Deployment, token_id: int) -> dict[str, Any]:
+    """An NFT-mode token: its metadata as its tokenURI holds it, and who minted it — with what the deployment's
+    trusted IssuerRegistry says of that account, at mint time and now (ContractRevertError: no such token).
+
+    Anyone may mint on the CredentialNFT contract: metadata alone proves nothing, so the answer says plainly
+    whether an accredited issuer stands behind the token (issue 19, item 7). The minter is the contract's
+    record (`issuerOf`), never anything the metadata claims, and it is kept apart from the metadata.
+    """
+    nft, registry = deployment.nft(chain), deployment.registry(chain)
+    metadata = nft.metadata(token_id)
+    minter = nft.issuer_of(token_id)
+    record = registry.issuer(minter)
+    block = nft.minted_block(token_id, deployment.deployed_block)
+    minted_at = chain.block_timestamp(block) if block is not None else None
+    at_mint = record is not None and minted_at is not None and registry.is_accredited(minter, minted_at)
+    now = record is not None and registry.is_accredited(minter, chain.block_timestamp())
+    if record is None:
+        verdict = (f"minted by {minter}, an account the trusted issuer registry ({registry.address}) does not "
+                   "list: anyone can mint on this contract, so nothing vouches for this metadata")  # fmt: skip
+    elif not at_mint:
+        verdict = (f"minted by {minter}, registered as {record.name!r} ({record.did}) but not accredited when it "
+                   "minted this token: do not treat the metadata as an accredited credential")  # fmt: skip
+    else:
+        later = "" if now else "; no longer accredited now"
+        verdict = (f"minted by {record.name!r} ({record.did}, account {minter}), accredited in the trusted "
+                   f"issuer registry when it minted this token{later}")  # fmt: skip
+    return {
+        "tokenId": str(token_id),
+        "metadata": metadata,
+        "minter": {
+            "account": minter,
+            "registry": registry.address,
+            "registered": record is not None,
+            "name": None if record is None else record.name,
+            "did": None if record is None else record.did,
+            "mintedInBlock": block,
+            "accreditedAtMint": at_mint,
+            "accreditedNow": now,
+        },
+        "accreditedIssuer": at_mint,
+        "summary": verdict,
+    }

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from anchor import jsonsafe
 from anchor.chain.abi import RawLog, decode_logs
 from anchor.chain.adapter import Chain
 from anchor.comparison.observer_reader import (
@@ -243,7 +243,7 @@ def _parse_metadata(text: str | None) -> Any:
     if text is None:
         return None
     try:
-        return json.loads(text)
+        return jsonsafe.loads(text, what="a token's metadata")
     except ValueError:
         return text  # plain text metadata is still readable
 

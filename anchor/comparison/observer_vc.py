@@ -3,10 +3,16 @@ status lists — what a stranger learns of privately held Verifiable Credentials
 
 Status changes are decoded from their calls' packed indices and confirmed from the contract's storage
 (`statusWords`), read in few calls: near words share a read.
+
+What can still be inferred is counted too (`details["inferences"]`, docs/security.md "Adversarial review
+(issue 19)"): each batch is a moment of issuing (a batch per credential shows the issue count); k status
+lists of one issuer mean at least (k - 1) * CREDENTIALS_PER_LIST credentials; a position changed more than
+once, or in both lists of one list id, ties those events to one credential (not to a person).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,6 +21,7 @@ from anchor.chain.adapter import Chain
 from anchor.chain.contracts import INDEX_BYTES
 from anchor.comparison.observer_reader import PublicChainReader, base_notes, call_size, calldata_figure
 from anchor.comparison.observer_report import Figure, ModeReport, RegistryReport
+from anchor.credentials.status import CREDENTIALS_PER_LIST
 from anchor.types import StatusPurpose
 
 #: Status words read per `statusWords` call, and the gap below which two words share a call.
@@ -33,6 +40,7 @@ def observe_anchor(
     revoked: dict[tuple[str, int], set[int]] = {}
     suspended: dict[tuple[str, int], set[int]] = {}
     hidden_changes = 0  # status changes whose indices the calldata does not show
+    changes: Counter[tuple[str, int, str, int]] = Counter()  # (issuer, list, purpose, index) → status events
     for event in events:
         args, tx_hash = event.args, event.log.tx_hash
         if event.event == "BatchAnchored":
@@ -52,6 +60,8 @@ def observe_anchor(
                 continue
             key = (args["issuer"], int(args["listId"]))
             indices = _unpack_indices(call.args["indices"])
+            purpose = "revocation" if function == "revoke" else "suspension"
+            changes.update((*key, purpose, index) for index in set(indices))
             if function == "revoke":
                 revoked.setdefault(key, set()).update(indices)
             elif function == "suspend":
@@ -134,9 +144,51 @@ def observe_anchor(
             "status_bits_set": revocation_bits,
             "suspension_bits_set": suspension_bits,
             "status_changes_hidden": hidden_changes,
+            **_inferences(roots, changes),
         },
         notes=tuple(notes),
     )
+
+
+def _inferences(roots: Sequence[dict[str, Any]], changes: Counter[tuple[str, int, str, int]]) -> dict[str, Any]:
+    """What the batches and status changes let a stranger infer of issuing volumes and of one credential's
+    history (issue 19 item 11): the figures, each with its sentence, and the per-issuer numbers behind them."""
+    batches = Counter(entry["issuer"] for entry in roots)
+    lists: dict[str, set[int]] = {}
+    for issuer, list_id, _, _ in changes:
+        lists.setdefault(issuer, set()).add(list_id)
+    at_least = {issuer: (len(ids) - 1) * CREDENTIALS_PER_LIST for issuer, ids in sorted(lists.items())}
+    with_history = sum(1 for count in changes.values() if count > 1)
+    positions = Counter((issuer, list_id, index) for issuer, list_id, _, index in changes)
+    in_both = sum(1 for count in positions.values() if count > 1)
+    return {
+        "inferences": {
+            "issuing_moments": Figure(
+                len(roots),
+                f"{len(roots)} anchored batch(es): each is a moment an issuer issued at least one credential. An "
+                "issuer that anchors every credential as its own batch (the workshop does, to anchor at once) "
+                "shows its issue count; batching hides it.",
+            ).to_dict(),
+            "issued_at_least": Figure(
+                sum(at_least.values()),
+                f"An issuer whose status changes touch k of its lists issued at least (k - 1) x "
+                f"{CREDENTIALS_PER_LIST:,} credentials: a list is opened only when the last one holds that many "
+                "(its random id alone says nothing).",
+            ).to_dict(),
+            "linked_status_changes": Figure(
+                with_history + in_both,
+                f"{with_history} position(s) changed more than once (e.g. suspended, then reinstated) and "
+                f"{in_both} changed in both lists of one list id: their events belong to one credential — "
+                "which, and whose, stays unknown. Credentials issued before issue 19 use one index in both "
+                "lists, so their suspension and revocation are linked; newer ones draw the two apart.",
+            ).to_dict(),
+        },
+        "batches_by_issuer": dict(sorted(batches.items())),
+        "status_lists_by_issuer": {issuer: sorted(ids) for issuer, ids in sorted(lists.items())},
+        "issued_at_least_by_issuer": at_least,
+        "positions_changed_more_than_once": with_history,
+        "positions_in_both_lists": in_both,
+    }
 
 
 def _bits_in_storage(

@@ -4,12 +4,17 @@ and every credential inside (each with the full credential report).
 Checks of the presentation itself, each `pass`, `fail` or `not_applicable` with a reason:
 
 - `presentation_schema` VC Data Model 2.0 presentation: context, type, credentials as objects;
-- `presentation_proof`  a Data Integrity proof with proofPurpose `authentication`, by a key of the
-                        `holder` (when the presentation names one), verified;
-- `challenge`           the proof's challenge is the one the verifier asked for (a replayed
-                        presentation made for another challenge fails);
-- `domain`              likewise for the domain;
-- `holder_binding`      every credential whose subject has an id was issued to the holder.
+- `presentation_proof`  every proof is a Data Integrity proof with proofPurpose `authentication`, by
+                        a key of the `holder` (when the presentation names one), verified — and its
+                        JSON says what was signed (anchor.credentials.signed_view). Required when
+                        asked for, and whenever a challenge or domain is asked for;
+- `challenge`           ONE such verified proof carries the challenge the verifier asked for (a
+                        replayed presentation made for another challenge fails) ...
+- `domain`              ... and the same proof carries the domain asked for: two proofs, each
+                        meeting one condition, do not make one that meets both;
+- `holder_binding`      every credential whose subject has an id was issued to the holder, and the
+                        holder proved it is the holder (a verified authentication proof by its key):
+                        a holder named by an unsigned presentation binds nothing.
 
 A presentation verifies when none of these fails and every credential verifies. A stacked
 credential in it (anchor.credentials.stacking) is also verified as a stack, with whichever of its components
@@ -22,9 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from anchor.credentials.signed_view import mismatch_reason, plain_json_problems, unsigned_fields
 from anchor.credentials.stacking import StackReport, is_stack, verify_stack
 from anchor.credentials.verify import Check, Outcome, VerificationReport, Verifier, vc_data_model_errors
-from anchor.crypto.proofs import proofs_of, verify_proofs
+from anchor.crypto.proofs import RDFC, ProofCheck, default_loader, proofs_of, verify_proofs
 from anchor.types import as_list
 
 PRESENTATION_CHECKS = ("presentation_schema", "presentation_proof", "challenge", "domain", "holder_binding")
@@ -92,11 +98,12 @@ def verify_presentation(
         if problems
         else Check("presentation_schema", Outcome.PASS, f"a presentation of {len(credentials)} credential(s)")
     )
-    proofs = [p for p in proofs_of(presentation) if isinstance(p, dict)]
-    add(_proof_check(presentation, verifier, holder, require_proof))
-    add(_option_check("challenge", challenge, proofs))
-    add(_option_check("domain", domain, proofs))
-    add(_holder_binding(holder, [c for c in credentials if isinstance(c, dict)]))
+    required = require_proof or challenge is not None or domain is not None
+    proof_check, authenticated = _authenticate(presentation, verifier, holder, required)
+    add(proof_check)
+    add(_option_check("challenge", challenge, authenticated, ("domain", domain)))
+    add(_option_check("domain", domain, authenticated, ("challenge", challenge)))
+    add(_holder_binding(holder, [c for c in credentials if isinstance(c, dict)], bool(authenticated)))
     shown = [c for c in credentials if isinstance(c, dict)]
     report.credentials = [verifier.verify(c) for c in shown]
     known = {id(c): r for c, r in zip(shown, report.credentials, strict=True)}
@@ -112,48 +119,87 @@ def verify_presentation(
     return report
 
 
-def _proof_check(presentation: dict[str, Any], verifier: Verifier, holder: str | None, required: bool) -> Check:
+def _authenticate(
+    presentation: dict[str, Any], verifier: Verifier, holder: str | None, required: bool
+) -> tuple[Check, list[dict[str, Any]]]:
+    """The `presentation_proof` check, and the proofs that verified as the holder's authentication.
+
+    Every proof must verify, be for `authentication` and (when the presentation names a holder) be
+    made with a key of the holder; the second value lists them (empty when any check failed before
+    their signatures were verified). The challenge and domain are judged on those proofs only.
+    """
     name = "presentation_proof"
-    if "proof" not in presentation:
+    proofs = proofs_of(presentation)
+    if not proofs:
         if required:
-            return Check(name, Outcome.FAIL, "the presentation carries no proof: the holder did not sign it")
-        return Check(name, Outcome.NOT_APPLICABLE, "a presentation without proof (none was required)")
-    checks = verify_proofs(presentation, verifier.resolver, loader=verifier.loader)
+            return Check(name, Outcome.FAIL, "the presentation carries no proof: the holder did not sign it"), []
+        return Check(name, Outcome.NOT_APPLICABLE, "a presentation without proof (none was required)"), []
+    unsecured = {k: v for k, v in presentation.items() if k != "proof"}
+    hidden = plain_json_problems(unsecured)
+    if hidden:
+        return Check(name, Outcome.FAIL, mismatch_reason(hidden)), []
+    checks = verify_proofs(
+        presentation, verifier.resolver, loader=verifier.loader, controller=holder, purpose="authentication"
+    )
+    verified = [p for p, c in zip(proofs, checks, strict=True) if c.verified and isinstance(p, dict)]
     failed = [c for c in checks if not c.verified]
     if failed:
-        return Check(name, Outcome.FAIL, failed[0].reason)
-    if not any(c.proof_purpose == "authentication" for c in checks):
-        return Check(name, Outcome.FAIL, "no proof has proofPurpose authentication")
-    if holder is not None and not any(c.controller == holder for c in checks):
-        return Check(name, Outcome.FAIL, f"no proof was made by a key of the holder {holder}")
+        return Check(name, Outcome.FAIL, _holder_reason(failed[0], holder)), verified
+    if any(c.cryptosuite == RDFC for c in checks):
+        hidden = unsigned_fields(unsecured, verifier.loader or default_loader())
+        if hidden:
+            return Check(name, Outcome.FAIL, mismatch_reason(hidden)), []
     signer = holder or checks[0].controller
-    return Check(name, Outcome.PASS, f"authenticated by {signer}")
+    return Check(name, Outcome.PASS, f"authenticated by {signer}"), verified
 
 
-def _option_check(name: str, expected: str | None, proofs: list[dict[str, Any]]) -> Check:
-    given = [p.get(name) for p in proofs if p.get("proofPurpose") == "authentication"]
+def _holder_reason(check: ProofCheck, holder: str | None) -> str:
+    if holder is not None and check.controller is not None and check.controller != holder:
+        return f"no proof was made by a key of the holder {holder} ({check.reason})"
+    return check.reason
+
+
+def _option_check(
+    name: str, expected: str | None, proofs: list[dict[str, Any]], other: tuple[str, str | None]
+) -> Check:
+    """`expected` (what the verifier asked for) must be in a verified authentication proof by the holder
+    — the same one that answers the other option, if that was asked for too."""
     if expected is None:
         return Check(name, Outcome.NOT_APPLICABLE, f"no {name} was asked for")
-    if not given:
-        return Check(name, Outcome.FAIL, f"the {name} {expected!r} was asked for, but no authentication proof has one")
-    if all(value == expected for value in given):
-        return Check(name, Outcome.PASS, f"the proof answers the {name} {expected!r}")
-    found = next(value for value in given if value != expected)
-    return Check(name, Outcome.FAIL, f"the proof was made for the {name} {found!r}, not {expected!r}: a replay?")
+    if not proofs:
+        return Check(name, Outcome.FAIL, f"the {name} {expected!r} was asked for, but no verified authentication "
+                     "proof by the holder answers it")  # fmt: skip
+    answering = [p for p in proofs if p.get(name) == expected]
+    if not answering:
+        found = next((p.get(name) for p in proofs if p.get(name) is not None), None)
+        if found is None:
+            return Check(name, Outcome.FAIL, f"the {name} {expected!r} was asked for, but no authentication proof "
+                         "has one")  # fmt: skip
+        return Check(name, Outcome.FAIL, f"the proof was made for the {name} {found!r}, not {expected!r}: a replay?")
+    other_name, other_expected = other
+    answered_elsewhere = other_expected is not None and any(p.get(other_name) == other_expected for p in proofs)
+    if answered_elsewhere and not any(p.get(other_name) == other_expected for p in answering):
+        return Check(name, Outcome.FAIL, f"the {name} and the {other_name} are answered by different proofs: "
+                     "one proof by the holder must carry both")  # fmt: skip
+    return Check(name, Outcome.PASS, f"the proof answers the {name} {expected!r}")
 
 
-def _holder_binding(holder: str | None, credentials: list[dict[str, Any]]) -> Check:
+def _holder_binding(holder: str | None, credentials: list[dict[str, Any]], authenticated: bool) -> Check:
     name = "holder_binding"
     bound = []
     for credential in credentials:
-        subjects = as_list(credential.get("credentialSubject"))
-        subject_ids = {s["id"] for s in subjects if isinstance(s, dict) and isinstance(s.get("id"), str)}
+        subjects = [s for s in as_list(credential.get("credentialSubject")) if isinstance(s, dict)]
+        # "@id" is the subject's id to a JSON-LD reader: it binds as much as "id" does.
+        subject_ids = {v for s in subjects for v in (s.get("id"), s.get("@id")) if isinstance(v, str)}
         if subject_ids:
             bound.append((credential.get("id"), subject_ids))
     if not bound:
         return Check(name, Outcome.NOT_APPLICABLE, "no credential names its subject by an id")
     if holder is None:
         return Check(name, Outcome.FAIL, "the credentials name their subject, but the presentation names no holder")
+    if not authenticated:
+        return Check(name, Outcome.FAIL, f"no verified authentication proof by the holder {holder}: naming a holder "
+                     "proves nothing, so the credentials are bound to no one who presents them")  # fmt: skip
     strangers = [str(cid) for cid, ids in bound if holder not in ids]
     if strangers:
         return Check(name, Outcome.FAIL, f"{', '.join(strangers)} was not issued to the holder {holder}")

@@ -19,7 +19,6 @@ document too large for any QR code is a `QrCapacityError` (one of them) saying h
 from __future__ import annotations
 
 import io
-import json
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import segno
 
+from anchor import jsonsafe
 from anchor.crypto.jcs import canonicalize
 from anchor.errors import ConfigurationError
 
@@ -126,7 +126,7 @@ def decode_compact(text: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> dict[st
     if inflater.unused_data:
         raise ConfigurationError("the QR text is corrupt: it has data after the end of the compressed document")
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        document = jsonsafe.loads(raw.decode("utf-8"), what="the QR text's document", parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ConfigurationError(f"the QR text does not hold JSON: {exc}") from None
     if not isinstance(document, dict):

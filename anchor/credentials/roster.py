@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from anchor import jsonsafe
 from anchor.credentials.model import Award, Learner, MicroCredentialSpec, Skill
 from anchor.errors import ConfigurationError
 from anchor.types import check_address
@@ -85,7 +85,7 @@ def read_roster(path: Path) -> list[RosterRow]:
         raise ConfigurationError(f"{path} is not UTF-8 text ({exc}): save the CSV as UTF-8") from exc
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(text)
+            data = jsonsafe.loads(text, what=str(path))
         except ValueError as exc:
             raise ConfigurationError(f"{path} is not JSON: {exc}") from None
         return list(parse_json_roster(data, source=str(path)))

@@ -1,10 +1,14 @@
 """On-chain status lists: where a credential's revocation and suspension bits live.
 
-Each credential gets one **random** index in a list of 131,072 entries (the W3C Bitstring
-Status List minimum, for herd privacy): a flipped bit tells a stranger nothing about whose
-credential, or which batch, it was. The same index is used in the issuer's revocation list and
-its suspension list. Its `credentialStatus` entries are W3C `BitstringStatusListEntry`s that
-also carry the on-chain coordinates, so a verifier needs nothing but a chain RPC:
+Each credential gets a **random** index in a list of 131,072 entries (the W3C Bitstring Status
+List minimum, for herd privacy): a flipped bit tells a stranger nothing about whose credential,
+or which batch, it was. Its index in the issuer's revocation list and its index in the suspension
+list are drawn separately, so a stranger cannot link a credential's suspension, reinstatement and
+revocation events by their index (the contract keeps the two lists apart; a different index costs
+nothing on-chain). Credentials issued before that (issue 19) use one index for both lists; they keep
+working, since every entry carries its own index. Its `credentialStatus` entries are W3C
+`BitstringStatusListEntry`s that also carry the on-chain coordinates, so a verifier needs nothing
+but a chain RPC:
 
     {"id": "<statusListCredential>#94567", "type": "BitstringStatusListEntry",
      "statusPurpose": "revocation", "statusListIndex": "94567",
@@ -23,18 +27,28 @@ from anchor.errors import ConfigurationError
 from anchor.types import StatusPurpose, as_list, check_address
 
 LIST_SIZE = 131_072
+#: Credentials an allocator puts in one list (of LIST_SIZE entries) before it opens another: half, so that
+#: random probing stays cheap and indices unpredictable. Public: a stranger who sees k of an issuer's lists
+#: knows it allocated at least (k - 1) * this many (docs/security.md, "Adversarial review (issue 19)").
+CREDENTIALS_PER_LIST = LIST_SIZE // 2
 PURPOSES = {"revocation": StatusPurpose.REVOCATION, "suspension": StatusPurpose.SUSPENSION}
 
 
 @dataclass(frozen=True)
 class StatusLocation:
-    """Where one credential's status bits are: chain, contract, issuer account, list, index."""
+    """Where one credential's status bits are: chain, contract, issuer account, list, and its index in the
+    revocation list (`index`) and in the suspension list (`suspension_index`; None: the same index)."""
 
     chain_id: int
     contract: str
     issuer: str
     list_id: int
     index: int
+    suspension_index: int | None = None
+
+    def index_for(self, purpose: str) -> int:
+        """The index in the list of `purpose` ("revocation" or "suspension")."""
+        return self.suspension_index if purpose == "suspension" and self.suspension_index is not None else self.index
 
     def list_urn(self) -> str:
         return f"urn:eip155:{self.chain_id}:{self.contract}:status:{self.issuer}:{self.list_id}"
@@ -49,10 +63,10 @@ class StatusLocation:
                 else f"{self.list_urn()}:{purpose}"
             )
             entries.append({
-                "id": f"{list_credential}#{self.index}",
+                "id": f"{list_credential}#{self.index_for(purpose)}",
                 "type": "BitstringStatusListEntry",
                 "statusPurpose": purpose,
-                "statusListIndex": str(self.index),
+                "statusListIndex": str(self.index_for(purpose)),
                 "statusListCredential": list_credential,
                 "chainId": self.chain_id,
                 "statusContract": self.contract,
@@ -93,11 +107,12 @@ class StatusAllocator(Protocol):
 
 
 class RandomStatusAllocator:
-    """Random, never reused indices in lists of LIST_SIZE entries — within one allocator's life.
+    """Random, never reused indices in lists of LIST_SIZE entries — one in the revocation list and another,
+    drawn apart, in the suspension list — within one allocator's life.
 
     It remembers nothing across processes: two allocators for the same account and contract may
-    hand out the same index. Give each run its own list (`first_list`) until a persistent store
-    keeps the allocations.
+    hand out the same index. Give each run its own list (`first_list`); issuers keep their allocations
+    in the store (anchor.storage.store.StoreStatusAllocator), which also picks list ids at random.
     """
 
     def __init__(self, chain_id: int, contract: str, issuer: str, *, first_list: int = 1, list_size: int = LIST_SIZE):
@@ -105,18 +120,35 @@ class RandomStatusAllocator:
             raise ConfigurationError(f"status lists need at least {LIST_SIZE:,} entries for herd privacy")
         self.chain_id, self.contract, self.issuer, self.list_size = chain_id, contract, issuer, list_size
         self._list_id = first_list
-        self._used: set[int] = set()
+        self._used: tuple[set[int], set[int]] = (set(), set())  # revocation, suspension
 
     def allocate(self) -> StatusLocation:
-        # Fill a list to half at most: random probing stays cheap and indices stay unpredictable.
-        if len(self._used) >= self.list_size // 2:
+        if len(self._used[0]) >= self.list_size // 2:  # half full, as CREDENTIALS_PER_LIST
             self._list_id += 1
-            self._used = set()
+            self._used = (set(), set())
+        revocation, suspension = (self._draw(used) for used in self._used)
+        return StatusLocation(self.chain_id, self.contract, self.issuer, self._list_id, revocation, suspension)
+
+    def _draw(self, used: set[int]) -> int:
         while True:
             index = secrets.randbelow(self.list_size)
-            if index not in self._used:
-                self._used.add(index)
-                return StatusLocation(self.chain_id, self.contract, self.issuer, self._list_id, index)
+            if index not in used:
+                used.add(index)
+                return index
+
+
+def fresh_list_id(taken: set[int]) -> int:
+    """A list id not in `taken`, drawn at random: among 1..255 while one is free (one non-zero calldata byte,
+    the same gas as list 1), then 1..65,535, then 1..16,777,215 — so an id says nothing of how many lists
+    the issuer opened before it, as 1, 2, 3… would."""
+    for width in (1, 2, 3):
+        top = 256**width - 1
+        if sum(1 for list_id in taken if 1 <= list_id <= top) < top:
+            while True:
+                candidate = 1 + secrets.randbelow(top)
+                if candidate not in taken:
+                    return candidate
+    raise ConfigurationError("every status list id up to 2**24 - 1 is in use")
 
 
 ACTIONS = {"revoke": "revocation", "suspend": "suspension", "reinstate": "suspension"}

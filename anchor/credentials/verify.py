@@ -16,7 +16,13 @@ Checks, each `pass`, `fail` or `not_applicable` with a reason:
 
 With `profile="vc"` (the W3C VC API endpoints) any VC 2.0 credential is accepted: `schema` checks
 the VC Data Model 2.0 basics instead of the micro-credential model, and a credential without an
-anchor proof gets `not_applicable` (not `fail`) for the three anchoring checks.
+anchor proof gets `not_applicable` (not `fail`) for the three anchoring checks — unless it carries
+credanchor's on-chain status: then it must be anchored (a revoked batch is only seen through the
+anchor proof's root).
+
+`signature` also requires that the JSON says what was signed (anchor.credentials.signed_view): an
+eddsa-rdfc-2022 proof signs the RDF graph, and a JSON-LD-equivalent rewrite — a value object, a
+property under its IRI, an inline-context alias, `@id` for `id` — must not hide a checked value.
 
 A credential verifies when no check fails. The chain is read through a
 :class:`~anchor.credentials.chain_view.ChainView` (over a real chain:
@@ -36,11 +42,17 @@ from typing import Any
 from anchor.credentials.anchor_proofs import ANCHOR_PROOF_TYPE, anchor_proofs_of, credential_hash, without_anchor_proofs
 from anchor.credentials.chain_view import ChainView
 from anchor.credentials.model import CredentialValidationError, validate_credential
+from anchor.credentials.signed_view import (
+    carries_onchain_status,
+    mismatch_reason,
+    plain_json_problems,
+    unsigned_fields,
+)
 from anchor.credentials.status import read_entry
 from anchor.crypto.did import DidResolver
 from anchor.crypto.jsonld import LoaderFn
 from anchor.crypto.merkle import process_proof
-from anchor.crypto.proofs import verify_proofs
+from anchor.crypto.proofs import RDFC, default_loader, verify_proofs
 from anchor.errors import ChainError, ConfigurationError, ContractRevertError
 from anchor.types import BatchRecord, Root, StatusPurpose, as_list, check_address, merkle_path_from_hex, xsd_timestamp
 
@@ -130,11 +142,19 @@ class Verifier:
             add(Check("schema", Outcome.FAIL, "a credential is a JSON object"))
             return report
         add(self._schema(credential))
-        add(self._signature(credential))
+        signature, graph_signed = self._signature(credential)
         inclusion, anchor = self._anchoring(credential)
+        accreditation = self._accreditation(credential, anchor)
+        pinned = all(c.outcome is Outcome.PASS for c in (*inclusion, accreditation))
+        if graph_signed and not pinned:
+            # The rdfc proof signs the graph; the JSON the checks read must say the same. An anchored
+            # credential's JSON is pinned already: its Merkle leaf hashes the JCS form the issuer's
+            # accredited account anchored, so only otherwise is the (≈ 6 ms) graph comparison needed.
+            signature = self._signed_graph(credential) or signature
+        add(signature)
         add(inclusion[0])
         add(inclusion[1])
-        add(self._accreditation(credential, anchor))
+        add(accreditation)
         add(self._status(credential, StatusPurpose.REVOCATION, anchor))
         add(self._status(credential, StatusPurpose.SUSPENSION, anchor))
         add(self._validity(credential))
@@ -154,10 +174,17 @@ class Verifier:
             return Check("schema", Outcome.FAIL, "; ".join(str(e) for e in exc.errors))
         return Check("schema", Outcome.PASS, "an Open Badges 3.0 micro-credential with every EU element")
 
-    def _signature(self, credential: dict[str, Any]) -> Check:
+    def _signature(self, credential: dict[str, Any]) -> tuple[Check, bool]:
+        """The `signature` check, and whether an eddsa-rdfc-2022 proof (which signs the graph) verified."""
         issuer = credential.get("issuer")
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
         signed = without_anchor_proofs(credential)
+        unsecured = {k: v for k, v in signed.items() if k != "proof"}
+        # What the checks read must be what was signed (anchor.credentials.signed_view): the cheap
+        # look at the JSON first, the graph after the signature verified.
+        hidden = plain_json_problems(unsecured)
+        if hidden:
+            return Check("signature", Outcome.FAIL, mismatch_reason(hidden)), False
         # The issuer and purpose are checked before any canonicalization (the expensive step).
         controller = issuer_id if isinstance(issuer_id, str) else None
         checks = (
@@ -166,17 +193,32 @@ class Verifier:
             else []
         )
         if not checks:
-            return Check("signature", Outcome.FAIL, "the credential carries no issuer proof")
+            return Check("signature", Outcome.FAIL, "the credential carries no issuer proof"), False
         failed = [c for c in checks if not c.verified]
         if failed:
-            return Check("signature", Outcome.FAIL, failed[0].reason)
+            return Check("signature", Outcome.FAIL, failed[0].reason), False
         if not any(c.controller == issuer_id and c.proof_purpose == "assertionMethod" for c in checks):
-            return Check("signature", Outcome.FAIL, f"no proof was made by a key of the issuer {issuer_id}")
+            return Check("signature", Outcome.FAIL, f"no proof was made by a key of the issuer {issuer_id}"), False
         suites = ", ".join(sorted({c.cryptosuite or "" for c in checks}))
-        return Check("signature", Outcome.PASS, f"{suites} proof by {issuer_id} verified")
+        passed = Check("signature", Outcome.PASS, f"{suites} proof by {issuer_id} verified")
+        return passed, any(c.cryptosuite == RDFC for c in checks)
+
+    def _signed_graph(self, credential: dict[str, Any]) -> Check | None:
+        """A failed `signature` if the JSON the checks read differs from the graph the rdfc proof signed."""
+        unsecured = {k: v for k, v in credential.items() if k != "proof"}
+        hidden = unsigned_fields(unsecured, self.loader or default_loader())
+        return Check("signature", Outcome.FAIL, mismatch_reason(hidden)) if hidden else None
 
     def _anchoring(self, credential: dict[str, Any]) -> tuple[tuple[Check, Check], _Anchor | None]:
         proofs = anchor_proofs_of(credential)
+        if not proofs and self.profile == "vc" and carries_onchain_status(credential):
+            # A batch revocation is only seen through the anchor proof's root: without it a credential
+            # of a revoked batch would pass. credanchor's own credentials verify with their anchoring.
+            reason = (
+                "the credential carries credanchor's on-chain status but no anchor proof: its anchoring "
+                "was removed (or it was never anchored), so a revoked batch could not be seen"
+            )
+            return (_fail("merkle_inclusion", reason), _fail("anchored", reason)), None
         if not proofs and self.profile == "vc":
             plain = "no anchor proof: a plain verifiable credential"
             na = Outcome.NOT_APPLICABLE
@@ -220,7 +262,12 @@ class Verifier:
 
     def _accreditation(self, credential: dict[str, Any], anchor: _Anchor | None) -> Check:
         name = "issuer_accredited"
-        if anchor is None and self.profile == "vc" and not anchor_proofs_of(credential):
+        if (
+            anchor is None
+            and self.profile == "vc"
+            and not anchor_proofs_of(credential)
+            and not carries_onchain_status(credential)
+        ):
             return Check(name, Outcome.NOT_APPLICABLE, "not anchored, so no registry entry applies")
         if anchor is None:
             return _fail(name, "not anchored, so there is no anchoring time to check against")

@@ -18,7 +18,10 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from anchor.crypto.keys import KeyFileError, check_passphrase, read_key_file, unseal_legacy, write_key_file
+from anchor.recursion import restore_recursion_limit
 from anchor.types import check_address
+
+restore_recursion_limit()  # importing eth_account raised it (py_ecc): see anchor.recursion
 
 LEGACY_ACCOUNT_FILE_FORMAT = "credanchor-ethereum-account/1"
 SCRYPT_N = 2**17

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
-import json
 import socket
 import ssl
 import threading
@@ -27,6 +26,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from anchor import jsonsafe
 from anchor.crypto import multibase
 from anchor.crypto.jsonld import DID_V1, MULTIKEY_V1
 from anchor.errors import CredAnchorError
@@ -130,7 +130,7 @@ class DidResolver:
             url = did_web_url(did)
             body = fetch_did_web(url, self._fetch_policy)
             try:
-                document = json.loads(body)
+                document = jsonsafe.loads(body, what=f"the DID document at {url}")
             except ValueError as exc:
                 raise DidResolutionError(f"the DID document of {did} at {url} is not JSON: {exc}") from exc
             if not isinstance(document, dict) or document.get("id") != did:

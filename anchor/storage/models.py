@@ -49,15 +49,19 @@ class BatchRow(Base):
     anchored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class StatusAllocationRow(Base):
-    __tablename__ = "status_allocations"
-    __table_args__ = (UniqueConstraint("chain_id", "contract", "issuer_account", "list_id", "list_index"),)
+class StatusIndexRow(Base):
+    """One index handed out in one of an issuer's status lists: its revocation list or its suspension list
+    (`purpose`, a StatusPurpose value), each drawn on its own (migration 0004)."""
+
+    __tablename__ = "status_indices"
+    __table_args__ = (UniqueConstraint("chain_id", "contract", "issuer_account", "list_id", "purpose", "list_index"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(Integer)
     contract: Mapped[str] = mapped_column(String(42))
     issuer_account: Mapped[str] = mapped_column(String(42))
     list_id: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[int] = mapped_column(Integer)
     list_index: Mapped[int] = mapped_column(Integer)
     allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -21,16 +21,17 @@ from collections.abc import Sequence
 from datetime import UTC, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anchor.credentials.status import LIST_SIZE, StatusLocation
+from anchor.credentials.status import LIST_SIZE, StatusLocation, fresh_list_id
 from anchor.errors import ConfigurationError
 from anchor.storage.api_keys import API_KEY_PREFIX, API_KEY_ROLES, ApiKeyStore
 from anchor.storage.database import StoreError, aware, database_url, now
-from anchor.storage.models import AuditRow, BatchRow, CredentialRow, StatusAllocationRow
+from anchor.storage.models import AuditRow, BatchRow, CredentialRow, StatusIndexRow
 from anchor.storage.records import ApiKey, Batch, BatchState, StoredCredential
+from anchor.types import StatusPurpose
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -54,44 +55,51 @@ class Store(ApiKeyStore):
     def allocate_status(
         self, chain_id: int, contract: str, issuer_account: str, *, list_size: int = LIST_SIZE
     ) -> StatusLocation:
-        """A random index never handed out before in this issuer's lists (a list is used up to half)."""
+        """Random indices never handed out before in this issuer's lists: one in its revocation list and
+        another, drawn apart, in its suspension list (their events cannot be linked by index).
+
+        A list takes `list_size // 2` credentials (anchor.credentials.status.CREDENTIALS_PER_LIST); the
+        next one gets a random unused id (`fresh_list_id`), so list ids do not count the issuer's lists.
+        """
         if list_size < LIST_SIZE:
             raise ConfigurationError(f"status lists need at least {LIST_SIZE:,} entries for herd privacy")
+        issuer = (
+            (StatusIndexRow.chain_id == chain_id)
+            & (StatusIndexRow.contract == contract)
+            & (StatusIndexRow.issuer_account == issuer_account)
+        )
         while True:
             with self._session() as session:
-                where = (
-                    (StatusAllocationRow.chain_id == chain_id)
-                    & (StatusAllocationRow.contract == contract)
-                    & (StatusAllocationRow.issuer_account == issuer_account)
-                )
-                list_id = session.scalar(select(func.max(StatusAllocationRow.list_id)).where(where)) or 1
-                used = (
-                    session.scalar(
-                        select(func.count())
-                        .select_from(StatusAllocationRow)
-                        .where(where & (StatusAllocationRow.list_id == list_id))
-                    )
-                    or 0
-                )
-                if used >= list_size // 2:
-                    list_id += 1
-                index = secrets.randbelow(list_size)
+                list_id = _list_in_use(session, issuer, list_size)
+                indices = {purpose: secrets.randbelow(list_size) for purpose in StatusPurpose}
                 try:
                     with session.begin_nested():
-                        session.add(
-                            StatusAllocationRow(
-                                chain_id=chain_id,
-                                contract=contract,
-                                issuer_account=issuer_account,
-                                list_id=list_id,
-                                list_index=index,
-                                allocated_at=now(),
-                            )
-                        )
+                        session.add_all(
+                            StatusIndexRow(chain_id=chain_id, contract=contract, issuer_account=issuer_account,
+                                           list_id=list_id, purpose=int(purpose), list_index=index,
+                                           allocated_at=now())
+                            for purpose, index in indices.items()
+                        )  # fmt: skip
                 except IntegrityError:
                     continue  # taken: draw again
-                self._audit(session, "status.allocate", issuer_account, list=list_id, index=index)
-                return StatusLocation(chain_id, contract, issuer_account, list_id, index)
+                revocation, suspension = indices[StatusPurpose.REVOCATION], indices[StatusPurpose.SUSPENSION]
+                self._audit(session, "status.allocate", issuer_account, list=list_id, index=revocation,
+                            suspension_index=suspension)  # fmt: skip
+                return StatusLocation(chain_id, contract, issuer_account, list_id, revocation, suspension)
+
+    def status_list_ids(self, chain_id: int, contract: str, issuer_account: str) -> list[int]:
+        """The ids of the status lists this issuer account has handed indices out in (ascending)."""
+        with self._session() as session:
+            query = (
+                select(StatusIndexRow.list_id)
+                .distinct()
+                .where(
+                    (StatusIndexRow.chain_id == chain_id)
+                    & (StatusIndexRow.contract == contract)
+                    & (StatusIndexRow.issuer_account == issuer_account)
+                )
+            )
+            return sorted(session.scalars(query))
 
     # -- credentials and batches ------------------------------------------------------------------
 
@@ -339,6 +347,16 @@ class Store(ApiKeyStore):
             .order_by(CredentialRow.queued_at, CredentialRow.id)
         ).all()
         return Batch(row.id, row.issuer_account, row.root, row.state, tuple(ids))
+
+
+def _list_in_use(session: Session, issuer: ColumnElement[bool], list_size: int) -> int:
+    """The list the issuer's latest allocation went to while it has room, else a new one (`fresh_list_id`)."""
+    latest = session.scalar(select(StatusIndexRow.list_id).where(issuer).order_by(StatusIndexRow.id.desc()).limit(1))
+    if latest is not None:
+        in_list = issuer & (StatusIndexRow.list_id == latest) & (StatusIndexRow.purpose == StatusPurpose.REVOCATION)
+        if (session.scalar(select(func.count()).select_from(StatusIndexRow).where(in_list)) or 0) < list_size // 2:
+            return int(latest)
+    return fresh_list_id(set(session.scalars(select(StatusIndexRow.list_id).distinct().where(issuer))))
 
 
 def _stored(row: CredentialRow) -> StoredCredential:

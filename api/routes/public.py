@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
 from anchor.credentials.presentation import is_presentation
@@ -120,10 +120,10 @@ def path_did(services: ServicesDep, did_path: str) -> Any:
     summary="A BitstringStatusListCredential built from the on-chain list, signed by its issuer",
     description="The URL in each credential's `statusListCredential`. Valid for the server's status-list TTL; "
     "verifiers with a chain RPC can read the same bits on-chain.",
-    responses=responses(404, 422, 503),
+    dependencies=[Depends(rate_limited)],
+    responses=responses(404, 422, 429, 503),
 )
 def status_list(
-    request: Request,
     services: ServicesDep,
     chain_id: Annotated[int, Path(ge=1, le=2**63)],
     contract: Address,
@@ -136,8 +136,10 @@ def status_list(
     slug = services.issuer_with_account(issuer)
     if slug is None:
         raise ApiProblem(404, "not-found", f"{issuer} is not the account of an issuer this server signs for")
-    url = f"{services.settings.public_url.rstrip('/')}{request.url.path}"
-    credential = services.status_list(slug, list_id, PURPOSES[purpose], url)
+    if not services.status_list_allocated(slug, list_id):
+        raise ApiProblem(404, "not-found", f"{issuer} has no status list {list_id} here: no credential was given "
+                         "an entry in it")  # fmt: skip
+    credential = services.status_list(slug, list_id, PURPOSES[purpose])
     max_age = services.settings.status_list_ttl_seconds // 2
     return JSONResponse(credential, headers={"Cache-Control": f"max-age={max_age}"})
 
@@ -145,11 +147,19 @@ def status_list(
 # -- NFT mode -------------------------------------------------------------------------------------
 
 
-@router.get("/v1/nft/{token_id}", summary="An NFT-mode token's metadata (as its tokenURI holds it)",
-            responses=responses(404, 422, 503))  # fmt: skip
+@router.get(
+    "/v1/nft/{token_id}",
+    summary="An NFT-mode token's metadata (as its tokenURI holds it), its minter and whether it is accredited",
+    description="`metadata` is what the token's tokenURI holds, written by whoever minted it: anyone can mint on "
+    "the contract. `minter` is the minting account read from the contract, with what the trusted issuer "
+    "registry says of it; `accreditedIssuer` is true only when that account was an accredited issuer when it "
+    "minted the token, and `summary` says so in words.",
+    dependencies=[Depends(rate_limited)],
+    responses=responses(404, 422, 429, 503),
+)
 def nft_metadata(services: ServicesDep, token_id: Annotated[int, Path(ge=0, le=2**256 - 1)]) -> Any:
     try:
-        return services.nft_metadata(token_id)
+        return services.nft_token(token_id)
     except ContractRevertError:
         raise ApiProblem(404, "not-found", f"no token {token_id} (never minted, or burnt)") from None
 

@@ -156,12 +156,14 @@ def verify_credential(services: ServicesDep, body: VerifyCredentialRequest) -> J
     response_model=VcApiResult,
 )
 def verify_presentation_route(services: ServicesDep, body: VerifyPresentationRequest) -> JSONResponse:
+    # The options apply to both members: a challenge or domain asked of a presentation without proof fails.
+    options = body.options or VerifyOptions()
     if body.verifiablePresentation is None:
         if body.presentation is None:
             raise ApiProblem(400, "nothing-to-verify", "send verifiablePresentation (or presentation, without proof)")
-        report = services.verify(body.presentation, presentation=True, profile="vc", require_proof=False)
+        report = services.verify(body.presentation, presentation=True, profile="vc", require_proof=False,
+                                 challenge=options.challenge, domain=options.domain)  # fmt: skip
         return _answer("presentation", report)
-    options = body.options or VerifyOptions()
     report = services.verify(body.verifiablePresentation, presentation=True, profile="vc",
                              challenge=options.challenge, domain=options.domain)  # fmt: skip
     return _answer("presentation", report)

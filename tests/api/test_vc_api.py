@@ -250,11 +250,15 @@ def test_an_anchored_micro_credential_verifies_on_the_vc_api(vc):
     assert {name: check["outcome"] for name, check in checks.items()} == dict.fromkeys(checks, "pass")
 
 
-def test_an_unanchored_micro_credential_verifies_as_a_plain_credential(vc):
+def test_a_micro_credential_with_on_chain_status_does_not_verify_without_its_anchor_proof(vc):
+    """Issue 19: a credential of a revoked batch verified here once its anchor proof was removed — the batch
+    is only seen through that proof's root. credanchor's own credentials verify with their anchoring."""
     credential = vc.issue()["credential"]
-    response = vc.client.post("/credentials/verify", json={"verifiableCredential": credential})
-    assert response.status_code == 200, response.text
-    assert response.json()["results"]["checks"]["anchored"]["outcome"] == "not_applicable"
+    assert "statusContract" in credential["credentialStatus"][0]
+    result = assert_problem(vc.client.post("/credentials/verify", json={"verifiableCredential": credential}), 400)
+    anchored = result["results"]["checks"]["anchored"]
+    assert anchored["outcome"] == "fail" and "on-chain status but no anchor proof" in anchored["reason"]
+    assert result["results"]["checks"]["signature"]["outcome"] == "pass"
 
 
 def test_verify_without_a_verifiable_credential_is_a_422_problem(vc):
@@ -317,13 +321,33 @@ def verified_count(vc: Api) -> int:
 
 
 def test_a_proofless_presentation_verifies_when_its_credentials_do(vc, holder):
+    unbound = issued(vc, credential=unsigned(credentialSubject={"name": "Ana"}))
+    vp = {"@context": [VC_V2], "type": ["VerifiablePresentation"], "verifiableCredential": [unbound]}
     before = verified_count(vc)
-    response = vc.client.post("/presentations/verify", json={"presentation": holder_vp(vc, holder, signed=False)})
+    response = vc.client.post("/presentations/verify", json={"presentation": vp})
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["verified"] is True
     assert result["results"]["checks"]["presentation_proof"]["outcome"] == "not_applicable"
     assert verified_count(vc) == before + 1  # counted like every other verification request
+
+
+def test_a_proofless_presentation_does_not_bind_its_credentials_to_the_holder_it_names(vc, holder):
+    """Issue 19: holder binding passed on the holder's bare claim; it needs a verified proof by the holder."""
+    vp = holder_vp(vc, holder, signed=False)
+    result = assert_problem(vc.client.post("/presentations/verify", json={"presentation": vp}), 400)
+    assert result["results"]["checks"]["holder_binding"]["outcome"] == "fail"
+
+
+@pytest.mark.parametrize("options", [{"challenge": "c1"}, {"domain": "example.org"}])
+def test_a_challenge_asked_of_a_proofless_presentation_fails(vc, holder, options):
+    """Issue 19: the options were not passed on for `presentation`, so an unsigned one verified."""
+    body = {"presentation": holder_vp(vc, holder, signed=False), "options": options}
+    result = assert_problem(vc.client.post("/presentations/verify", json=body), 400, "verification-failed")
+    assert result["verified"] is False
+    (asked,) = options
+    assert result["results"]["checks"][asked]["outcome"] == "fail"
+    assert result["results"]["checks"]["presentation_proof"]["outcome"] == "fail"
 
 
 def test_a_proofless_presentation_of_a_tampered_credential_names_that_credential(vc, holder):

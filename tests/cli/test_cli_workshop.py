@@ -4,6 +4,7 @@ workshop world and prints its link without serving (tests/e2e serves it for real
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -28,6 +29,18 @@ def test_check_prepares_a_workshop_and_prints_a_link_with_the_issuer_key(tmp_pat
     workshop = Workshop.load(Settings(folder))
     assert workshop is not None and workshop.issuer_account in result.stdout
     assert "participants open http://127.0.0.1:8123/ to verify" in result.stdout
+    modes = [stat.S_IMODE(path.stat().st_mode) for path in (folder, folder / "credanchor.sqlite")]
+    assert modes == [0o700, 0o600]  # issue 19 item 9: learner data, keys and the store are the owner's alone
+
+
+def test_a_folder_other_users_can_reach_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "room"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    result = runner.invoke(app, ["workshop", "--check", "--data", str(folder)], env=ENV)
+    assert result.exit_code == 1
+    assert f"restrict it with `chmod 700 {folder}`" in " ".join(result.stderr.split())
+    assert list(folder.iterdir()) == []  # nothing written
 
 
 def test_a_folder_in_use_is_refused(tmp_path: Path) -> None:

@@ -91,7 +91,9 @@ def test_help_lists_the_commands():
         assert command in result.stdout
 
 
-def test_revoke_suspend_reinstate_files_in_one_transaction_each(anvil, tmp_path, monkeypatch):
+def test_status_commands_refuse_files_of_credentials_not_in_the_store(anvil, tmp_path, monkeypatch):
+    """The demo's files were never stored (it issues in memory): a status change acts on the stored
+    credential only (issue 19 item 5), so they are refused and nothing changes."""
     monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
     result = runner.invoke(app, ["demo", "--json", "--rpc", anvil.url, "--out", str(tmp_path)])
     report = json.loads(result.stdout)
@@ -104,23 +106,18 @@ def test_revoke_suspend_reinstate_files_in_one_transaction_each(anvil, tmp_path,
 
     before = verified()
     assert before.count(True) == 3
-    suspended = runner.invoke(app, ["suspend", *files, "--rpc", anvil.url, "--json"])
-    assert suspended.exit_code == 0, suspended.output
-    (tx,) = json.loads(suspended.stdout)["transactions"]
-    assert tx["credentials"] == 4
-    assert verified() == [False] * 4
-    assert runner.invoke(app, ["reinstate", *files, "--rpc", anvil.url]).exit_code == 0
+    for action in ("suspend", "revoke"):
+        refused = runner.invoke(app, [action, *files, "--rpc", anvil.url])
+        assert refused.exit_code == 1 and "in the store: only credentials issued from this data" in refused.output
     assert verified() == before
-    assert runner.invoke(app, ["revoke", *files, "--rpc", anvil.url]).exit_code == 0
-    assert runner.invoke(app, ["revoke", *files, "--rpc", anvil.url]).exit_code == 0  # safe to retry
-    assert verified() == [False] * 4
 
 
-def test_status_commands_explain_bad_input(tmp_path, anvil):
+def test_status_commands_explain_bad_input(tmp_path, anvil, monkeypatch):
+    monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     result = runner.invoke(app, ["revoke", str(bad), "--rpc", anvil.url])
-    assert result.exit_code == 1 and "has no revocation status entry" in result.output
+    assert result.exit_code == 1 and "a credential file without an id" in result.output
     result = runner.invoke(app, ["revoke", str(tmp_path / "missing.json"), "--rpc", anvil.url])
     assert result.exit_code == 1 and "cannot read a credential" in result.output
 
@@ -139,18 +136,6 @@ def test_bad_registry_and_cryptosuite_values_are_explained(anvil, tmp_path):
     assert result.exit_code == 1 and "--registry must be an Ethereum address" in result.output
     result = runner.invoke(app, ["issue", str(tmp_path / "r.csv"), "--out", str(tmp_path), "--cryptosuite", "rsa"])
     assert result.exit_code == 2
-
-
-def test_status_commands_refuse_a_contract_that_is_not_credential_anchor(anvil, tmp_path, monkeypatch):
-    monkeypatch.setenv("CREDANCHOR_DATA_DIR", str(tmp_path / "data"))
-    report = json.loads(runner.invoke(app, ["demo", "--json", "--rpc", anvil.url, "--out", str(tmp_path)]).stdout)
-    path = next((tmp_path / "credentials").glob("*.json"))
-    credential = json.loads(path.read_text())
-    for entry in credential["credentialStatus"]:
-        entry["statusContract"] = report["contracts"]["IssuerRegistry"]
-    path.write_text(json.dumps(credential))
-    result = runner.invoke(app, ["revoke", str(path), "--rpc", anvil.url])
-    assert result.exit_code == 1 and "is not a CredentialAnchor contract" in result.output
 
 
 def test_a_did_web_issuer_verifies_with_its_did_document(anvil, tmp_path):

@@ -339,7 +339,8 @@ def test_a_presentation_signed_by_another_holder_fails_the_proof_check(world, tm
     kwame = load_holder_key(world["kwame_key"], OTHER_PASSPHRASE)
     forged = resigned(present(world, world["ana_files"][0]), kwame)  # names Ana as holder, signed by Kwame
     report = verify(world, forged, tmp_path, *ASKED, code=1)
-    assert outcomes(report["checks"]) == {**dict.fromkeys(PRESENTATION_CHECKS, "pass"), "presentation_proof": "fail"}
+    # Kwame's proof answers the challenge, but it is not Ana's: nothing answers for her, nor binds her.
+    assert outcomes(report["checks"]) == {**dict.fromkeys(PRESENTATION_CHECKS, "fail"), "presentation_schema": "pass"}
     assert world["ana"] in report["checks"]["presentation_proof"]["reason"]
 
 
@@ -349,7 +350,8 @@ def test_a_credential_swapped_after_signing_fails_the_proof_check(world, tmp_pat
     vp = present(world, first)
     vp["verifiableCredential"] = [credential(second)]  # Ana's too, genuine: only the holder's proof catches it
     report = verify(world, vp, tmp_path, *ASKED, code=1)
-    assert outcomes(report["checks"]) == {**dict.fromkeys(PRESENTATION_CHECKS, "pass"), "presentation_proof": "fail"}
+    # An altered proof answers nothing: no challenge, no domain, no binding.
+    assert outcomes(report["checks"]) == {**dict.fromkeys(PRESENTATION_CHECKS, "fail"), "presentation_schema": "pass"}
     assert [inner["verified"] for inner in report["credentials"]] == [True]
 
 
@@ -359,7 +361,7 @@ def test_another_holders_credential_swapped_in_after_signing_fails_proof_and_bin
     vp["verifiableCredential"] = [credential(world["kwame_file"])]
     report = verify(world, vp, tmp_path, *ASKED, code=1)
     failed = [name for name, outcome in outcomes(report["checks"]).items() if outcome == "fail"]
-    assert failed == ["presentation_proof", "holder_binding"]
+    assert failed == ["presentation_proof", "challenge", "domain", "holder_binding"]
 
 
 @needs_anvil

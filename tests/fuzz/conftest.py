@@ -82,6 +82,28 @@ def nested(depth: int) -> Any:
     return value
 
 
+#: (opening text, closing text, levels it nests): brackets and quotes inside its strings do not nest.
+NESTING_UNITS = [
+    ("[", "]", 1),
+    ('{"a":', "}", 1),
+    ('[{"b":', "}]", 2),
+    ('{"verifiableCredential":[', "]}", 2),
+    ('{"k\\"[{":[', "]}", 2),
+]
+
+
+@st.composite
+def deep_json_texts(draw: st.DrawFn, min_depth: int = 65, max_depth: int = 100_000) -> str:
+    """A JSON text nesting at least `min_depth` levels (up to about `max_depth`): arrays, objects, mixes,
+    closed or left open, after a member whose string is full of brackets. Built as text: no encoder could
+    recurse that deep (the attack of issue 19, item 1)."""
+    opening, closing, levels = draw(st.sampled_from(NESTING_UNITS))
+    repeat = -(-draw(st.integers(min_value=min_depth, max_value=max_depth)) // levels)
+    body = opening * repeat + ("1" + closing * repeat if draw(st.booleans()) else "")
+    wrapper = draw(st.sampled_from([("", ""), ('{"pad": "[[[[{{{{", "x": ', "}"), ('["\\"]]]]", ', "]")]))
+    return wrapper[0] + body + wrapper[1]
+
+
 def json_values() -> st.SearchStrategy[Any]:
     base = scalars()
     tree = st.recursive(
@@ -425,6 +447,21 @@ def m_anchor_field(draw: Any, c: dict[str, Any], corpus: Corpus, seed: Seed) -> 
         proof[name] = draw(st.sampled_from(choices) | json_values())
 
 
+def m_status_entries(draw: Any, c: dict[str, Any], corpus: Corpus, seed: Seed) -> None:
+    """Another credential's status entries, or only its index or list, in this one (the attack of issue 19,
+    item 5: a file edited to revoke someone else's credential)."""
+    other = _other_seed(draw, corpus, seed).credential
+    theirs = copy.deepcopy(other.get("credentialStatus"))
+    mine = c.get("credentialStatus")
+    if draw(st.booleans()) or not isinstance(mine, list) or not isinstance(theirs, list):
+        c["credentialStatus"] = theirs
+        return
+    name = draw(st.sampled_from(["statusListIndex", "statusListId", "statusIssuer", "id"]))
+    for entry, their_entry in zip(mine, theirs, strict=False):
+        if isinstance(entry, dict) and isinstance(their_entry, dict) and name in their_entry:
+            entry[name] = their_entry[name]
+
+
 MUTATIONS: dict[str, Mutation] = {
     "replace": m_replace,
     "insert": m_insert,
@@ -441,6 +478,7 @@ MUTATIONS: dict[str, Mutation] = {
     "merkle_path": m_merkle_path,
     "merkle_root": m_merkle_root,
     "anchor_field": m_anchor_field,
+    "status_entries": m_status_entries,
 }
 
 

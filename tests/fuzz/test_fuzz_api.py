@@ -13,6 +13,7 @@ random examples.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,9 +22,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anchor.credentials.anchor_proofs import anchor_proofs_of
+from anchor.credentials.qr import COMPACT_PREFIX, b45encode
 from tests.api.conftest import ISSUERS, Api, api_client, world  # noqa: F401  (world: the session fixture)
 
-from .conftest import Corpus, Seed, fuzz_settings, json_values, must_fail, mutate
+from .conftest import Corpus, Seed, deep_json_texts, fuzz_settings, json_values, must_fail, mutate
 
 VP_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 ROUTES = ("/v1/verify", "/credentials/verify", "/presentations/verify")
@@ -127,3 +129,28 @@ def test_presentations_with_junk_members_get_no_5xx(fuzzed: Fuzzed, data: Any) -
         seed.credential, credential, "microcredential" if route == "/v1/verify" else "vc", fuzzed.corpus.genuine
     ):
         assert presentation["verifiableCredential"] != [credential] or not verified(route, response), names
+
+
+@fuzz_settings(60)
+@given(
+    text=deep_json_texts(),
+    route=st.sampled_from([*ROUTES, "/v1/qr", "/v1/credentials"]),
+    content_type=st.sampled_from(["application/json", "application/ld+json", "application/vc+json", None]),
+)
+def test_deeply_nested_bodies_are_refused_before_any_route(
+    fuzzed: Fuzzed, text: str, route: str, content_type: str | None
+) -> None:
+    # Issue 19, item 1: nested brackets recursed through the parser until the worker died.
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    response = fuzzed.api.client.post(route, content=text.encode(), headers=headers)
+    assert response.status_code == 400, response.text[:500]
+    assert response.json()["type"].endswith("#too-deeply-nested")
+
+
+@fuzz_settings(30)
+@given(text=deep_json_texts(max_depth=200_000))
+def test_qr_texts_that_inflate_to_deep_nesting_are_refused(fuzzed: Fuzzed, text: str) -> None:
+    compact = COMPACT_PREFIX + b45encode(zlib.compress(text.encode(), 9))
+    response = fuzzed.post("/v1/qr/decode", {"text": compact})
+    if len(text.encode()) <= 256 * 1024:  # larger is refused for its size first
+        assert response.status_code == 400 and "levels deep" in response.json()["detail"], response.text[:500]

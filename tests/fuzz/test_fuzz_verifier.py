@@ -25,6 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anchor.anchoring.batches import anchor_credentials
+from anchor.anchoring.status_changes import stored_credentials
 from anchor.chain.adapter import Chain
 from anchor.chain.deployment import deploy_contracts
 from anchor.chain.view import ChainReader
@@ -35,9 +36,10 @@ from anchor.credentials.status import RandomStatusAllocator
 from anchor.credentials.verify import CHECKS, PROFILES, Verifier
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, RDFC
+from anchor.errors import CredAnchorError
 from anchor.tools.bench import BENCH_SPEC
 
-from .conftest import LONG_RUN, Corpus, Seed, fuzz_settings, json_values, must_fail, mutate
+from .conftest import LONG_RUN, Corpus, Seed, fuzz_settings, json_values, must_fail, mutate, signed_form
 
 ISSUED = datetime(2026, 3, 1, tzinfo=UTC)
 VP_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -172,3 +174,29 @@ def test_huge_integer_in_an_rdfc_credential_does_not_escape(world: World, member
     credential[member] = 10**400
     for verifier in world.verifiers.values():
         assert not verifier.verify(credential).verified
+
+
+class StoredCopies:
+    """The store's lookup (anchor.anchoring.status_changes.CredentialLookup) over the genuine corpus."""
+
+    def __init__(self, credentials: list[dict[str, Any]]) -> None:
+        self.by_id = {credential["id"]: credential for credential in credentials}
+
+    def document(self, credential_id: str) -> dict[str, Any] | None:
+        found = self.by_id.get(credential_id)
+        return copy.deepcopy(found) if found is not None else None
+
+
+@fuzz_settings(200)
+@given(data=st.data())
+def test_a_status_change_never_acts_on_an_edited_file(world: World, data: Any) -> None:
+    """Issue 19 item 5: whatever was changed in a credential file (status entries included), the status
+    commands either refuse it with a credanchor error or act on the stored credential it is, unchanged."""
+    seed = data.draw(st.sampled_from(world.corpus.seeds))
+    names, credential = mutate(data.draw, world.corpus, seed)
+    try:
+        (found,) = stored_credentials(StoredCopies(world.corpus.genuine), [credential])
+    except CredAnchorError:
+        return
+    assert found in world.corpus.genuine
+    assert signed_form(found) == signed_form(credential), f"accepted a file edited by {names}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import stat
 
 import pytest
 from typer.testing import CliRunner
@@ -54,6 +55,13 @@ def test_up_deploys_status_reports_down_stops_and_state_persists(settings):
     assert again == deployment  # found in the persisted state, not redeployed
     assert again.anchor(chain).batch(issuer, root).anchored_block <= block
     assert Deployment.load(settings.deployments_dir, devchain.CHAIN_ID) == deployment
+
+
+def test_up_makes_a_new_data_directory_private(settings):
+    # Issue 19 item 9: the data directory holds learner data; it was created 0755 by `devchain up`.
+    cli("devchain", "up", "--port", str(devchain.free_port()))
+    folders = (settings.data_dir, settings.devchain_dir, settings.deployments_dir)
+    assert [stat.S_IMODE(folder.stat().st_mode) for folder in folders] == [0o700, 0o700, 0o700]
 
 
 def test_up_twice_reports_the_running_chain(settings):

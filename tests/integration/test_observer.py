@@ -225,6 +225,34 @@ def test_vc_mode_sees_the_anchored_root_and_the_revocation_bit(story):
     assert vc.transactions.value == 2 and vc.events.value == 2
 
 
+def test_vc_mode_counts_what_batches_and_status_changes_let_a_stranger_infer(env):
+    """Issue 19 item 11: issuing moments (one per batch — a batch per credential, as the workshop anchors,
+    is the issue count), a lower bound of the volume from the lists touched, and status events tied to one
+    credential (a shared index links its suspension and revocation; separate indices do not)."""
+    start = env.chain.block_number() + 1
+    for number in range(4):  # four batches: three of one credential, as the workshop anchors, and one more
+        env.anchor.anchor_batch(Root(bytes([number + 1]) * 32), sender=env.issuer)
+    env.anchor.anchor_batch(Root(b"\x99" * 32), sender=env.other_issuer)
+    # A credential issued before issue 19: one index (500) in both lists — suspended, reinstated, revoked.
+    env.anchor.suspend(7, [500], sender=env.issuer)
+    env.anchor.reinstate(7, [500], sender=env.issuer)
+    env.anchor.revoke(7, [500], sender=env.issuer)
+    # A newer credential: its suspension index (600) and revocation index (9000) drawn apart.
+    env.anchor.suspend(7, [600], sender=env.issuer)
+    env.anchor.revoke(7, [9000], sender=env.issuer)
+    env.anchor.revoke(200, [1], sender=env.issuer)  # a second list of the issuer's
+    vc = observe(env.chain, anchor=env.anchor.address, nft=None, registry=None, from_block=start).mode("vc")
+    inferred = vc.details["inferences"]
+    assert inferred["issuing_moments"]["value"] == 5
+    assert vc.details["batches_by_issuer"] == {env.issuer: 4, env.other_issuer: 1}
+    assert vc.details["status_lists_by_issuer"] == {env.issuer: [7, 200]}
+    assert inferred["issued_at_least"]["value"] == vc.details["issued_at_least_by_issuer"][env.issuer] == 65_536
+    # Index 500: its suspension history (suspend, reinstate) and the same position in the revocation list.
+    assert (vc.details["positions_changed_more_than_once"], vc.details["positions_in_both_lists"]) == (1, 1)
+    assert inferred["linked_status_changes"]["value"] == 2
+    assert "one credential" in inferred["linked_status_changes"]["explanation"]
+
+
 def test_vc_mode_report_contains_no_learner_data_at_all(story):
     text = json.dumps(story.report.mode("vc").to_dict())
     for name, _, _ in ROSTER:

@@ -12,7 +12,7 @@ from anchor.anchoring.status_changes import MAX_INDICES_PER_TRANSACTION, change_
 from anchor.chain.adapter import NONCE_ATTEMPTS, Chain
 from anchor.credentials.status import StatusLocation
 from anchor.crypto.accounts import EthereumKey
-from anchor.errors import ChainError
+from anchor.errors import ChainError, ConfigurationError
 from anchor.types import Root, StatusPurpose
 
 EIP_7825_TX_GAS_CAP = 2**24
@@ -82,3 +82,13 @@ def test_a_sender_that_keeps_losing_its_nonce_gives_up_with_a_chain_error(env, o
     assert not env.anchor.status(own_account.address, 6, StatusPurpose.REVOCATION, 1)
     env.anchor.revoke(6, [1], sender=own_account)  # once the clash is over, the same call succeeds
     assert env.anchor.status(own_account.address, 6, StatusPurpose.REVOCATION, 1)
+
+
+def test_entries_naming_another_contract_are_refused_before_anything_is_sent(env):
+    """A stored credential whose entries name a contract that is not a CredentialAnchor (e.g. after a chain
+    reset) is refused whole: nothing is sent to that address."""
+    entries = StatusLocation(env.chain.chain_id, env.registry.address, env.issuer, 1, 9).entries()
+    before = env.chain.block_number()
+    with pytest.raises(ConfigurationError, match=rf"{env.registry.address} is not a CredentialAnchor contract"):
+        change_status(env.chain, [{"id": "urn:uuid:x", "credentialStatus": entries}], "revoke", lambda who: who)
+    assert env.chain.block_number() == before

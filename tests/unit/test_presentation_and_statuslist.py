@@ -151,9 +151,20 @@ def test_a_presentation_without_proof_fails_when_a_proof_is_required():
 
 
 def test_a_presentation_without_proof_passes_when_none_is_required():
-    report = verify_presentation(presentation(credential()), verifier(), require_proof=False)
+    unbound = add_proof({"@context": [VC_V2], "type": ["VerifiableCredential"], "issuer": issuer().did,
+                         "credentialSubject": {"name": "Ana"}}, issuer())  # fmt: skip
+    report = verify_presentation(presentation(unbound), verifier(), require_proof=False)
     assert report.verified
     assert outcomes(report)["presentation_proof"] == "not_applicable"
+
+
+def test_without_proof_the_holders_bare_claim_binds_nothing():
+    """Issue 19: holder binding passed on the holder's name alone; it needs a verified proof by the holder."""
+    report = verify_presentation(presentation(credential()), verifier(), require_proof=False)
+    assert not report.verified
+    assert outcomes(report)["presentation_proof"] == "not_applicable"
+    assert outcomes(report)["holder_binding"] == "fail"
+    assert "no verified authentication proof by the holder" in report.check("holder_binding").reason
 
 
 def test_a_presentation_signed_for_assertion_fails_the_proof_check():

@@ -6,9 +6,14 @@ import os
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
 
 from anchor import ConfigurationError
+from anchor.credentials.status import fresh_list_id
+from anchor.storage import store as store_module
+from anchor.storage.database import MIGRATIONS
 from anchor.storage.store import Store, StoreError
 
 ISSUER = "0x" + "11" * 20
@@ -25,9 +30,7 @@ def store(request, tmp_path):
         pytest.skip("CREDANCHOR_TEST_DATABASE_URL is not set (scripts/test.sh sets it)")
     opened = Store.open(POSTGRES)
     with opened.engine.begin() as connection:
-        connection.execute(
-            text("TRUNCATE audit_log, status_allocations, credentials, batches RESTART IDENTITY CASCADE")
-        )
+        connection.execute(text("TRUNCATE audit_log, status_indices, credentials, batches RESTART IDENTITY CASCADE"))
     return opened
 
 
@@ -50,13 +53,77 @@ def test_the_schema_is_migrated_and_reopening_is_harmless(store):
 
 def test_status_indices_are_unique_across_stores_sharing_a_database(store):
     other_process = Store.open(store.engine.url.render_as_string(hide_password=False))
-    seen = set()
-    for number in range(300):
-        location = (store if number % 2 else other_process).allocate_status(1, CONTRACT, ISSUER)
-        assert location.list_id == 1 and 0 <= location.index < 131_072
-        seen.add(location.index)
-    assert len(seen) == 300
-    assert other_process.allocate_status(1, CONTRACT, OTHER).list_id == 1  # lists are per issuer
+    locations = [(store if n % 2 else other_process).allocate_status(1, CONTRACT, ISSUER) for n in range(300)]
+    (list_id,) = {location.list_id for location in locations}
+    assert 1 <= list_id <= 255  # one byte of calldata, as list 1
+    for indices in ([loc.index for loc in locations], [loc.suspension_index for loc in locations]):
+        assert len(set(indices)) == 300 and all(0 <= index < 131_072 for index in indices)  # type: ignore[operator]
+    assert store.status_list_ids(1, CONTRACT, ISSUER) == [list_id]
+    other = other_process.allocate_status(1, CONTRACT, OTHER)  # lists are per issuer
+    assert store.status_list_ids(1, CONTRACT, OTHER) == [other.list_id]
+
+
+# -- issue 19, item 11: what the allocations let a stranger infer -----------------------------------------
+
+
+def test_a_credentials_revocation_and_suspension_indices_are_drawn_apart(store):
+    # Before, one index served both lists: its suspend, reinstate and revoke events named the same position.
+    locations = [store.allocate_status(1, CONTRACT, ISSUER) for _ in range(20)]
+    assert sum(location.index != location.suspension_index for location in locations) >= 19
+    entries = {e["statusPurpose"]: int(e["statusListIndex"]) for e in locations[0].entries()}
+    assert entries == {"revocation": locations[0].index, "suspension": locations[0].suspension_index}
+
+
+def test_a_full_list_is_followed_by_one_with_a_random_id(store):
+    # Before, lists were numbered 1, 2, 3…: a status change in list n showed (n - 1) * 65,536 allocations.
+    first = store.allocate_status(1, CONTRACT, ISSUER)
+    with store.engine.begin() as connection:  # fill it to half, as 65,535 more credentials would
+        connection.execute(
+            text(
+                "INSERT INTO status_indices (chain_id, contract, issuer_account, list_id, purpose, list_index, "
+                "allocated_at) VALUES (1, :contract, :issuer, :list_id, 0, :index, CURRENT_TIMESTAMP)"
+            ),
+            [{"contract": CONTRACT, "issuer": ISSUER, "list_id": first.list_id, "index": index}
+             for index in range(131_072) if index != first.index][: 131_072 // 2 - 1],
+        )  # fmt: skip
+    second = store.allocate_status(1, CONTRACT, ISSUER)
+    assert second.list_id != first.list_id and 1 <= second.list_id <= 255
+    assert store.allocate_status(1, CONTRACT, ISSUER).list_id == second.list_id  # the new list is in use
+    assert store.status_list_ids(1, CONTRACT, ISSUER) == sorted({first.list_id, second.list_id})
+
+
+def test_fresh_list_ids_are_random_and_as_short_as_the_ids_in_use_allow():
+    assert len({fresh_list_id(set()) for _ in range(60)}) > 20  # not 1, 2, 3…
+    assert all(1 <= fresh_list_id({7}) <= 255 for _ in range(60))
+    full_byte = set(range(1, 256))
+    assert all(256 <= fresh_list_id(full_byte) <= 65_535 for _ in range(60))
+    assert fresh_list_id(full_byte - {77}) == 77
+
+
+def test_allocations_made_before_keep_their_index_in_both_lists(tmp_path, monkeypatch):
+    """Migration 0004: a store of revision 0003 (one index per credential, for both lists) upgrades without
+    losing an allocation, and no later draw in either list takes an index handed out before."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        connection.execute(
+            text(
+                "INSERT INTO status_allocations (chain_id, contract, issuer_account, list_id, list_index, "
+                "allocated_at) VALUES (1, :contract, :issuer, :list_id, :index, CURRENT_TIMESTAMP)"
+            ),
+            [{"contract": CONTRACT, "issuer": ISSUER, "list_id": list_id, "index": 42} for list_id in (1, 2)],
+        )
+    (tmp_path / "old.sqlite").chmod(0o600)  # made by SQLite itself here, with the umask's mode
+    store = Store.open(url)
+    draws = iter([42, 42, 43, 44])  # the legacy index first: taken in both lists, so drawn again
+    monkeypatch.setattr(store_module.secrets, "randbelow", lambda _: next(draws))
+    location = store.allocate_status(1, CONTRACT, ISSUER)
+    assert (location.list_id, location.index, location.suspension_index) == (2, 43, 44)  # the latest list
+    assert store.status_list_ids(1, CONTRACT, ISSUER) == [1, 2]
 
 
 def test_status_lists_must_be_large(store):
