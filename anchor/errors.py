@@ -9,7 +9,8 @@ resembles, so callers may catch either::
     ├── CredentialValidationError (ValueError) a credential misses EU elements (anchor.credentials.model)
     ├── ArtifactError (FileNotFoundError)      a compiled contract artifact is missing or unreadable
     ├── ChainError (ConnectionError)           the chain cannot be reached or answered wrongly
-    │   └── InsufficientFundsError             the sending account cannot pay for gas
+    │   ├── InsufficientFundsError             the sending account cannot pay for gas
+    │   └── QuorumError                        too few RPC endpoints agree on an answer (anchor.chain.quorum)
     ├── ContractRevertError (RuntimeError)     a contract call reverted; `.error` names the custom error
     ├── DeploymentError (LookupError)          no deployment of the contracts is known for a chain
     ├── DevchainError (RuntimeError)           the local anvil devchain cannot be started or found
@@ -17,6 +18,7 @@ resembles, so callers may catch either::
     ├── StackRulesError (ValueError)           components do not meet a stack's rules (anchor.credentials.stacking)
     ├── StoreError (RuntimeError)              the database cannot be reached or refused a write (anchor.storage.store)
     ├── ProofError (ValueError)                a document cannot be secured (anchor.crypto.proofs)
+    ├── CanonicalizationLimitError (ValueError) more RDF canonicalization work than allowed (anchor.crypto.rdfc)
     ├── DidResolutionError (LookupError)       a DID or verification method cannot be resolved (anchor.crypto.did)
     └── UnknownContextError (LookupError)      a JSON-LD context is not bundled; never fetched (anchor.crypto.jsonld)
 
@@ -52,6 +54,11 @@ class NonceTakenError(ChainError):
 
 class InsufficientFundsError(ChainError):
     """The sender cannot pay for gas: the account needs ether."""
+
+
+class QuorumError(ChainError):
+    """Fewer of the RPC endpoints than the quorum agree on an answer (or too few answered): a verdict
+    that depends on it cannot be given."""
 
 
 class DeploymentError(CredAnchorError, LookupError):

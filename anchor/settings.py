@@ -32,6 +32,9 @@ class Settings:
     """
 
     data_dir: Path
+    #: JSON-RPC endpoints of the chain (CREDANCHOR_RPC_URLS, comma-separated) when a command gets no --rpc:
+    #: reads fail over from one to the next.
+    rpc_urls: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.data_dir.exists():
@@ -42,8 +45,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        raw = env.get("CREDANCHOR_DATA_DIR") or str(Path.home() / ".credanchor")
-        return cls(data_dir=Path(raw).expanduser())
+        urls = tuple(url.strip() for url in env.get("CREDANCHOR_RPC_URLS", "").split(",") if url.strip())
+        return cls(data_dir=data_dir_from_env(environ), rpc_urls=urls)
 
     @property
     def deployments_dir(self) -> Path:
@@ -52,6 +55,12 @@ class Settings:
     @property
     def devchain_dir(self) -> Path:
         return self.data_dir / "devchain"
+
+
+def data_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
+    """The data directory named by CREDANCHOR_DATA_DIR (default ~/.credanchor), not yet checked."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("CREDANCHOR_DATA_DIR") or str(Path.home() / ".credanchor")).expanduser()
 
 
 def private_folder(path: Path) -> Path:

@@ -17,7 +17,7 @@ from anchor.recursion import restore_recursion_limit
 
 from . import problems
 from .config import EMBEDDED, ApiSettings
-from .routes import bodies, issuers, metrics, page, public, qr, vcapi, workshop
+from .routes import bodies, exchanges, issuers, metrics, offers, oid4vci, page, public, qr, vcapi, workshop
 from .security import BodySizeLimit, RateLimiter
 from .services import Services
 
@@ -57,6 +57,9 @@ def create_app(settings: ApiSettings, *, chain: Chain | None = None, deployment:
     problems.install(app, on_chain_error=services.counters.chain_failed)
     for router in (
         issuers.router,
+        offers.router,
+        oid4vci.router,
+        exchanges.router,
         bodies.router,
         bodies.public,
         vcapi.router,
@@ -80,6 +83,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 {"name": "issuers", "description": "An issuer's own credentials, batches and status changes."},
                 {"name": "accreditation bodies", "description": "The on-chain registry of accredited issuers."},
                 {"name": "W3C VC API", "description": "CCG VC API issuer and verifier endpoints."},
+                {"name": "wallets", "description": "OpenID4VCI and VC API exchanges: wallets claim offered credentials."},
                 {"name": "public", "description": "No key needed."},
             ],
         )  # fmt: skip

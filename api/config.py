@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from anchor.chain.profiles import profile as chain_profile
 from anchor.crypto.proofs import CRYPTOSUITES, RDFC
 from anchor.errors import ConfigurationError
 from anchor.redact import redact_url
@@ -27,8 +28,8 @@ class VcApiEndpoint:
 @dataclass(frozen=True)
 class ApiSettings:
     data: Settings
-    #: JSON-RPC URL; None = the devchain; "embedded" = an in-process chain with fresh contracts (one worker).
-    #: Not in repr: a provider's key may ride in it (anchor.redact).
+    #: JSON-RPC URL (or several, comma-separated: fail-over); None = the devchain; "embedded" = an in-process
+    #: chain with fresh contracts (one worker). Not in repr: a provider's key may ride in it (anchor.redact).
     rpc: str | None = field(repr=False)
     database_url: str
     #: The URL clients reach this server at (status-list URLs in issued credentials point here).
@@ -43,6 +44,17 @@ class ApiSettings:
     status_list_ttl_seconds: int = 300
     cryptosuite: str = RDFC
     vc_api: Mapping[str, VcApiEndpoint] = field(default_factory=dict)
+    #: The chain profile the RPC must serve (CREDANCHOR_CHAIN; anchor.chain.profiles), if any.
+    chain_profile: str | None = None
+    #: How many of the RPC endpoints must agree on a verdict (CREDANCHOR_RPC_QUORUM; 1: fail-over).
+    rpc_quorum: int = 1
+
+    @property
+    def rpc_urls(self) -> list[str]:
+        """The JSON-RPC endpoints, in order (none for the devchain or the embedded chain)."""
+        if self.rpc in (None, EMBEDDED):
+            return []
+        return [url.strip() for url in str(self.rpc).split(",") if url.strip()]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> ApiSettings:
@@ -63,6 +75,8 @@ class ApiSettings:
             "CREDANCHOR_VERIFY_CACHE_SECONDS": ("verify_cache_seconds", float),
             "CREDANCHOR_STATUS_LIST_TTL": ("status_list_ttl_seconds", int),
             "CREDANCHOR_CRYPTOSUITE": ("cryptosuite", str),
+            "CREDANCHOR_CHAIN": ("chain_profile", str),
+            "CREDANCHOR_RPC_QUORUM": ("rpc_quorum", int),
         }
         for variable, (name, kind) in numbers.items():
             if env.get(variable):
@@ -81,8 +95,17 @@ class ApiSettings:
         parts = urlsplit(self.public_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(f"public URL {self.public_url!r} must be an http(s) URL such as https://host")
-        if self.rpc not in (None, EMBEDDED) and urlsplit(self.rpc).scheme not in ("http", "https"):
-            raise ConfigurationError(f"RPC URL {redact_url(self.rpc)!r} must be an http(s) URL, or {EMBEDDED!r}")
+        for url in self.rpc_urls:
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ConfigurationError(f"RPC URL {redact_url(url)!r} must be an http(s) URL, or {EMBEDDED!r}")
+        if self.rpc not in (None, EMBEDDED) and not self.rpc_urls:
+            raise ConfigurationError("CREDANCHOR_RPC_URL names no URL")
+        if not 1 <= self.rpc_quorum <= max(1, len(self.rpc_urls)):
+            raise ConfigurationError(
+                f"CREDANCHOR_RPC_QUORUM={self.rpc_quorum} needs 1 to {len(self.rpc_urls)} RPC URLs"
+            )
+        if self.chain_profile is not None:
+            chain_profile(self.chain_profile)  # an unknown name is refused now
         for name, low in (("max_body_bytes", 1024), ("max_bulk_credentials", 1)):
             if getattr(self, name) < low:
                 raise ConfigurationError(f"{name} must be at least {low}")

@@ -10,12 +10,13 @@ the store are called from here, and the rules themselves live in `anchor`.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -28,13 +29,20 @@ from anchor.chain import devchain
 from anchor.chain.adapter import Chain
 from anchor.chain.contracts import Accreditation, IssuerRecord, days_after
 from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
+from anchor.chain.profiles import check_chain_id
+from anchor.chain.profiles import profile as chain_profile
+from anchor.chain.quorum import QuorumChainView, connect_first
 from anchor.chain.view import ChainReader, read_list
 from anchor.comparison.nft import describe_token
 from anchor.comparison.workshop import WORKSHOP_FILE, Workshop, issue_anchored, mint_token, observer_view
+from anchor.credentials.chain_view import ChainView
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.issuers import (
+    PROFILE_FILE,
     issuer_account,
     issuer_did_document,
+    issuer_public_url,
+    issuers_dir,
     key_file,
     list_issuers,
     load_key,
@@ -43,7 +51,7 @@ from anchor.credentials.issuers import (
 )
 from anchor.credentials.model import Award, AwardingBody, MicroCredentialSpec
 from anchor.credentials.presentation import verify_presentation
-from anchor.credentials.status import PURPOSES
+from anchor.credentials.status import PURPOSES, status_list_base
 from anchor.credentials.statuslist import status_list_credential
 from anchor.credentials.verify import Verifier
 from anchor.crypto.did import DidResolutionError, DidResolver, did_web_url
@@ -62,6 +70,8 @@ from .config import EMBEDDED, ApiSettings
 STATUS_LIST_CACHE_SIZE = 256
 
 RegistryAction = Literal["register_issuer", "update_issuer", "accredit", "deaccredit"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,12 +96,15 @@ class Services:
         self._keys: dict[str, tuple[tuple[int, int], SigningKey]] = {}
         self._did_documents: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
         self._workshop: tuple[tuple[int, int], Workshop | None] | None = None
-        self._issuers: dict[tuple[str, str], CredentialIssuer] = {}
+        self._issuers: dict[tuple[str, str], tuple[tuple[int, int], CredentialIssuer]] = {}
         self._verifiers: dict[str, tuple[float, Verifier]] = {}
         self._status_lists: OrderedDict[tuple[str, int, StatusPurpose], tuple[float, dict[str, Any]]] = OrderedDict()
         self._lock = threading.RLock()
+        self._warned_public_url: set[str] = set()
         self.loader = default_loader()
         self.counters = Counters()
+        #: The clock the caches age by (seconds, monotonic); tests swap in one they can advance.
+        self.clock: Callable[[], float] = time.monotonic
 
     # -- chain and store --------------------------------------------------------------------------
 
@@ -108,8 +121,11 @@ class Services:
             chain = Chain.embedded()
             return chain, deploy_contracts(chain, deployer=chain.accounts[0])
         if rpc is None:
-            return devchain.devchain_chain(self.settings.data)
-        chain = Chain.connect(rpc)
+            chain, deployment = devchain.devchain_chain(self.settings.data)
+            self._check_profile(chain)
+            return chain, deployment
+        chain = connect_first(self.settings.rpc_urls)
+        self._check_profile(chain)
         for directory in (self.settings.data.deployments_dir, REPO_DEPLOYMENTS):
             try:
                 deployment = Deployment.load(directory, chain.chain_id)
@@ -118,6 +134,10 @@ class Services:
             deployment.check(chain)
             return chain, deployment
         raise DeploymentError(f"no credanchor contracts recorded for chain {chain.chain_id}: run `credanchor deploy`")
+
+    def _check_profile(self, chain: Chain) -> None:
+        if self.settings.chain_profile is not None:
+            check_chain_id(chain_profile(self.settings.chain_profile), chain.chain_id, chain.description)
 
     def forget_chain(self) -> None:
         """Drop the connection (after an RPC failure): the next request connects again."""
@@ -200,25 +220,27 @@ class Services:
         return len([self.key(slug) for slug in self.issuers()])
 
     def credential_issuer(self, slug: str, cryptosuite: str, *, anchored: bool = True) -> CredentialIssuer:
-        """The signer for `slug`: with on-chain status entries and store allocation when `anchored`."""
+        """The signer for `slug`: with on-chain status entries and store allocation when `anchored` (made
+        again when the key or the profile file changed: a rotation or a new public URL shows at once)."""
         key = self.key(slug)
+        version = _file_version(issuers_dir(self.settings.data) / slug / PROFILE_FILE)
+        name = (slug, cryptosuite if anchored else f"plain:{cryptosuite}")
         with self._lock:
-            cached = self._issuers.get((slug, cryptosuite if anchored else f"plain:{cryptosuite}"))
-            if cached is not None and cached.key is key:
-                return cached
+            cached = self._issuers.get(name)
+            if cached is not None and cached[0] == version and cached[1].key is key:
+                return cached[1]
             body = self.profile(slug)
             if not anchored:
                 made = CredentialIssuer(body, key, cryptosuite=cryptosuite, loader=self.loader)
-                self._issuers[(slug, f"plain:{cryptosuite}")] = made
-                return made
-            chain, deployment = self.connect()
-            account = self.account_of(slug)
-            status = StoreStatusAllocator(self.store, chain.chain_id, deployment.credential_anchor, account)
-            made = CredentialIssuer(
-                body, key, cryptosuite=cryptosuite, loader=self.loader, status=status,
-                status_base_url=self._status_base_url(chain, deployment, account),
-            )  # fmt: skip
-            self._issuers[(slug, cryptosuite)] = made
+            else:
+                chain, deployment = self.connect()
+                account = self.account_of(slug)
+                status = StoreStatusAllocator(self.store, chain.chain_id, deployment.credential_anchor, account)
+                made = CredentialIssuer(
+                    body, key, cryptosuite=cryptosuite, loader=self.loader, status=status,
+                    status_base_url=self._status_base_url(slug, chain, deployment, account),
+                )  # fmt: skip
+            self._issuers[name] = (version, made)
             return made
 
     def sender(self, address: str) -> LocalAccount | str:
@@ -332,14 +354,17 @@ class Services:
         """A verifier whose cached chain answers are at most `verify_cache_seconds` old."""
         with self._lock:
             made = self._verifiers.get(profile)
-            if made is not None and time.monotonic() - made[0] < self.settings.verify_cache_seconds:
+            if made is not None and self.clock() - made[0] < self.settings.verify_cache_seconds:
                 return made[1]
             chain, deployment = self.connect()
-            verifier = Verifier(
-                ChainReader(chain, deployment.issuer_registry), resolver=self.resolver(), loader=self.loader,
-                profile=profile,
-            )  # fmt: skip
-            self._verifiers[profile] = (time.monotonic(), verifier)
+            urls, quorum = self.settings.rpc_urls, self.settings.rpc_quorum
+            view: ChainView = (
+                QuorumChainView.connect(urls, deployment.issuer_registry, quorum)
+                if len(urls) > 1 or quorum > 1
+                else ChainReader(chain, deployment.issuer_registry)
+            )
+            verifier = Verifier(view, resolver=self.resolver(), loader=self.loader, profile=profile)
+            self._verifiers[profile] = (self.clock(), verifier)
             return verifier
 
     def status_changed(self) -> None:
@@ -348,10 +373,19 @@ class Services:
             self._verifiers.clear()
             self._status_lists.clear()
 
-    def _status_base_url(self, chain: Chain, deployment: Deployment, account: str) -> str:
-        """Where this server publishes `account`'s status lists (each list at `/<list id>/<purpose>` below)."""
-        public = self.settings.public_url.rstrip("/")
-        return f"{public}/v1/status/{chain.chain_id}/{deployment.credential_anchor}/{account}"
+    def _status_base_url(self, slug: str, chain: Chain, deployment: Deployment, account: str) -> str:
+        """Where `slug`'s status lists are published (each list at `/<list id>/<purpose>` below): under the
+        issuer's public URL (`credanchor issuer update --public-url`), else under this server's own
+        (CREDANCHOR_PUBLIC_URL / `serve --public-url`), with a warning in the log once per issuer."""
+        public = issuer_public_url(self.settings.data, slug)
+        if public is None and slug not in self._warned_public_url:  # (a race only logs it twice)
+            self._warned_public_url.add(slug)
+            logger.warning("issuer %s has no public URL: its statusListCredential URLs use this server's, %s; if "
+                           "verifiers cannot reach that, they will not see revocation or suspension (set one: "
+                           "`credanchor issuer update --issuer %s --public-url https://HOST`)",
+                           slug, self.settings.public_url, slug)  # fmt: skip
+        return status_list_base(public or self.settings.public_url, chain.chain_id, deployment.credential_anchor,
+                                account)  # fmt: skip
 
     def status_list_allocated(self, slug: str, list_id: int) -> bool:
         """Whether this server handed out entries in the issuer's status list `list_id`."""
@@ -371,19 +405,21 @@ class Services:
             cached = self._status_lists.get(key)
             if cached is not None:
                 self._status_lists.move_to_end(key)
-        if cached is not None and time.monotonic() - cached[0] < ttl / 2:
+        if cached is not None and self.clock() - cached[0] < ttl / 2:
             return cached[1]
+        built = self.clock()
         chain, deployment = self.connect()
         account = self.account_of(slug)
         name = next(name for name, value in PURPOSES.items() if value == purpose)
-        url = f"{self._status_base_url(chain, deployment, account)}/{list_id}/{name}"
+        url = f"{self._status_base_url(slug, chain, deployment, account)}/{list_id}/{name}"
+        moment = datetime.now(UTC)  # before the read: validFrom never claims bits newer than were read
         bits = read_list(chain, deployment.credential_anchor, account, list_id, purpose)
         credential = status_list_credential(
             bits, url=url, purpose=purpose, key=self.key(slug), cryptosuite=self.settings.cryptosuite,
-            ttl=timedelta(seconds=ttl),
+            ttl=timedelta(seconds=ttl), now=moment,
         )  # fmt: skip
         with self._lock:
-            self._status_lists[key] = (time.monotonic(), credential)
+            self._status_lists[key] = (built, credential)
             self._status_lists.move_to_end(key)
             while len(self._status_lists) > STATUS_LIST_CACHE_SIZE:
                 self._status_lists.popitem(last=False)

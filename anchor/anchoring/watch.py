@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from eth_account.signers.local import LocalAccount
 
 from anchor.anchoring.worker import anchor_due, recheck_anchored
 from anchor.chain.contracts import CredentialAnchorClient
+from anchor.chain.profiles import ChainProfile
 from anchor.credentials.issuers import write_json
 from anchor.errors import ChainError, CredAnchorError, DevchainError
 from anchor.storage.store import Store, StoreError
@@ -44,12 +45,31 @@ class AnchorPolicy:
     #: Only close batches whose oldest credential waited this long (or that are full); None: close
     #: everything queued now.
     max_age: timedelta | None = None
-    #: Re-check the batches anchored in this many recent blocks.
+    #: Re-check the batches anchored in this many recent blocks; a batch older than that is final.
     reorg_depth: int = 64
     #: Blocks (the anchoring one included) before a batch is recorded as anchored.
     confirmations: int = 1
     #: Seconds to wait for them in this cycle (else a later cycle records it).
     wait_seconds: int = 0
+    #: The contract records the parent chain's block number (Arbitrum): the re-check cannot compare blocks.
+    block_number_is_parent: bool = False
+
+    def for_profile(
+        self, chosen: ChainProfile | None, *, confirmations: int | None = None, reorg_depth: int | None = None
+    ) -> AnchorPolicy:
+        """This policy on `chosen`'s chain: its confirmations and finality depth unless given here."""
+        if chosen is None:
+            return replace(self, confirmations=confirmations or self.confirmations,
+                           reorg_depth=self.reorg_depth if reorg_depth is None else reorg_depth)  # fmt: skip
+        return replace(
+            self, confirmations=confirmations or chosen.confirmations,
+            reorg_depth=chosen.finality_blocks if reorg_depth is None else reorg_depth,
+            block_number_is_parent=chosen.block_number_is_parent,
+        )  # fmt: skip
+
+    def is_final(self, block: int, latest: int) -> bool:
+        """Whether a batch anchored in `block` is past the re-check depth at block `latest`: final."""
+        return latest - block > self.reorg_depth
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,8 @@ class BatchOutcome:
     gas_used: int = 0
     #: The batch was closed (or sent) by an earlier, interrupted run and finished by this one.
     resumed: bool = False
+    #: Past the policy's finality depth (AnchorPolicy.is_final); until then reorgs are re-checked.
+    final: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The `credanchor anchor --json` shape of one batch."""
@@ -74,7 +96,7 @@ class BatchOutcome:
         if self.waiting_for_confirmations is not None:
             return {**head, "waiting_for_confirmations": self.waiting_for_confirmations}
         return {**head, "credentials": self.credentials, "tx": self.tx, "block": self.block,
-                "gas_used": self.gas_used, "resumed": self.resumed}  # fmt: skip
+                "gas_used": self.gas_used, "resumed": self.resumed, "final": self.final}  # fmt: skip
 
 
 def anchor_cycle(
@@ -96,7 +118,9 @@ def anchor_cycle(
     outcomes = []
     for account in accounts:
         key = signer(account)
-        for moved in recheck_anchored(store, anchor, account, depth=policy.reorg_depth):
+        moved_batches = recheck_anchored(store, anchor, account, depth=policy.reorg_depth,
+                                         block_number_is_parent=policy.block_number_is_parent)  # fmt: skip
+        for moved in moved_batches:
             for credential_id in moved.credential_ids:  # re-included elsewhere: proofs rewritten
                 state, document, file_name = store.credential(credential_id)
                 if out is not None and state == "anchored" and file_name:
@@ -105,6 +129,7 @@ def anchor_cycle(
             store, anchor, account, max_size=policy.max_size, max_age=policy.max_age, force=policy.max_age is None,
             confirmations=policy.confirmations, wait_seconds=policy.wait_seconds, account=key,
         )  # fmt: skip
+        latest = anchor.chain.block_number() if any(run.recorded for run in runs) else 0
         for run in runs:
             if not run.recorded:
                 outcomes.append(BatchOutcome(account, run.batch.id, run.batch.root, policy.confirmations))
@@ -117,7 +142,7 @@ def anchor_cycle(
             outcome = BatchOutcome(
                 account, run.batch.id, run.batch.root, credentials=len(run.anchored.credentials),
                 tx="0x" + receipt.tx_hash.hex(), block=receipt.block_number, gas_used=receipt.gas_used,
-                resumed=run.resumed,
+                resumed=run.resumed, final=policy.is_final(receipt.block_number, latest),
             )  # fmt: skip
             outcomes.append(outcome)
     return outcomes

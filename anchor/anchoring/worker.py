@@ -48,19 +48,27 @@ class AnchorRun:
 
 
 def recheck_anchored(
-    store: Store, anchor: CredentialAnchorClient, issuer_account: str, *, depth: int = 64
+    store: Store,
+    anchor: CredentialAnchorClient,
+    issuer_account: str,
+    *,
+    depth: int = 64,
+    block_number_is_parent: bool = False,
 ) -> list[Batch]:
-    """Reorg check of the batches anchored in the last `depth` blocks.
+    """Reorg check of the batches anchored in the last `depth` blocks (older ones are final).
 
     A batch whose root is no longer anchored on-chain is reopened (closed again, its credentials
     as signed) so that the next `anchor_due` anchors it again; a batch re-included in another
     block gets its proofs rewritten from the new transaction. Returns the batches changed.
+
+    With `block_number_is_parent` (Arbitrum, whose EVM block.number is the parent chain's) the block the
+    contract recorded is not the receipt's, so only whether the root is still anchored is checked.
     """
     latest = anchor.chain.block_number()
     changed = []
     for batch, block, tx_hash in store.anchored_batches(issuer_account, since_block=max(0, latest - depth)):
         record = anchor.batch(issuer_account, Root.from_hex(batch.root))
-        if record.anchored and record.anchored_block == block:
+        if record.anchored and (block_number_is_parent or record.anchored_block == block):
             continue
         documents = [without_anchor_proofs(d) for d in store.documents(batch)]
         if not record.anchored:

@@ -78,8 +78,9 @@ class Chain:
         return cls(embedded_web3(), description="embedded eth-tester", embedded=True)
 
     @classmethod
-    def connect(cls, url: str, *, timeout: float = 30.0) -> Chain:
-        """Connect to a JSON-RPC endpoint over HTTP(S); fails fast if it does not answer.
+    def connect(cls, url: str, *, timeout: float = 30.0, probe: bool = True) -> Chain:
+        """Connect to a JSON-RPC endpoint over HTTP(S); fails fast if it does not answer (unless `probe`
+        is False: one of several endpoints that may be down, asked only when needed).
 
         The URL may carry a provider's API key: the chain is described, and errors are worded, with its
         scheme and host only (anchor.redact), and the libraries' own logs of it are scrubbed."""
@@ -88,7 +89,8 @@ class Chain:
         register_secret_url(url)
         w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
         chain = cls(w3, description=redact_url(url))
-        chain.chain_id  # noqa: B018 - probe the endpoint now, not at the first real call
+        if probe:
+            chain.chain_id  # noqa: B018 - probe the endpoint now, not at the first real call
         return chain
 
     @property

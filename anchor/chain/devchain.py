@@ -1,4 +1,4 @@
-"""The local devchain: Foundry's anvil, from the pinned npm package, with persisted state.
+"""The local devchain: Foundry's anvil, from the pinned npm package (anchor.chain.anvil), with persisted state.
 
 `credanchor devchain up` starts anvil in the background on a free loopback port with a fixed
 mnemonic and the project's hardfork, waits until it answers, deploys the contracts (or finds
@@ -12,15 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from anchor.chain.adapter import HARDFORK, Chain
+from anchor.chain.anvil import anvil_binary
 from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
 from anchor.errors import ChainError, DeploymentError, DevchainError
 from anchor.settings import Settings, private_folder
@@ -34,26 +35,6 @@ MNEMONIC = "test test test test test test test test test test test junk"
 STATE_INTERVAL_SECONDS = 5
 #: The conventional devchain port, used when it is free and no port is asked for.
 DEFAULT_PORT = 8545
-
-
-def anvil_binary() -> Path:
-    """The anvil executable: $CREDANCHOR_ANVIL, the pinned npm package, or anvil on PATH."""
-    override = os.environ.get("CREDANCHOR_ANVIL")
-    if override:
-        if Path(override).is_file() and os.access(override, os.X_OK):
-            return Path(override)
-        raise DevchainError(f"CREDANCHOR_ANVIL={override} is not an executable file: fix or unset it")
-    candidates = [REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"]
-    on_path = shutil.which("anvil")
-    if on_path:
-        candidates.append(Path(on_path))
-    for candidate in candidates:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    raise DevchainError(
-        "anvil is not installed: run `npm ci` in the credanchor checkout (it installs the pinned "
-        "@foundry-rs/anvil-linux-amd64 package), or set CREDANCHOR_ANVIL to an anvil binary"
-    )
 
 
 def free_port() -> int:
@@ -180,10 +161,12 @@ def read_info(settings: Settings) -> DevchainInfo | None:
     return info if _alive(info.pid) else None
 
 
-def up(settings: Settings, port: int | None = None) -> DevchainStatus:
-    """Start the devchain (or report the running one) and make sure the contracts are deployed."""
+def up(settings: Settings, port: int | None = None, notify: Callable[[str], None] | None = None) -> DevchainStatus:
+    """Start the devchain (or report the running one) and make sure the contracts are deployed. When
+    anvil is missing and `notify` is given, the pinned anvil is fetched with npm first (`notify` hears so)."""
     info = read_info(settings)
     if info is None:
+        anvil_binary(notify)  # found, or fetched into the user's cache before anything starts
         private_folder(settings.devchain_dir)
         state_file = settings.devchain_dir / "state.json"
         log_file = settings.devchain_dir / "anvil.log"

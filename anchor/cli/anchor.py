@@ -11,17 +11,20 @@ from typing import Annotated
 import typer
 
 from anchor.anchoring.watch import AnchorPolicy, BatchOutcome, anchor_cycle, watch
+from anchor.chain.profiles import profile_for_chain_id
 from anchor.cli.common import (
     PASSPHRASE_ENV,
+    ChainOption,
     JsonFlag,
     PassphraseEnv,
-    RpcOption,
+    RpcsOption,
     chain_and_deployment,
     console,
     emit_json,
     errors,
     open_store,
     run_or_exit,
+    selected_profile,
     settings_or_exit,
     signer,
 )
@@ -45,11 +48,22 @@ def anchor(
         ),
     ] = None,
     reorg_depth: Annotated[
-        int, typer.Option("--reorg-depth", help="Re-check batches anchored in this many recent blocks.", min=0)
-    ] = 64,
+        int | None,
+        typer.Option(
+            "--reorg-depth",
+            help="Re-check batches anchored in this many recent blocks; older ones are final "
+            "(default: the chain profile's finality depth, else 64).",
+            min=0,
+        ),
+    ] = None,
     confirmations: Annotated[
-        int, typer.Option("--confirmations", help="Blocks (the anchoring one included) before recording.", min=1)
-    ] = 1,
+        int | None,
+        typer.Option(
+            "--confirmations",
+            help="Blocks (the anchoring one included) before recording (default: the chain profile's, else 1).",
+            min=1,
+        ),
+    ] = None,
     wait: Annotated[
         int, typer.Option("--wait", help="Seconds to wait for confirmations (else a later run records).", min=0)
     ] = 0,
@@ -65,7 +79,8 @@ def anchor(
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="With --watch: stop after a cycle that found nothing to do.")
     ] = False,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
+    chain_name: ChainOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
@@ -74,17 +89,20 @@ def anchor(
     Safe to interrupt and re-run: a batch left half done is finished, never anchored twice.
     """
     settings = settings_or_exit()
+    chosen = run_or_exit(lambda: selected_profile(chain_name))
     policy = AnchorPolicy(
         max_size=max_size, max_age=timedelta(seconds=max_age) if max_age is not None else None,
-        reorg_depth=reorg_depth, confirmations=confirmations, wait_seconds=wait,
+        wait_seconds=wait,
     )  # fmt: skip
 
     def cycle() -> list[BatchOutcome]:
-        chain, deployment = chain_and_deployment(settings, rpc)
+        chain, deployment = chain_and_deployment(settings, rpc, chain_name)
         store = open_store(settings)
         accounts = [check_address(account, "--account")] if account else store.accounts()
+        known = chosen or profile_for_chain_id(chain.chain_id)  # a known chain's depths without --chain too
+        active = policy.for_profile(known, confirmations=confirmations, reorg_depth=reorg_depth)
         return anchor_cycle(store, deployment.anchor(chain), accounts,
-                            lambda who: signer(settings, chain, who, passphrase_env), out, policy)  # fmt: skip
+                            lambda who: signer(settings, chain, who, passphrase_env), out, active)  # fmt: skip
 
     if watch_every is None:
         batches = [b.to_dict() for b in run_or_exit(cycle)]
@@ -101,9 +119,10 @@ def anchor(
                           "(run again later, or use --wait)")  # fmt: skip
             continue
         resumed = " (resumed)" if b["resumed"] else ""
+        final = "final" if b["final"] else "not final yet: re-checked for reorgs by later runs"
         console.print(
             f"batch {b['batch']}{resumed}: {b['credentials']} credential(s), root {b['root'][:18]}…, "
-            f"tx {b['tx'][:18]}… (block {b['block']}, {b['gas_used']:,} gas) → {out}"
+            f"tx {b['tx'][:18]}… (block {b['block']}, {b['gas_used']:,} gas, {final}) → {out}"
         )
 
 

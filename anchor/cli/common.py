@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -25,10 +25,14 @@ from anchor import jsonsafe
 from anchor.chain import devchain
 from anchor.chain.adapter import Chain
 from anchor.chain.deployment import Deployment, trusted_registry
+from anchor.chain.profiles import ChainProfile, check_chain_id
+from anchor.chain.profiles import profile as chain_profile
+from anchor.chain.quorum import QuorumChainView, connect_first
 from anchor.chain.view import ChainReader
 from anchor.credentials.issuance import CredentialIssuer
-from anchor.credentials.issuers import issuer_account, load_key, load_profile, sender_for
+from anchor.credentials.issuers import issuer_account, issuer_public_url, load_key, load_profile, sender_for
 from anchor.credentials.model import AwardingBody
+from anchor.credentials.status import no_public_url_warning, status_list_base
 from anchor.credentials.verify import Verifier
 from anchor.crypto.did import DidResolver
 from anchor.crypto.proofs import JCS, RDFC
@@ -52,6 +56,27 @@ class Cryptosuite(StrEnum):
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 RpcOption = Annotated[str | None, typer.Option("--rpc", help="JSON-RPC URL of the chain to use.", metavar="URL")]
+RpcsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rpc",
+        help="JSON-RPC URL of the chain; repeat it for fail-over to the next (default: CREDANCHOR_RPC_URLS, "
+        "else the devchain).",
+        metavar="URL",
+    ),
+]
+ChainOption = Annotated[
+    str | None,
+    typer.Option(
+        "--chain", help="Chain profile (credanchor chains): the RPC must serve it; it sets defaults.", metavar="NAME"
+    ),
+]
+QuorumOption = Annotated[
+    int,
+    typer.Option("--rpc-quorum", help="Verdicts need this many of the --rpc endpoints to agree (1: fail-over).", min=1),
+]
+#: One --rpc URL, several, or none (then CREDANCHOR_RPC_URLS, else the devchain).
+Rpc = str | Sequence[str] | None
 SuiteOption = Annotated[Cryptosuite, typer.Option("--cryptosuite", help="Data Integrity cryptosuite.")]
 PassphraseEnv = Annotated[
     str, typer.Option("--passphrase-env", help="Environment variable holding the key passphrase.", metavar="NAME")
@@ -107,16 +132,38 @@ def passphrase(env_name: str, *, confirm: bool = False) -> str:
 # -- the chain, the store, senders ----------------------------------------------------------------
 
 
-def connect(settings: Settings, rpc: str | None) -> Chain:
-    """The chain at --rpc, else the local devchain (`credanchor devchain up`)."""
-    return Chain.connect(rpc) if rpc else devchain.devchain_chain(settings)[0]
+def rpc_urls(settings: Settings, rpc: Rpc) -> list[str]:
+    """The endpoints asked for: --rpc (once or several times), else the settings' list (may be empty)."""
+    if not rpc:
+        return list(settings.rpc_urls)
+    return [rpc] if isinstance(rpc, str) else list(rpc)
 
 
-def chain_and_deployment(settings: Settings, rpc: str | None) -> tuple[Chain, Deployment]:
-    """The chain (--rpc, else the devchain) and the deployment recorded for it in the data directory."""
-    if rpc is None:
-        return devchain.devchain_chain(settings)
-    chain = Chain.connect(rpc)
+def selected_profile(chain_name: str | None) -> ChainProfile | None:
+    """The profile --chain names (ConfigurationError for an unknown one), or None."""
+    return chain_profile(chain_name) if chain_name else None
+
+
+def connect(settings: Settings, rpc: Rpc, chain_name: str | None = None) -> Chain:
+    """The first --rpc endpoint that answers, else the local devchain (`credanchor devchain up`); with
+    --chain, one that serves another chain is refused."""
+    urls = rpc_urls(settings, rpc)
+    chain = connect_first(urls) if urls else devchain.devchain_chain(settings)[0]
+    chosen = selected_profile(chain_name)
+    if chosen is not None:
+        check_chain_id(chosen, chain.chain_id, chain.description)
+    return chain
+
+
+def chain_and_deployment(settings: Settings, rpc: Rpc, chain_name: str | None = None) -> tuple[Chain, Deployment]:
+    """The chain (--rpc, else the devchain) and the deployment recorded for its chain id in the data directory."""
+    if not rpc_urls(settings, rpc):
+        chain, deployment = devchain.devchain_chain(settings)
+        connect_check = selected_profile(chain_name)
+        if connect_check is not None:
+            check_chain_id(connect_check, chain.chain_id, chain.description)
+        return chain, deployment
+    chain = connect(settings, rpc, chain_name)
     deployment = Deployment.load(settings.deployments_dir, chain.chain_id)
     deployment.check(chain)
     return chain, deployment
@@ -159,6 +206,10 @@ class AnchoringQueue:
     def status(self) -> StoreStatusAllocator:
         return StoreStatusAllocator(self.store, self.chain.chain_id, self.deployment.credential_anchor, self.account)
 
+    def status_base_url(self, public_url: str) -> str:
+        """Where the server at `public_url` publishes this account's status lists."""
+        return status_list_base(public_url, self.chain.chain_id, self.deployment.credential_anchor, self.account)
+
 
 def anchoring_queue(settings: Settings, anchor_account: str | None, rpc: str | None) -> AnchoringQueue | None:
     """The queue for --anchor-account (chain: --rpc or the devchain), or None when not given."""
@@ -177,11 +228,17 @@ def credential_issuer(
     queue: AnchoringQueue | None,
 ) -> CredentialIssuer:
     """The signer of `issuer` (slug and profile; its key unlocked now), allocating on-chain status
-    entries when its credentials go to an anchoring `queue`."""
+    entries when its credentials go to an anchoring `queue` — their statusListCredential under the issuer's
+    public URL, or (with a warning on stderr) the list's URN when it has none."""
     slug, profile = issuer
     key = load_key(settings, slug, passphrase(passphrase_env))
-    status = queue.status() if queue is not None else None
-    return CredentialIssuer(profile, key, cryptosuite=cryptosuite.value, status=status)
+    if queue is None:
+        return CredentialIssuer(profile, key, cryptosuite=cryptosuite.value)
+    public_url = issuer_public_url(settings, slug)
+    if public_url is None:
+        errors.print(f"warning: {no_public_url_warning(slug)}")
+    base = None if public_url is None else queue.status_base_url(public_url)
+    return CredentialIssuer(profile, key, cryptosuite=cryptosuite.value, status=queue.status(), status_base_url=base)
 
 
 # -- reading files, verifying -----------------------------------------------------------------------
@@ -210,12 +267,23 @@ def resolver(did_documents: list[Path] | None, *, allow_network: bool = False) -
 
 
 def verifier(
-    settings: Settings, chain: Chain, registry: str | None, known: DidResolver, *, profile: str = "microcredential"
+    settings: Settings,
+    chain: Chain,
+    registry: str | None,
+    known: DidResolver,
+    *,
+    profile: str = "microcredential",
+    rpc: Rpc = None,
+    quorum: int = 1,
 ) -> Verifier:
-    """A verifier trusting --registry, else the IssuerRegistry recorded for the chain."""
+    """A verifier trusting --registry, else the IssuerRegistry recorded for the chain; with several --rpc
+    endpoints (or --rpc-quorum) it reads through all of them (anchor.chain.quorum)."""
     trusted = registry or trusted_registry(settings, chain.chain_id)
     if trusted is not None:
         check_address(trusted, "--registry")
+    urls = rpc_urls(settings, rpc)
+    if len(urls) > 1 or quorum > 1:
+        return Verifier(QuorumChainView.connect(urls, trusted, quorum), resolver=known, profile=profile)
     return Verifier(ChainReader(chain, trusted), resolver=known, profile=profile)
 
 

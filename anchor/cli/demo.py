@@ -12,7 +12,9 @@ from anchor.chain.adapter import Chain
 from anchor.cli.common import JsonFlag, RpcOption, console, emit_json, run_or_exit
 from anchor.cli.compare import print_comparison
 from anchor.credentials.issuers import write_json
-from anchor.tools.demo import run_demo
+from anchor.redact import redact_url
+from anchor.settings import Settings
+from anchor.tools.demo import recorded_deployment, run_demo
 
 
 def demo(
@@ -34,8 +36,12 @@ def demo(
     def body() -> dict[str, Any]:
         from anchor.comparison.compare import run_comparison
 
-        chain = Chain.connect(rpc) if rpc else Chain.embedded()
-        story = run_demo(chain)
+        if rpc:  # a chain that outlives the demo: its recorded contracts (recording new ones if none)
+            chain = Chain.connect(rpc)
+            story = run_demo(chain, recorded_deployment(chain, Settings.from_env()))
+        else:
+            chain = Chain.embedded()
+            story = run_demo(chain)
         result = story.to_dict()
         if compare_learners:
             result["comparison"] = run_comparison(chain, learners=compare_learners, per_learner=3).to_dict()
@@ -67,7 +73,10 @@ def demo(
         print_comparison(result["comparison"])
     if out is not None:
         console.print(f"credentials written to {out / 'credentials'}, results to {out / 'demo.json'}")
-        console.print("(a credential file verifies only while its chain runs: try `credanchor demo --rpc URL`)")
+        if rpc:
+            console.print(f"verify them later: credanchor verify {out / 'credentials'}/*.json --rpc {redact_url(rpc)}")
+        else:
+            console.print("(a credential file verifies only while its chain runs: try `credanchor demo --rpc URL`)")
         if "comparison" in result:
             console.print(f"comparison report: {out / 'comparison' / 'report.html'}")
     if not all(result["checks"].values()):

@@ -9,9 +9,19 @@ from typing import Annotated, Any
 import typer
 
 from anchor.chain import devchain as devchain_mod
-from anchor.chain.adapter import Chain
 from anchor.chain.deployment import deploy_contracts
-from anchor.cli.common import JsonFlag, RpcOption, connect, console, emit_json, run_or_exit, settings_or_exit
+from anchor.chain.profiles import profile_for_chain_id
+from anchor.cli.common import (
+    ChainOption,
+    JsonFlag,
+    RpcOption,
+    connect,
+    console,
+    emit_json,
+    errors,
+    run_or_exit,
+    settings_or_exit,
+)
 from anchor.errors import CredAnchorError
 from anchor.types import check_address
 
@@ -19,26 +29,35 @@ app = typer.Typer(help="The local anvil devchain (persisted state, contracts dep
 
 
 def deploy(
-    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain.", metavar="URL")],
+    rpc: Annotated[
+        list[str], typer.Option("--rpc", help="JSON-RPC URL of the chain (repeat: the first that answers).")
+    ],
+    chain_name: ChainOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Deploy the three contracts from the node's first unlocked account; record them in the data directory."""
+    """Deploy the three contracts from the node's first unlocked account; record them in the data directory
+    (deployments/<chain id>.json). With --chain, an RPC serving another chain is refused."""
     settings = settings_or_exit()
 
     def body() -> dict[str, Any]:
-        chain = Chain.connect(rpc)
+        chain = connect(settings, rpc, chain_name)
         accounts = chain.accounts
         if not accounts:
-            raise CredAnchorError(f"{rpc} manages no unlocked account to deploy from")
+            raise CredAnchorError(
+                f"{chain.description} manages no unlocked account to deploy from: use a node that holds the "
+                "deployer's key (docs/networks.md)"
+            )
         deployment = deploy_contracts(chain, deployer=accounts[0])
         path = deployment.save(settings.deployments_dir)
-        return {**asdict(deployment), "file": str(path)}
+        known = profile_for_chain_id(chain.chain_id)
+        return {**asdict(deployment), "chain": known.name if known else None, "file": str(path)}
 
     result = run_or_exit(body)
     if as_json:
         emit_json(result)
     else:
-        console.print(f"deployed on chain {result['chain_id']}; recorded in {result['file']}")
+        named = f" ({result['chain']})" if result["chain"] else ""
+        console.print(f"deployed on chain {result['chain_id']}{named}; recorded in {result['file']}")
         for key in ("issuer_registry", "credential_anchor", "credential_nft"):
             console.print(f"  {key}: {result[key]}")
 
@@ -50,9 +69,14 @@ def devchain_up(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Start anvil with persisted state (or resume it) and deploy the contracts if needed."""
+    """Start anvil with persisted state (or resume it) and deploy the contracts if needed; without anvil,
+    fetch the pinned one with npm into ~/.cache/credanchor first."""
     settings = settings_or_exit()
-    status = run_or_exit(lambda: devchain_mod.up(settings, port))
+    status = run_or_exit(
+        lambda: devchain_mod.up(
+            settings, port, notify=lambda message: errors.print(message, markup=False, highlight=False)
+        )
+    )
     if as_json:
         emit_json(asdict(status))
         return

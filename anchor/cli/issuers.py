@@ -1,4 +1,4 @@
-"""`credanchor issuer create|list|show|rotate-key`: issuer profiles and their encrypted signing keys."""
+"""`credanchor issuer create|update|list|show|rotate-key`: issuer profiles, public URLs and encrypted signing keys."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from anchor.cli.common import (
     PassphraseEnv,
     console,
     emit_json,
+    errors,
     passphrase,
     run_or_exit,
     settings_or_exit,
@@ -22,16 +23,23 @@ from anchor.credentials.issuers import (
     create_issuer,
     issuer_account,
     issuer_did_document,
+    issuer_public_url,
     key_file,
     list_issuers,
     load_profile,
     rotate_issuer_key,
+    set_issuer_public_url,
 )
 from anchor.credentials.model import AwardingBody
+from anchor.credentials.status import STATUS_PATH, no_public_url_warning
 from anchor.crypto.keys import key_entries
 from anchor.errors import ConfigurationError
 
 app = typer.Typer(help="Issuer profiles and their encrypted signing keys.", no_args_is_help=True)
+PUBLIC_URL_HELP = (
+    "Public base URL where `credanchor serve` answers for this issuer, e.g. https://credentials.example: "
+    "credentials' statusListCredential URLs start with it, so stock verifiers see revocation and suspension."
+)
 
 
 @app.command("create")
@@ -42,6 +50,7 @@ def issuer_create(
     region: Annotated[str | None, typer.Option("--region", help="Region within the country.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Awarding body's web site.")] = None,
     did_web: Annotated[str | None, typer.Option("--did-web", help="Use this did:web DID instead of did:key.")] = None,
+    public_url: Annotated[str | None, typer.Option("--public-url", help=PUBLIC_URL_HELP, metavar="URL")] = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
@@ -52,9 +61,11 @@ def issuer_create(
         if not (len(country) == 2 and country.isalpha() and country.isupper()):
             raise ConfigurationError(f"--country must be an ISO 3166-1 alpha-2 code such as PT, got {country!r}")
         profile = AwardingBody("", display_name, country, region, url)
-        key = create_issuer(settings, name, profile, passphrase(passphrase_env, confirm=True), did_web=did_web)
+        key = create_issuer(settings, name, profile, passphrase(passphrase_env, confirm=True), did_web=did_web,
+                            public_url=public_url)  # fmt: skip
         return {"issuer": name, "did": key.did, "verificationMethod": key.verification_method,
-                "ethereum_account": issuer_account(settings, name), "did_document": key.did_document()}  # fmt: skip
+                "ethereum_account": issuer_account(settings, name), "public_url": issuer_public_url(settings, name),
+                "did_document": key.did_document()}  # fmt: skip
 
     result = run_or_exit(body)
     if as_json:
@@ -64,6 +75,37 @@ def issuer_create(
         console.print(f"  its Ethereum account (signs its transactions; fund it): {result['ethereum_account']}")
         if did_web:
             console.print("publish its DID document (credanchor issuer show --json) at the did:web URL")
+        if result["public_url"] is None:
+            errors.print(f"warning: {no_public_url_warning(name)}")
+
+
+@app.command("update")
+def issuer_update(
+    issuer: IssuerOption = None,
+    public_url: Annotated[str | None, typer.Option("--public-url", help=PUBLIC_URL_HELP, metavar="URL")] = None,
+    no_public_url: Annotated[
+        bool, typer.Option("--no-public-url", help="Remove the public URL (status lists become on-chain URNs).")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change an issuer's settings: its public URL. Credentials issued before keep the URL they carry."""
+    settings = settings_or_exit()
+
+    def body() -> dict[str, Any]:
+        if (public_url is None) == (not no_public_url):
+            raise ConfigurationError("give either --public-url URL or --no-public-url")
+        slug = set_issuer_public_url(settings, issuer, None if no_public_url else public_url)
+        return {"issuer": slug, "public_url": issuer_public_url(settings, slug)}
+
+    result = run_or_exit(body)
+    if as_json:
+        emit_json(result)
+    elif result["public_url"] is None:
+        console.print(f"issuer [bold]{result['issuer']}[/] has no public URL now")
+        errors.print(f"warning: {no_public_url_warning(result['issuer'])}")
+    else:
+        console.print(f"issuer [bold]{result['issuer']}[/] public URL: {result['public_url']} — its status lists "
+                      f"will be at {result['public_url']}{STATUS_PATH}/… (run `credanchor serve` there)")  # fmt: skip
 
 
 @app.command("list")
@@ -85,8 +127,8 @@ def issuer_show(issuer: IssuerOption = None, as_json: JsonFlag = False) -> None:
     def body() -> dict[str, Any]:
         slug, profile = load_profile(settings, issuer)
         _, entries = key_entries(key_file(settings, slug))
-        return {"issuer": slug, **asdict(profile), "ethereum_account": issuer_account(settings, slug),
-                "keys": [entry.to_json() for entry in entries],
+        return {"issuer": slug, **asdict(profile), "public_url": issuer_public_url(settings, slug),
+                "ethereum_account": issuer_account(settings, slug), "keys": [entry.to_json() for entry in entries],
                 "did_document": issuer_did_document(settings, slug)}  # fmt: skip
 
     data = run_or_exit(body)

@@ -18,9 +18,11 @@ from anchor.cli import (
     accreditation,
     apikey,
     bench,
+    chains,
     compare,
     demo,
     devchain,
+    doctor,
     holder,
     issue,
     issuers,
@@ -68,6 +70,8 @@ app.command("ready")(serve.ready)
 app.command("sign")(issue.sign)
 app.command("soak")(soak.soak)
 app.command("workshop")(workshop.workshop)
+app.command("chains")(chains.chains)
+app.command("doctor")(doctor.doctor)
 app.add_typer(devchain.app, name="devchain")
 app.add_typer(issuers.app, name="issuer")
 app.add_typer(accreditation.app, name="accreditation")

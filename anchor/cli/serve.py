@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from anchor.cli.common import (
+    ChainOption,
     JsonFlag,
-    RpcOption,
+    RpcsOption,
     chain_and_deployment,
     console,
     emit_json,
@@ -26,10 +27,18 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes.", min=1, max=64)] = 1,
     rpc: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            "--rpc", help="JSON-RPC URL (default: the devchain), or 'embedded' for an in-process chain.", metavar="URL"
+            "--rpc",
+            help="JSON-RPC URL (default: the devchain), or 'embedded' for an in-process chain; repeat it for "
+            "fail-over.",
+            metavar="URL",
         ),
+    ] = None,
+    chain_name: ChainOption = None,
+    rpc_quorum: Annotated[
+        int | None,
+        typer.Option("--rpc-quorum", help="Verifications need this many of the --rpc endpoints to agree.", min=1),
     ] = None,
     public_url: Annotated[
         str | None, typer.Option("--public-url", help="URL clients reach this server at (status-list links).")
@@ -41,8 +50,12 @@ def serve(
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs). Settings come from CREDANCHOR_* variables and these options."""
     # The API reads its settings from the environment in each worker process: the options go there.
-    if rpc is not None:
-        os.environ["CREDANCHOR_RPC_URL"] = rpc
+    if rpc:
+        os.environ["CREDANCHOR_RPC_URL"] = ",".join(rpc)
+    if chain_name is not None:
+        os.environ["CREDANCHOR_CHAIN"] = chain_name
+    if rpc_quorum is not None:
+        os.environ["CREDANCHOR_RPC_QUORUM"] = str(rpc_quorum)
     if public_url is not None or "CREDANCHOR_PUBLIC_URL" not in os.environ:
         os.environ["CREDANCHOR_PUBLIC_URL"] = public_url or f"http://{host}:{port}"
     if verify_rate is not None:
@@ -64,12 +77,12 @@ def serve(
     uvicorn.run("api.asgi:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
-def ready(rpc: RpcOption = None, as_json: JsonFlag = False) -> None:
+def ready(rpc: RpcsOption = None, chain_name: ChainOption = None, as_json: JsonFlag = False) -> None:
     """Say whether the chain (with the contracts) and the database answer; exit 1 if not (as GET /ready)."""
     settings = settings_or_exit()
 
     def body() -> dict[str, Any]:
-        chain, deployment = chain_and_deployment(settings, rpc)
+        chain, deployment = chain_and_deployment(settings, rpc, chain_name)
         open_store(settings).ping()
         return {"status": "ready", "chain_id": chain.chain_id, "block": chain.block_number(), "database": "ok",
                 "contracts": asdict(deployment)}  # fmt: skip

@@ -11,10 +11,12 @@ import typer
 from anchor import jsonsafe
 from anchor.cli.common import (
     AllowDidWebOption,
+    ChainOption,
     DidDocumentsOption,
     JsonFlag,
+    QuorumOption,
     RegistryOption,
-    RpcOption,
+    RpcsOption,
     connect,
     console,
     emit_json,
@@ -29,7 +31,9 @@ from anchor.credentials.presentation import is_presentation, verify_presentation
 
 def verify(
     files: Annotated[list[Path], typer.Argument(help="Credential or presentation files (JSON).", metavar="FILE...")],
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
+    chain_name: ChainOption = None,
+    rpc_quorum: QuorumOption = 1,
     challenge: Annotated[
         str | None, typer.Option("--challenge", help="Presentations: the challenge the holder had to answer.")
     ] = None,
@@ -42,13 +46,16 @@ def verify(
     allow_did_web: AllowDidWebOption = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Verify credentials or presentations with the file and a chain RPC only; exit code 0 iff every file verifies."""
+    """Verify credentials or presentations with the file and a chain RPC only; exit code 0 iff every file verifies.
+
+    Several --rpc endpoints: reads fail over; with --rpc-quorum K every chain answer needs K endpoints to agree,
+    and a disagreement is a failed check."""
     settings = settings_or_exit()
 
     def body() -> list[dict[str, Any]]:
-        chain = connect(settings, rpc)
+        chain = connect(settings, rpc, chain_name)
         checker = verifier(settings, chain, registry, resolver(did_documents, allow_network=allow_did_web),
-                           profile="vc" if any_vc else "microcredential")  # fmt: skip
+                           profile="vc" if any_vc else "microcredential", rpc=rpc, quorum=rpc_quorum)  # fmt: skip
         reports = []
         for path in files:
             try:

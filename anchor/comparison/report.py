@@ -7,6 +7,7 @@ import base64
 import html
 import io
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def write_outputs(comparison: dict[str, Any], out: Path) -> dict[str, Path]:
 
 def plots(comparison: dict[str, Any]) -> dict[str, bytes]:
     """The two plots as PNG bytes: `gas_plot` and `privacy_plot`."""
-    return {"gas_plot": _gas_plot(comparison), "privacy_plot": _privacy_plot(comparison)}
+    return {"gas_plot": _png(gas_figure(comparison)), "privacy_plot": _png(privacy_figure(comparison))}
 
 
 def _pyplot() -> Any:
@@ -75,13 +76,65 @@ def _png(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _gas_plot(comparison: dict[str, Any]) -> bytes:
+#: How each mode's line is drawn, so that every series can be told apart even where two lie on top of each
+#: other or the colours cannot be seen: a large hollow marker under a small filled one, distinct dashes.
+LINE_STYLES = {
+    "vc": {"marker": "o", "markersize": 10, "markerfacecolor": "none", "linestyle": "-", "linewidth": 2.5},
+    "hash": {"marker": "^", "markersize": 5, "linestyle": "--", "linewidth": 1.2},
+    "nft": {"marker": "s", "markersize": 6, "linestyle": ":", "linewidth": 1.8},
+}
+BAR_HATCHES = {"vc": "", "nft": "//", "hash": ".."}
+#: Two series closer than this (relative) at a batch size are drawn on top of each other on the log axis.
+COINCIDENT = 0.05
+SHORT_NAMES = {"vc": "credanchor", "nft": "NFT", "hash": "the hash registry"}
+
+
+def gas_series(comparison: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
+    """Gas per credential against batch size, per mode, as sorted (batch size, gas) points."""
+    by_size = comparison["gas_per_credential_by_batch_size"]
+    return {mode: sorted((int(k), float(v)) for k, v in by_size[mode].items()) for mode in MODES}
+
+
+def coincident_series(series: dict[str, list[tuple[int, float]]]) -> list[tuple[str, str, float]]:
+    """Pairs of modes whose points lie within `COINCIDENT` of each other at every batch size (their lines
+    overlap on the plot), with the largest relative gap between them."""
+    pairs = []
+    for i, first in enumerate(MODES):
+        for second in MODES[i + 1 :]:
+            a, b = dict(series[first]), dict(series[second])
+            if a.keys() != b.keys() or not a:
+                continue
+            gap = max(abs(a[x] - b[x]) / max(abs(a[x]), abs(b[x]), 1e-12) for x in a)
+            if gap < COINCIDENT:
+                pairs.append((first, second, gap))
+    return pairs
+
+
+def coincidence_note(comparison: dict[str, Any]) -> str:
+    """The sentence under the gas plot naming the series drawn on top of each other ('' when none are)."""
+    notes = [
+        f"Note: {SHORT_NAMES[a]} and {SHORT_NAMES[b]} differ by at most {gap:.1%} at every batch size, so their "
+        f"lines overlap ({SHORT_NAMES[a]}: {_drawn(a)}; {SHORT_NAMES[b]}: {_drawn(b)})."
+        for a, b, gap in coincident_series(gas_series(comparison))
+    ]
+    return " ".join(notes)
+
+
+def _drawn(mode: str) -> str:
+    style = LINE_STYLES[mode]
+    marker = {"o": "circles", "^": "triangles", "s": "squares"}[str(style["marker"])]
+    line = {"-": "solid", "--": "dashed", ":": "dotted"}[str(style["linestyle"])]
+    hollow = "large hollow " if style.get("markerfacecolor") == "none" else ""
+    return f"{hollow}{marker} on a {line} line"
+
+
+def gas_figure(comparison: dict[str, Any]) -> Any:
+    """The gas-per-credential plot (a matplotlib Figure): one styled line per mode, and a note where two coincide."""
     plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(7.5, 4.8), dpi=120)
-    for mode in MODES:
-        points = sorted((int(k), v) for k, v in comparison["gas_per_credential_by_batch_size"][mode].items())
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=COLOURS[mode],
-                  label=MODE_NAMES[mode])  # fmt: skip
+    figure, axes = plt.subplots(figsize=(7.5, 5.2), dpi=120)
+    for mode, points in gas_series(comparison).items():
+        axes.plot([p[0] for p in points], [p[1] for p in points], color=COLOURS[mode], label=MODE_NAMES[mode],
+                  gid=f"gas-{mode}", **LINE_STYLES[mode])  # fmt: skip
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("credentials issued together (batch size)")
@@ -89,25 +142,33 @@ def _gas_plot(comparison: dict[str, Any]) -> bytes:
     axes.set_title("Issuing cost per credential against batch size (measured)")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8)
-    figure.tight_layout()
-    return _png(figure)
+    note = coincidence_note(comparison)
+    if note:
+        figure.text(0.01, 0.01, textwrap.fill(note, 150), fontsize=7, va="bottom", gid="coincidence-note")
+        figure.tight_layout(rect=(0, 0.08, 1, 1))
+    else:
+        figure.tight_layout()
+    return figure
 
 
-def _privacy_plot(comparison: dict[str, Any]) -> bytes:
+def privacy_figure(comparison: dict[str, Any]) -> Any:
+    """The observer's findings per mode (a matplotlib Figure): side-by-side bars, each labelled with its count,
+    hatched per mode, so bars of equal height (zeros included) stay distinct."""
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(7.5, 4.8), dpi=120)
     width = 0.8 / len(MODES)
     for i, mode in enumerate(MODES):
         values = [observer_figure(comparison, mode, name) for name, _ in PRIVACY_FIGURES]
         positions = [x + (i - 1) * width for x in range(len(PRIVACY_FIGURES))]
-        bars = axes.bar(positions, values, width, color=COLOURS[mode], label=MODE_NAMES[mode])
+        bars = axes.bar(positions, values, width, color=COLOURS[mode], hatch=BAR_HATCHES[mode], edgecolor="white",
+                        label=MODE_NAMES[mode], gid=f"privacy-{mode}")  # fmt: skip
         axes.bar_label(bars, fontsize=7)
     axes.set_xticks(range(len(PRIVACY_FIGURES)), [label for _, label in PRIVACY_FIGURES], fontsize=8)
     axes.set_ylabel("count, found by the chain observer")
     axes.set_title(f"What a stranger learns from the chain ({comparison['credentials']} credentials)")
     axes.legend(fontsize=8)
     figure.tight_layout()
-    return _png(figure)
+    return figure
 
 
 def figure_rows(comparison: dict[str, Any]) -> list[dict[str, Any]]:
@@ -179,6 +240,7 @@ the chain. The whole run took
 ether price of {a["eth_price"]:,} {html.escape(a["currency"])}; change them with <code>--gas-price-gwei</code> and
 <code>--eth-price</code>. Gas itself is measured.</p>
 {_image(images["gas_plot"], gas_alt)}
+{f"<p class=note>{html.escape(note)}</p>" if (note := coincidence_note(comparison)) else ""}
 <p>Anchoring costs one transaction per batch, so its cost per credential falls as batches grow; an NFT costs the
 same for every credential, however many are issued together.</p>
 <h2>What a stranger learns from the chain</h2>

@@ -1,7 +1,9 @@
 """Issuers and accreditation bodies on disk: profiles, encrypted keys and Ethereum accounts.
 
 An issuer lives in `<data dir>/issuers/<slug>/`: `profile.json` (awarding body: DID, name,
-country, region, web site), `key.json` (the Ed25519 signing key, encrypted with a passphrase) and
+country, region, web site; and `public_url`, the public base URL where `credanchor serve` answers for it,
+which its credentials' `statusListCredential` URLs start with — not part of the credential's issuer
+profile), `key.json` (the Ed25519 signing key, encrypted with a passphrase) and
 `account.json` (its own Ethereum account, a v3 keystore, which signs its transactions). An
 accreditation body that keeps its key here has `<data dir>/bodies/<address>.json`.
 Issuing credentials with these keys is `anchor.credentials.issuance`.
@@ -21,6 +23,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from anchor.credentials.model import AwardingBody
+from anchor.credentials.status import public_base_url
 from anchor.crypto.accounts import EthereumKey, account_address
 from anchor.crypto.keys import Rotation, SigningKey, public_did_document, rotate_key
 from anchor.errors import ConfigurationError
@@ -28,6 +31,9 @@ from anchor.settings import Settings, private_folder
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ACCOUNT_FILE = "account.json"
+PROFILE_FILE = "profile.json"
+#: The profile member holding the issuer's public base URL (absent: none).
+PUBLIC_URL = "public_url"
 
 
 def issuers_dir(settings: Settings) -> Path:
@@ -35,18 +41,27 @@ def issuers_dir(settings: Settings) -> Path:
 
 
 def create_issuer(
-    settings: Settings, slug: str, body: AwardingBody, passphrase: str, *, did_web: str | None = None
+    settings: Settings,
+    slug: str,
+    body: AwardingBody,
+    passphrase: str,
+    *,
+    did_web: str | None = None,
+    public_url: str | None = None,
 ) -> SigningKey:
-    """Generate the issuer's key (did:key, or the given did:web) and write profile and encrypted key."""
+    """Generate the issuer's key (did:key, or the given did:web) and write profile and encrypted key;
+    `public_url`: its public base URL (see the module docstring)."""
     if not _SLUG.match(slug):
         raise ConfigurationError(f"issuer name {slug!r} must be lower-case letters, digits and dashes")
     folder = issuers_dir(settings) / slug
-    if (folder / "profile.json").exists():
+    if (folder / PROFILE_FILE).exists():
         raise ConfigurationError(f"issuer {slug!r} already exists in {folder}")
+    checked = None if public_url is None else public_base_url(public_url, "--public-url")
     key = SigningKey.generate(did_web)
     key.save(folder / "key.json", passphrase)
     EthereumKey.generate().save(folder / ACCOUNT_FILE, passphrase)  # signs its transactions
-    write_json(folder / "profile.json", asdict(replace(body, did=key.did)))
+    profile = asdict(replace(body, did=key.did))
+    write_json(folder / PROFILE_FILE, profile if checked is None else {**profile, PUBLIC_URL: checked})
     return key
 
 
@@ -116,11 +131,42 @@ def sender_for(
 
 def list_issuers(settings: Settings) -> list[str]:
     root = issuers_dir(settings)
-    return sorted(p.parent.name for p in root.glob("*/profile.json")) if root.is_dir() else []
+    return sorted(p.parent.name for p in root.glob(f"*/{PROFILE_FILE}")) if root.is_dir() else []
 
 
 def load_profile(settings: Settings, slug: str | None) -> tuple[str, AwardingBody]:
     """The issuer `slug`, or the only issuer when none is named."""
+    slug, data = _profile_data(settings, slug)
+    data.pop(PUBLIC_URL, None)
+    try:
+        return slug, AwardingBody(**data)
+    except TypeError as exc:
+        raise ConfigurationError(
+            f"{issuers_dir(settings) / slug / PROFILE_FILE} is not an issuer profile: {exc}"
+        ) from exc
+
+
+def issuer_public_url(settings: Settings, slug: str) -> str | None:
+    """The issuer's public base URL (where `credanchor serve` answers for it), or None when it has none."""
+    url = _profile_data(settings, slug)[1].get(PUBLIC_URL)
+    return None if url is None else public_base_url(str(url), f"{slug}'s public URL")
+
+
+def set_issuer_public_url(settings: Settings, slug: str | None, public_url: str | None) -> str:
+    """Set (or, with None, remove) the public base URL of the issuer `slug` (or the only one); returns the slug.
+
+    Credentials issued before keep the URL they were signed with: serve the old URL as well, or reissue."""
+    slug, data = _profile_data(settings, slug)
+    if public_url is None:
+        data.pop(PUBLIC_URL, None)
+    else:
+        data[PUBLIC_URL] = public_base_url(public_url, "--public-url")
+    write_json(issuers_dir(settings) / slug / PROFILE_FILE, data)
+    return slug
+
+
+def _profile_data(settings: Settings, slug: str | None) -> tuple[str, dict[str, Any]]:
+    """The issuer `slug` (or the only issuer when none is named) and its profile file's members."""
     if slug is None:
         known = list_issuers(settings)
         if len(known) != 1:
@@ -130,13 +176,16 @@ def load_profile(settings: Settings, slug: str | None) -> tuple[str, AwardingBod
                 else f"several issuers ({', '.join(known)}): choose one with --issuer"
             )
         slug = known[0]
-    path = issuers_dir(settings) / slug / "profile.json"
+    path = issuers_dir(settings) / slug / PROFILE_FILE
     try:
-        return slug, AwardingBody(**json.loads(path.read_text()))
+        data = json.loads(path.read_text())
     except FileNotFoundError:
         raise ConfigurationError(f"no issuer {slug!r} in {issuers_dir(settings)}") from None
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:
         raise ConfigurationError(f"{path} is not an issuer profile: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path} is not an issuer profile: not a JSON object")
+    return slug, data
 
 
 def key_file(settings: Settings, slug: str) -> Path:

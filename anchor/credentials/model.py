@@ -1,8 +1,10 @@
 """Open Badges 3.0 micro-credentials carrying the EU micro-credential elements.
 
 Council Recommendation 2022/C 243/02, Annex I, lists eleven mandatory elements. Each maps onto an
-Open Badges 3.0 field where OB 3.0 has one, and onto the project's small extension context
-(`https://w3id.org/credanchor/microcredential/v1`) where it does not:
+Open Badges 3.0 field where OB 3.0 has one; the rest are terms of credanchor's *inline* context
+(:data:`anchor.crypto.jsonld.CREDANCHOR_TERMS`, the third `@context` entry, after VC 2.0 and OB 3.0.3),
+whose IRIs are `https://w3id.org/credanchor/microcredential#<term>` — names, never fetched. A stock
+verifier needs no context but the published ones (docs/credentials.md, "Contexts"):
 
 | EU element                          | where it lives in the credential                                  |
 |-------------------------------------|-------------------------------------------------------------------|
@@ -10,16 +12,18 @@ Open Badges 3.0 field where OB 3.0 has one, and onto the project's small extensi
 | title of the micro-credential       | credentialSubject.achievement.name (and the credential's name)    |
 | country/region of the issuer        | issuer.address.addressCountryCode / addressRegion (OB3 Address)   |
 | awarding body                       | issuer (OB3 Profile: id = DID, name, url)                         |
-| date of issue                       | validFrom and awardedDate                                         |
-| learning outcomes                   | achievement.learningOutcomes (extension)                          |
-| notional workload                   | achievement.workloadHours / ectsCredits (ext.; + creditsAvailable) |
-| level (EQF and/or NQF)              | achievement.eqfLevel / nqfLevel (extension) + an EQF alignment    |
-| type of assessment                  | achievement.assessmentType (extension)                            |
-| form of participation               | achievement.participationForm (extension)                         |
-| type of quality assurance           | achievement.qualityAssurance (extension)                          |
+| date of issue                       | validFrom and awardedDate (OB3)                                   |
+| learning outcomes                   | achievement.learningOutcomes (inline) + OB3 criteria.narrative    |
+| notional workload                   | achievement.workloadHours / ectsCredits (inline) + OB3 creditsAvailable |
+| level (EQF and/or NQF)              | achievement.eqfLevel / nqfLevel (inline) + OB3 alignment to EQF IRI |
+| type of assessment                  | achievement.assessmentType (inline)                               |
+| form of participation               | achievement.participationForm (inline)                            |
+| type of quality assurance           | achievement.qualityAssurance (inline)                             |
 
-Optional: prerequisites, stackability (extension), grade (OB3 Result), skills aligned to ESCO
-URIs (OB3 Alignment), `achievementType: "MicroCredential"` always.
+Optional: prerequisites, stackability (inline), grade (OB3 Result + ResultDescription), skills
+aligned to ESCO URIs (OB3 Alignment), `achievementType: "MicroCredential"` always. Credentials
+issued before issue 15 name the unpublished context `https://w3id.org/credanchor/microcredential/v1`
+(same terms, same IRIs) instead of the inline object; they still validate and verify here.
 """
 
 from __future__ import annotations
@@ -33,11 +37,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from anchor.crypto.jsonld import MICROCREDENTIAL_V1, OB_V3, VC_V2
+from anchor.crypto.jsonld import CREDANCHOR_TERMS, MICROCREDENTIAL_V1, OB_V3, VC_V2, is_known_inline_context
 from anchor.errors import CredAnchorError
 from anchor.types import xsd_timestamp
 
-CONTEXT = [VC_V2, OB_V3, MICROCREDENTIAL_V1]
+#: Published contexts, then credanchor's inline terms (shared object: copy the list, never mutate the terms).
+CONTEXT: list[str | dict[str, Any]] = [VC_V2, OB_V3, CREDANCHOR_TERMS]
 PARTICIPATION_FORMS = ("online", "onsite", "blended", "volunteering", "work-experience")
 ESCO_PREFIX = "http://data.europa.eu/esco/"
 EQF_PREFIX = "http://data.europa.eu/snb/eqf/"
@@ -303,9 +308,14 @@ def validate_credential(credential: Any, *, validated_achievement: dict[str, Any
     if isinstance(context, list) and context:
         need(context[0] == VC_V2, "@context", f"must start with {VC_V2}")
         need(OB_V3 in context, "@context", f"must include the Open Badges 3.0 context {OB_V3}")
-        need(MICROCREDENTIAL_V1 in context, "@context", f"must include {MICROCREDENTIAL_V1}")
+        need(
+            any(is_known_inline_context(c) for c in context) or MICROCREDENTIAL_V1 in context,
+            "@context",
+            "must include credanchor's inline context object (anchor.crypto.jsonld.CREDANCHOR_TERMS), which "
+            "defines the EU micro-credential terms",
+        )
     else:
-        errors.append(FieldError("@context", "must be a list of context URLs"))
+        errors.append(FieldError("@context", "must be a list of contexts"))
     types = credential.get("type")
     need(
         isinstance(types, list) and "VerifiableCredential" in types and "OpenBadgeCredential" in types,

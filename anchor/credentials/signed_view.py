@@ -27,9 +27,11 @@ Two checks close this, run by :class:`~anchor.credentials.verify.Verifier` (and 
   expanded and flattened (nodes with one ``@id`` merged, as the graph has them), the credential's node
   is cut down to the members the checks read (id, type, issuer, validFrom, validUntil, every
   credentialStatus entry whole, the credentialSubject ids, holder) and compacted with the document's
-  *URL* contexts only (inline context objects left out, so an alias defined there cannot stand in for
-  a standard term). Each member the checks read must be in the JSON exactly as in that compaction,
-  and the compaction may hold nothing else (a checked IRI that no standard term matches).
+  *URL* contexts and the inline context objects credanchor itself writes (exactly
+  :data:`~anchor.crypto.jsonld.KNOWN_INLINE_CONTEXTS`, compared by value: they define the on-chain
+  status terms); any other inline context object is left out, so an alias defined there cannot stand
+  in for a standard term. Each member the checks read must be in the JSON exactly as in that
+  compaction, and the compaction may hold nothing else (a checked IRI that no standard term matches).
 
 Cost: one expansion and one compaction of the cut-down node (≈ 6 ms for a micro-credential, against
 ≈ 1 ms for the rest of its verification); results are cached per document (LRU), so verifying one
@@ -51,7 +53,7 @@ from typing import Any
 
 from pyld import jsonld
 
-from anchor.crypto.jsonld import LoaderFn
+from anchor.crypto.jsonld import LoaderFn, is_known_inline_context
 from anchor.errors import CredAnchorError
 from anchor.types import as_list
 
@@ -167,7 +169,7 @@ _LOCK = threading.Lock()
 
 
 def _compare(document: dict[str, Any], loader: LoaderFn) -> list[str]:
-    contexts = [c for c in as_list(document.get("@context")) if isinstance(c, str)]
+    contexts = [c for c in as_list(document.get("@context")) if isinstance(c, str) or is_known_inline_context(c)]
     options: dict[str, Any] = {"documentLoader": loader}
     try:
         expanded = jsonld.expand(document, options)

@@ -15,6 +15,13 @@ but a chain RPC:
      "statusListCredential": "<URL of the BitstringStatusListCredential, or the list's URN>",
      "chainId": 31337, "statusContract": "0x…CredentialAnchor", "statusIssuer": "0x…issuer account",
      "statusListId": 1}
+
+Stock verifiers (vc.js with @digitalbazaar/vc-bitstring-status-list, the DCC verifier-core) read none of the
+on-chain coordinates: they fetch `statusListCredential`. So when the issuer has a public base URL (its
+profile's `public_url`, where `credanchor serve` answers), that is an HTTP(S) URL under it —
+:func:`status_list_base` — which the server answers with a signed BitstringStatusListCredential built from
+the on-chain bits (anchor.credentials.statuslist). Without one it is the list's `urn:eip155:…` URN, which
+only credanchor's verifier understands (:func:`no_public_url_warning` says so).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from anchor.errors import ConfigurationError
 from anchor.types import StatusPurpose, as_list, check_address
@@ -32,6 +40,34 @@ LIST_SIZE = 131_072
 #: knows it allocated at least (k - 1) * this many (docs/security.md, "Adversarial review (issue 19)").
 CREDENTIALS_PER_LIST = LIST_SIZE // 2
 PURPOSES = {"revocation": StatusPurpose.REVOCATION, "suspension": StatusPurpose.SUSPENSION}
+#: Where `credanchor serve` answers status lists, below a public base URL (api/routes/public.py serves it).
+STATUS_PATH = "/v1/status"
+
+
+def public_base_url(url: str, what: str = "public URL") -> str:
+    """`url` checked as a public base URL — http(s), a host, no query or fragment — without a trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"{what} {url!r} must be an http(s) URL without query or fragment, such as https://credentials.example"
+        )
+    return url.rstrip("/")
+
+
+def status_list_base(public_url: str, chain_id: int, contract: str, account: str) -> str:
+    """The URL under which the server at `public_url` publishes `account`'s lists on the contract `contract`
+    (each at `/<list id>/<purpose>` below it): the `status_base_url` of :meth:`StatusLocation.entries`."""
+    return f"{public_base_url(public_url)}{STATUS_PATH}/{chain_id}/{contract}/{account}"
+
+
+def no_public_url_warning(issuer: str) -> str:
+    """What to tell whoever issues status entries for `issuer` (a slug) that has no public base URL."""
+    return (
+        f"issuer {issuer!r} has no public URL: its credentials' statusListCredential is a urn:eip155 URN that stock "
+        "verifiers (vc.js, the Learner Credential Wallet, VerifierPlus) cannot fetch, so they will not see a "
+        "revocation or suspension; credanchor's own verifier reads the chain and is unaffected. Set one with "
+        f"`credanchor issuer update --issuer {issuer} --public-url https://HOST` (where `credanchor serve` answers)"
+    )
 
 
 @dataclass(frozen=True)

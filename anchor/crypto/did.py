@@ -227,7 +227,7 @@ def address_refusal(address: str, *, allow_loopback: bool = False) -> str | None
             return f"{reason} inside {ip}" if reason else None
     if ip.is_loopback:
         return None if allow_loopback else "a loopback address"
-    for kind in ("multicast", "unspecified", "link_local", "private", "reserved"):
+    for kind in ("multicast", "unspecified", "link_local", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             return f"a {kind.replace('_', '-')} address"
     return None if ip.is_global else "not a public address"
@@ -267,23 +267,14 @@ class _Deadline:
             raise DidResolutionError(f"fetching {self.url} took more than {self.seconds:g} s in all; gave up")
         return left
 
-    def watch(self, connection: http.client.HTTPConnection) -> threading.Timer:
-        # A per-read timeout resets with every byte, so a server trickling bytes could hold a
-        # fetch forever: at the deadline the socket is shut down under the blocked read instead.
-        timer = threading.Timer(self.remaining(), _shut_down, args=(connection,))
+    def watch(self, connection: _PinnedHTTPSConnection) -> threading.Timer:
+        # A socket timeout applies to each read and restarts with every byte, so a server that
+        # trickles its headers could hold a fetch for ever: at the deadline the connection is shut
+        # down under the blocked read instead.
+        timer = threading.Timer(self.remaining(), connection.shut_down)
         timer.daemon = True
         timer.start()
         return timer
-
-
-def _shut_down(connection: http.client.HTTPConnection) -> None:
-    sock = connection.sock
-    try:
-        # A duplicate of the descriptor: shutting it down wakes the read blocked on the original.
-        with socket.socket(fileno=socket.dup(sock.fileno())) as duplicate:
-            duplicate.shutdown(socket.SHUT_RDWR)
-    except (AttributeError, OSError):  # not connected yet (connect has its own timeout), or closed
-        pass
 
 
 def _get(url: str, policy: WebFetchPolicy, deadline: _Deadline) -> tuple[int, str | None, bytes]:
@@ -312,13 +303,14 @@ def _get(url: str, policy: WebFetchPolicy, deadline: _Deadline) -> tuple[int, st
     finally:
         timer.cancel()
         connection.close()
+        connection.release()
 
 
 _HEADERS = {"Accept": "application/did+json, application/json", "User-Agent": "credanchor did:web resolver"}
 
 
 def _read_body(
-    connection: http.client.HTTPConnection,
+    connection: _PinnedHTTPSConnection,
     response: http.client.HTTPResponse,
     url: str,
     max_bytes: int,
@@ -331,10 +323,10 @@ def _read_body(
     chunks: list[bytes] = []
     size = 0
     while True:
-        if connection.sock is not None:
-            connection.sock.settimeout(deadline.remaining())
-        chunk = response.read1(65536)  # at most one read from the socket: the deadline applies to each
+        connection.set_timeout(deadline.remaining())
+        chunk = response.read1(65536)  # one read from the socket at most, so the deadline holds
         if not chunk:
+            deadline.remaining()  # the end of the body, unless the deadline's timer shut the connection
             return b"".join(chunks)
         size += len(chunk)
         if size > max_bytes:
@@ -395,7 +387,30 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         super().__init__(host, port, timeout=timeout, context=context)
         self._address = address
         self._tls = context
+        # Kept here because http.client drops `sock` once a response that ends the connection has
+        # begun (its reader holds the socket on): the deadline needs to reach it until the end.
+        self._tls_sock: ssl.SSLSocket | None = None
+        self._watch: socket.socket | None = None  # a duplicate descriptor, to shut the connection down
 
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+        self._watch = socket.socket(fileno=socket.dup(sock.fileno()))
+        self.sock = self._tls_sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+
+    def set_timeout(self, seconds: float) -> None:
+        if self._tls_sock is not None:
+            self._tls_sock.settimeout(seconds)
+
+    def shut_down(self) -> None:
+        """Wake any read blocked on the connection (from another thread: the deadline's timer)."""
+        try:
+            if self._watch is not None:
+                self._watch.shutdown(socket.SHUT_RDWR)
+        except OSError:  # already closed
+            pass
+
+    def release(self) -> None:
+        """Close the duplicate descriptor (not in close(): http.client calls that mid-response)."""
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None

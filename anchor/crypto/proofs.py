@@ -327,6 +327,8 @@ class _Expected:
 #: longer is refused before decoding (base58 decoding is quadratic in the length).
 _MAX_PROOF_VALUE = 90
 _DocumentHash = Callable[[str], bytes]
+#: What transforming an untrusted document may raise: a failed check, never an escaped exception.
+_UNTRANSFORMABLE = (ConfigurationError, ProofError, UnknownContextError, CanonicalizationLimitError)
 
 
 def _document_hasher(unsecured: dict[str, Any], loader: LoaderFn) -> _DocumentHash:
@@ -338,7 +340,7 @@ def _document_hasher(unsecured: dict[str, Any], loader: LoaderFn) -> _DocumentHa
         if cryptosuite not in digests:
             try:
                 digests[cryptosuite] = hashlib.sha256(_transform(unsecured, cryptosuite, loader)).digest()
-            except (ProofError, UnknownContextError, CanonicalizationLimitError) as exc:
+            except _UNTRANSFORMABLE as exc:
                 digests[cryptosuite] = exc
         digest = digests[cryptosuite]
         if isinstance(digest, CredAnchorError):
@@ -395,7 +397,7 @@ def _verify_one(
     try:
         config_hash = hashlib.sha256(_transform(config, suite, loader)).digest()
         data = config_hash + document_hash(suite)
-    except (ProofError, UnknownContextError, CanonicalizationLimitError) as exc:
+    except _UNTRANSFORMABLE as exc:
         return ProofCheck(False, str(exc), suite, method_id, method.controller)
     if not verify_signature(method.public_key, signature, data):
         return ProofCheck(

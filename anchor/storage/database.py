@@ -15,7 +15,7 @@ from typing import Any, Self
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +57,26 @@ def private_sqlite_file(path: Path) -> None:
     for file in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
         if file.exists():
             check_private(file)
+
+
+def probe(url: str) -> str:
+    """Connect to the database at `url` without changing it (no migration, no file made) and return the
+    server's version; StoreError (credentials left out of the message) when it does not answer."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    try:
+        engine = create_engine(url)
+    except Exception as exc:  # an unknown driver or a malformed URL from the user
+        raise ConfigurationError(f"cannot use the database URL: {type(exc).__name__}") from None
+    try:
+        with engine.connect() as connection:
+            query = "SELECT sqlite_version()" if engine.dialect.name == "sqlite" else "SHOW server_version"
+            version = str(connection.execute(text(query)).scalar())
+    except OperationalError as exc:
+        raise StoreError(f"the database at {engine.url.render_as_string()} does not answer: {exc.orig}") from None
+    finally:
+        engine.dispose()
+    return f"{engine.dialect.name} {version}"
 
 
 def now() -> datetime:

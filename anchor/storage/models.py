@@ -86,3 +86,43 @@ class ApiKeyRow(Base):
     label: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OfferRow(Base):
+    """A claim offer (migration 0005): what to issue to the learner who claims it, and only the hashes of its
+    bearer secrets — the pre-authorized code, the offer reference, the exchange id and the transaction code."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(200), index=True)  # the issuer's name on disk
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)  # the credential request (private, like a stored credential)
+    cryptosuite: Mapped[str] = mapped_column(String(40))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reference_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    exchange_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    code_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    holder: Mapped[str | None] = mapped_column(String(2000))
+    protocol: Mapped[str | None] = mapped_column(String(16))  # oid4vci | vcapi
+    credential_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class WalletSecretRow(Base):
+    """A short-lived secret handed to a wallet, kept as its hash (migration 0005): an OpenID4VCI access token
+    (`token`, bound to an offer), a c_nonce (`nonce`), or a VC API exchange's challenge (`challenge`, bound to
+    an offer). Nonces and challenges are used once (`used_at`)."""
+
+    __tablename__ = "wallet_secrets"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    offer_id: Mapped[str | None] = mapped_column(ForeignKey("offers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -72,3 +72,55 @@ class Batch:
     root: str
     state: str
     credential_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A claim offer as stored: what it issues (`request`, the API's credential request), by which issuer, and
+    where it stands. Its secrets are not here: the store keeps only their hashes."""
+
+    id: str
+    issuer: str
+    request: dict[str, Any]
+    cryptosuite: str
+    has_tx_code: bool
+    tx_code_failures: int
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    code_used_at: datetime | None
+    claimed_at: datetime | None
+    holder: str | None
+    protocol: str | None
+    credential_id: str | None
+
+    def state(self, moment: datetime) -> str:
+        """claimed | revoked | expired | open (claimed wins: a claimed offer's credential stays the holder's)."""
+        if self.claimed_at is not None:
+            return "claimed"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if moment >= self.expires_at else "open"
+
+    def to_dict(self, moment: datetime) -> dict[str, Any]:
+        learner = self.request.get("learner") if isinstance(self.request.get("learner"), dict) else {}
+        achievement = self.request.get("achievement") if isinstance(self.request.get("achievement"), dict) else {}
+        moments = {name: getattr(self, name) for name in ("created_at", "expires_at", "revoked_at", "claimed_at")}
+        return {
+            "id": self.id, "issuer": self.issuer, "state": self.state(moment),
+            "learner": str(learner.get("name") or ""), "achievement": str(achievement.get("title") or ""),
+            "cryptosuite": self.cryptosuite, "tx_code_required": self.has_tx_code,
+            **{name: value.isoformat() if value else None for name, value in moments.items()},
+            "protocol": self.protocol, "holder": self.holder, "credential_id": self.credential_id,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WalletSecret:
+    """A short-lived secret handed to a wallet (an access token, a c_nonce, a challenge), by its hash."""
+
+    hash: str
+    kind: str
+    offer_id: str | None
+    expires_at: datetime
+    used_at: datetime | None

@@ -9,7 +9,8 @@ batch is recorded as anchored together with every credential's anchored document
 The Store implements the credentials side's interfaces: it is a `CredentialQueue` for
 `issue_and_queue`, and `StoreStatusAllocator` a `StatusAllocator` for `CredentialIssuer`.
 Split by concern: anchor.storage.database (opening, sessions, the audit log, PostgreSQL schemas),
-models (the tables), records (what callers get), api_keys (API keys); the names callers use are
+models (the tables), records (what callers get), api_keys (API keys), offers (claim offers and
+wallet secrets, anchor.wallets); the names callers use are
 re-exported here.
 """
 
@@ -30,7 +31,8 @@ from anchor.errors import ConfigurationError
 from anchor.storage.api_keys import API_KEY_PREFIX, API_KEY_ROLES, ApiKeyStore
 from anchor.storage.database import StoreError, aware, database_url, now
 from anchor.storage.models import AuditRow, BatchRow, CredentialRow, StatusIndexRow
-from anchor.storage.records import ApiKey, Batch, BatchState, StoredCredential
+from anchor.storage.offers import OfferStore
+from anchor.storage.records import ApiKey, Batch, BatchState, Offer, StoredCredential, WalletSecret
 from anchor.types import StatusPurpose
 
 __all__ = [
@@ -39,15 +41,17 @@ __all__ = [
     "ApiKey",
     "Batch",
     "BatchState",
+    "Offer",
     "Store",
     "StoreError",
     "StoreStatusAllocator",
     "StoredCredential",
+    "WalletSecret",
     "database_url",
 ]
 
 
-class Store(ApiKeyStore):
+class Store(ApiKeyStore, OfferStore):
     """The SQLAlchemy store. Open with `Store.open(url)`, which migrates the schema to the latest."""
 
     # -- status lists -----------------------------------------------------------------------------

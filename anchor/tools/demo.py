@@ -8,7 +8,8 @@ from typing import Any
 
 from anchor.anchoring.batches import anchor_credentials
 from anchor.chain.adapter import Chain
-from anchor.chain.deployment import deploy_contracts
+from anchor.chain.contracts import IssuerRegistryClient
+from anchor.chain.deployment import Deployment, deploy_contracts
 from anchor.chain.view import ChainReader
 from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import AwardingBody
@@ -16,7 +17,8 @@ from anchor.credentials.roster import SAMPLE_ROSTER, read_roster
 from anchor.credentials.status import RandomStatusAllocator, read_entry
 from anchor.credentials.verify import Outcome, Verifier
 from anchor.crypto.keys import SigningKey
-from anchor.errors import CredAnchorError
+from anchor.errors import CredAnchorError, DeploymentError
+from anchor.settings import Settings
 from anchor.types import TxReceipt
 
 #: Size of a status list: 2**17 entries, the W3C Bitstring Status List minimum for herd privacy.
@@ -67,13 +69,32 @@ class DemoResult:
         }
 
 
-def run_demo(chain: Chain) -> DemoResult:
-    """Deploy, accredit an issuer, issue the sample roster, anchor it, verify, revoke, verify again; NFT contrast."""
+def recorded_deployment(chain: Chain, settings: Settings) -> Deployment:
+    """The deployment recorded for `chain` in the data directory if its code is there (a devchain's, after
+    `credanchor devchain up`), else a new one, recorded, so that `credanchor verify` trusts the registry
+    the demo accredits its issuer in without --registry."""
+    try:
+        deployment = Deployment.load(settings.deployments_dir, chain.chain_id)
+        deployment.check(chain)
+        return deployment
+    except DeploymentError:
+        pass
+    deployment = deploy_contracts(chain, deployer=chain.accounts[0])
+    deployment.save(settings.deployments_dir)
+    return deployment
+
+
+def run_demo(chain: Chain, deployment: Deployment | None = None) -> DemoResult:
+    """Deploy (or use `deployment`), accredit an issuer, issue the sample roster, anchor it, verify, revoke,
+    verify again; NFT contrast. On a given deployment it runs again and again: the body is granted its role
+    and the issuer registered only once, later runs bind the issuer's new DID (the old ones stay bound)."""
     accounts = chain.accounts
     if len(accounts) < 4:
         raise CredAnchorError(f"the demo needs 4 unlocked accounts on {chain.description}; it has {len(accounts)}")
-    admin, body, issuer, learner = accounts[:4]
-    deployment = deploy_contracts(chain, deployer=admin)
+    body, issuer, learner = accounts[1:4]
+    admin = deployment.admin if deployment is not None else accounts[0]
+    if deployment is None:
+        deployment = deploy_contracts(chain, deployer=admin)
     registry, anchor, nft = deployment.registry(chain), deployment.anchor(chain), deployment.nft(chain)
     result = DemoResult(
         chain=chain.description,
@@ -88,13 +109,7 @@ def run_demo(chain: Chain) -> DemoResult:
 
     key = SigningKey.generate()  # the issuer's signing key: did:key, held by the issuer only
     profile = AwardingBody(key.did, "Universidade Exemplo", "PT", "Lisboa", "https://uni.example")
-    result.record("grant accreditation-body role", registry.grant_body(body, sender=admin))
-    result.record(
-        "register and accredit issuer",
-        registry.register_issuer(
-            issuer, did=key.did, name=profile.name, scope="EQF 4-6 micro-credentials", sender=body
-        ),
-    )
+    _accredit(result, chain, registry, admin=admin, body=body, issuer=issuer, did=key.did, name=profile.name)
 
     allocator = RandomStatusAllocator(chain.chain_id, anchor.address, issuer, list_size=STATUS_LIST_ENTRIES)
     credential_issuer = CredentialIssuer(profile, key, status=allocator)
@@ -145,3 +160,39 @@ def run_demo(chain: Chain) -> DemoResult:
         is Outcome.FAIL
     )
     return result
+
+
+def _accredit(
+    result: DemoResult,
+    chain: Chain,
+    registry: IssuerRegistryClient,
+    *,
+    admin: str,
+    body: str,
+    issuer: str,
+    did: str,
+    name: str,
+) -> None:
+    """Make `body` an accreditation body and `issuer` an accredited issuer bound to `did`, doing only what
+    is not done yet (a devchain's registry remembers earlier demos)."""
+    if not registry.is_body(body):
+        if admin.lower() not in {account.lower() for account in chain.accounts}:
+            raise CredAnchorError(
+                f"the registry's admin {admin} is not an unlocked account of {chain.description}: the demo "
+                f"cannot make {body} an accreditation body"
+            )
+        result.record("grant accreditation-body role", registry.grant_body(body, sender=admin))
+    record = registry.issuer(issuer)
+    if record is None:
+        scope = "EQF 4-6 micro-credentials"
+        result.record("register and accredit issuer", registry.register_issuer(issuer, did=did, name=name,
+                                                                               scope=scope, sender=body))  # fmt: skip
+        return
+    if record.body.lower() != body.lower():
+        raise CredAnchorError(
+            f"{issuer} is registered by the body {record.body}, not by {body} as the demo would be: "
+            "run the demo on a fresh chain"
+        )
+    result.record("bind the issuer's new DID", registry.update_issuer(issuer, did=did, name=name, sender=body))
+    if not registry.is_accredited(issuer, chain.block_timestamp()):
+        result.record("accredit issuer", registry.accredit(issuer, scope="EQF 4-6 micro-credentials", sender=body))

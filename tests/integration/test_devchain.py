@@ -116,3 +116,43 @@ def test_deploy_command_records_the_deployment(settings, anvil):
     deployment = Deployment.load(settings.deployments_dir, 31337)
     assert result["credential_anchor"] == deployment.credential_anchor
     deployment.check(anvil.chain)
+
+
+@pytest.mark.anvil
+def test_demo_on_the_devchain_uses_its_contracts_so_verify_needs_no_flags(settings, tmp_path):
+    """Issue 20 item 3: `demo --rpc` deployed a second set of contracts, so `verify` of its files failed
+    issuer_accredited until given --registry. Run twice: the second run re-binds the issuer's DID."""
+    up = cli("devchain", "up", "--port", str(devchain.free_port()))
+    recorded = Deployment.load(settings.deployments_dir, devchain.CHAIN_ID)
+    runs = []
+    for out in (tmp_path / "first", tmp_path / "second"):
+        report = cli("demo", "--rpc", up["url"], "--out", str(out), "--compare-learners", "0")
+        assert report["contracts"] == {
+            "IssuerRegistry": recorded.issuer_registry,
+            "CredentialAnchor": recorded.credential_anchor,
+            "CredentialNFT": recorded.credential_nft,
+        }
+        assert all(report["checks"].values())
+        runs.append(report)
+    first_steps, second_steps = ([s["action"] for s in r["steps"]][:2] for r in runs)
+    assert first_steps == ["grant accreditation-body role", "register and accredit issuer"]
+    assert second_steps == ["bind the issuer's new DID", "anchor batch"]
+    assert Deployment.load(settings.deployments_dir, devchain.CHAIN_ID) == recorded  # nothing new recorded
+
+    for out in (tmp_path / "first", tmp_path / "second"):
+        files = sorted(str(p) for p in (out / "credentials").glob("*.json"))
+        result = runner.invoke(app, ["verify", *files, "--json"])  # the devchain and its registry: no flags
+        reports = json.loads(result.stdout)["reports"]
+        assert sorted(r["verified"] for r in reports) == [False, True, True, True]
+        (revoked,) = [r for r in reports if not r["verified"]]
+        assert [n for n, c in revoked["checks"].items() if c["outcome"] == "fail"] == ["revocation"]
+
+
+@pytest.mark.anvil
+def test_demo_on_a_chain_without_a_recorded_deployment_records_its_own(settings, anvil, tmp_path):
+    report = cli("demo", "--rpc", anvil.url, "--out", str(tmp_path / "out"), "--compare-learners", "0")
+    recorded = Deployment.load(settings.deployments_dir, anvil.chain.chain_id)
+    assert report["contracts"]["IssuerRegistry"] == recorded.issuer_registry
+    files = sorted(str(p) for p in (tmp_path / "out" / "credentials").glob("*.json"))
+    result = runner.invoke(app, ["verify", *files, "--rpc", anvil.url, "--json"])  # no --registry
+    assert sorted(r["verified"] for r in json.loads(result.stdout)["reports"]) == [False, True, True, True]

@@ -23,7 +23,7 @@ from anchor.credentials.model import (
     validate_credential,
     xsd_datetime,
 )
-from anchor.crypto.jsonld import MICROCREDENTIAL_V1, OB_V3, VC_V2, document_loader
+from anchor.crypto.jsonld import CREDANCHOR_TERMS, MICROCREDENTIAL_V1, OB_V3, VC_V2, document_loader
 from anchor.crypto.proofs import canonical_rdf
 
 ISSUER_DID = "did:web:uni.example"
@@ -95,12 +95,14 @@ def validation_errors_with(credential: Any, **options: Any) -> list[str]:
 
 def test_contexts_and_types():
     credential = build()
-    assert credential["@context"] == [VC_V2, OB_V3, MICROCREDENTIAL_V1]
-    assert credential["@context"] == [
+    assert credential["@context"] == [VC_V2, OB_V3, CREDANCHOR_TERMS]
+    # Only contexts their owners publish, then the inline object: no credanchor-owned context URL.
+    assert credential["@context"][:2] == [
         "https://www.w3.org/ns/credentials/v2",
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        "https://w3id.org/credanchor/microcredential/v1",
     ]
+    assert isinstance(credential["@context"][2], dict)
+    assert credential["@context"][2]["@protected"] is True
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert credential["credentialSubject"]["type"] == ["AchievementSubject"]
     assert credential["credentialSubject"]["achievement"]["type"] == ["Achievement"]
@@ -451,10 +453,15 @@ def test_a_missing_subject_or_achievement_is_named():
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        ("@context", [OB_V3, VC_V2, MICROCREDENTIAL_V1], f"@context: must start with {VC_V2}"),
-        ("@context", [VC_V2, MICROCREDENTIAL_V1], f"@context: must include the Open Badges 3.0 context {OB_V3}"),
-        ("@context", [VC_V2, OB_V3], f"@context: must include {MICROCREDENTIAL_V1}"),
-        ("@context", VC_V2, "@context: must be a list of context URLs"),
+        ("@context", [OB_V3, VC_V2, CREDANCHOR_TERMS], f"@context: must start with {VC_V2}"),
+        ("@context", [VC_V2, CREDANCHOR_TERMS], f"@context: must include the Open Badges 3.0 context {OB_V3}"),
+        ("@context", [VC_V2, OB_V3], "@context: must include credanchor's inline context object"),
+        (
+            "@context",
+            [VC_V2, OB_V3, {**CREDANCHOR_TERMS, "ectsCredits": {"@id": "https://example.org/other"}}],
+            "@context: must include credanchor's inline context object",
+        ),
+        ("@context", VC_V2, "@context: must be a list of contexts"),
         ("type", ["VerifiableCredential"], "type: must list VerifiableCredential and OpenBadgeCredential"),
         ("id", "not a uri", "id: must be a URI"),
         ("credentialSubject.id", "ana", "credentialSubject.id: must be a URI"),
@@ -465,6 +472,19 @@ def test_a_missing_subject_or_achievement_is_named():
 def test_other_required_fields(path, value, expected):
     (error,) = validation_errors(changed(build(), path, value))
     assert error.startswith(expected)
+
+
+def test_a_credential_issued_before_issue_15_with_the_legacy_context_still_validates():
+    legacy = {**build(), "@context": [VC_V2, OB_V3, MICROCREDENTIAL_V1]}
+    validate_credential(legacy)  # raises when invalid
+    with pytest.raises(CredentialValidationError):
+        validate_credential({**legacy, "@context": [VC_V2, OB_V3]})
+
+
+def test_the_inline_terms_are_the_legacy_context_s_terms_so_old_and_new_graphs_agree():
+    new = build()
+    legacy = {**new, "@context": [VC_V2, OB_V3, MICROCREDENTIAL_V1]}
+    assert canonical_rdf(new, document_loader()) == canonical_rdf(legacy, document_loader())
 
 
 def test_an_esco_alignment_must_point_into_esco():

@@ -189,7 +189,7 @@ def _serve(context: ssl.SSLContext | None) -> Iterator[Server]:
     if context is not None:
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield state
@@ -219,17 +219,21 @@ def send(status: int, body: bytes = b"", **headers: str) -> Handler:
     return handle
 
 
-def trickle(request: http.server.BaseHTTPRequestHandler) -> None:
-    """A byte every 20 ms, for ever: each read succeeds, so only a deadline for the whole fetch ends it."""
-    request.send_response(200)
-    request.end_headers()
-    try:
-        while True:
-            request.wfile.write(b" ")
-            request.wfile.flush()
-            time.sleep(0.02)
-    except OSError:
-        return
+def trickle(*, in_headers: bool) -> Handler:
+    """A byte every 20 ms, for ever (in a header, or in the body): each read succeeds, so only a
+    deadline for the whole fetch ends it."""
+
+    def handle(request: http.server.BaseHTTPRequestHandler) -> None:
+        request.wfile.write(b"HTTP/1.1 200 OK\r\n" + (b"X-Slow: " if in_headers else b"\r\n"))
+        try:
+            while True:
+                request.wfile.write(b"a")
+                request.wfile.flush()
+                time.sleep(0.02)
+        except OSError:
+            return
+
+    return handle
 
 
 @dataclass
@@ -319,9 +323,10 @@ def test_a_document_larger_than_the_cap_is_refused(https, tls, dns, declared):
         fetch_did_web(f"https://{HOST}:{https.port}/did.json", policy(tls, dns))
 
 
-def test_one_deadline_bounds_the_whole_fetch(https, tls, dns):
+@pytest.mark.parametrize("in_headers", [True, False])
+def test_one_deadline_bounds_the_whole_fetch(https, tls, dns, in_headers):
     """The server answers every read within 20 ms, for ever: a per-read timeout would never fire."""
-    https.routes["/did.json"] = trickle
+    https.routes["/did.json"] = trickle(in_headers=in_headers)
     started = time.monotonic()
     with pytest.raises(DidResolutionError, match=r"took more than 0\.3 s in all"):
         fetch_did_web(f"https://{HOST}:{https.port}/did.json", policy(tls, dns, timeout=0.3))

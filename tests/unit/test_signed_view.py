@@ -25,7 +25,7 @@ from anchor.credentials.signed_view import plain_json_problems, unsigned_fields
 from anchor.credentials.status import StatusLocation
 from anchor.credentials.verify import Outcome, Verifier
 from anchor.crypto.did import DidResolver
-from anchor.crypto.jsonld import MICROCREDENTIAL_V1, VC_V2
+from anchor.crypto.jsonld import CREDANCHOR_TERMS, MICROCREDENTIAL_V1, VC_V2
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, RDFC, add_proof, canonical_rdf, default_loader, verify_proofs
 from anchor.types import BatchRecord, StatusPurpose
@@ -57,7 +57,7 @@ def someone_else() -> SigningKey:
 
 def signed(suite: str = RDFC, subject: str | None = None, **members: Any) -> dict[str, Any]:
     unsigned: dict[str, Any] = {
-        "@context": [VC_V2, MICROCREDENTIAL_V1],
+        "@context": [VC_V2, CREDANCHOR_TERMS],  # what credanchor writes: its terms inline (issue 15)
         "id": "urn:uuid:0f0e0d0c-0b0a-4909-8807-060504030201",
         "type": ["VerifiableCredential"],
         "issuer": {"id": issuer().did, "name": "Escola Técnica"},
@@ -248,6 +248,34 @@ def test_a_genuine_credential_with_a_harmless_inline_context_still_verifies():
     report = vc_verifier().verify(credential)
     assert report.verified, report.to_dict()
     assert unsigned_fields(without_proof(credential), default_loader()) == []
+
+
+@pytest.mark.parametrize("terms", [CREDANCHOR_TERMS, MICROCREDENTIAL_V1], ids=["inline", "legacy-url"])
+def test_a_revoked_credential_with_credanchors_own_terms_is_read_as_signed(terms):
+    """The on-chain status terms come from credanchor's inline context (or, before issue 15, its URL):
+    the comparison reads them as the JSON has them, and the revocation is seen."""
+    credential = signed(credentialStatus=LOCATION.entries(), **{"@context": [VC_V2, terms]})
+    assert unsigned_fields(without_proof(credential), default_loader()) == []
+    report = vc_verifier(revoked_chain()).verify(credential)
+    assert report.check("signature").outcome is Outcome.PASS
+    assert report.check("revocation").reason == f"revoked (list 1, index {LOCATION.index})"
+
+
+def test_an_inline_context_that_differs_from_credanchors_by_one_alias_is_not_trusted():
+    """Only the exact inline objects credanchor writes join the comparison: a look-alike of its terms
+    that also aliases validUntil is left out, so the hidden expiry shows."""
+    original = expired()
+    credential = copy.deepcopy(original)
+    credential["@context"] = [VC_V2, {**CREDANCHOR_TERMS, "endsOn": {"@id": CRED + "validUntil",
+                                                                      "@type": XSD_DATETIME}}]  # fmt: skip
+    credential["endsOn"] = credential.pop("validUntil")
+    assert canonical_rdf(without_proof(credential), default_loader()) == canonical_rdf(
+        without_proof(original), default_loader()
+    )
+    assert still_signed(credential)
+    signature = vc_verifier().verify(credential).check("signature")
+    assert signature.outcome is Outcome.FAIL and signature.reason.startswith(MISMATCH), signature.reason
+    assert "validUntil" in signature.reason
 
 
 def test_the_comparison_is_cached_per_document():

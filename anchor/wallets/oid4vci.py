@@ -1,0 +1,198 @@
+"""OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow, for Open Badges 3.0 `ldp_vc`.
+
+- issuer metadata (`/.well-known/openid-credential-issuer`): one credential configuration per cryptosuite,
+  format `ldp_vc`, did:key and jwk binding, JWT proofs by EdDSA (Ed25519) or ES256 keys;
+- authorization server metadata (`/.well-known/oauth-authorization-server`): the credential issuer is its
+  own authorization server, with only the pre-authorized code grant (anonymous: no client authentication);
+- token: the pre-authorized code (used once) and the transaction code, when the offer has one (a few wrong
+  tries lock it), give an access token (kept hashed, ACCESS_TOKEN_LIFETIME);
+- nonce: a c_nonce, single-use, NONCE_LIFETIME;
+- credential: the access token, one JWT proof of possession (anchor.wallets.holder_proofs) whose nonce is
+  spent here, then the offer's one claim (anchor.wallets.offers.claim_and_issue) → the credential bound to
+  the proof's key.
+
+Errors are WalletErrors with the protocol's codes (invalid_grant, invalid_token, invalid_proof,
+invalid_nonce, unknown_credential_configuration, …); api/routes/oid4vci.py shapes them as OAuth 2 errors.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from anchor.crypto.jsonld import OB_V3, VC_V2
+from anchor.storage.database import now
+from anchor.storage.records import Offer
+from anchor.storage.store import Store
+from anchor.wallets import bearer
+from anchor.wallets.bearer import OfferSecrets
+from anchor.wallets.holder_proofs import ALGORITHMS, verify_proof_jwt
+from anchor.wallets.offers import (
+    CONFIGURATIONS,
+    PRE_AUTHORIZED_GRANT,
+    IssuerSource,
+    WalletError,
+    claim_and_issue,
+    credential_offer,
+    issuer_identifier,
+    refusal,
+)
+
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=10)
+NONCE_LIFETIME = timedelta(minutes=5)
+MAX_TX_CODE_FAILURES = 5
+
+
+def issuer_metadata(public_url: str, name: str = "credanchor") -> dict[str, Any]:
+    base = issuer_identifier(public_url)
+    configurations = {
+        configuration: {
+            "format": "ldp_vc",
+            "scope": configuration,
+            "cryptographic_binding_methods_supported": ["did:key", "jwk"],
+            "credential_signing_alg_values_supported": [suite],
+            "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(ALGORITHMS)}},
+            "credential_definition": {
+                "@context": [VC_V2, OB_V3],
+                "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            },
+            "credential_metadata": {
+                "display": [{"name": f"Micro-credential (Open Badges 3.0, {suite})", "locale": "en"}],
+            },
+        }
+        for suite, configuration in CONFIGURATIONS.items()
+    }
+    return {
+        "credential_issuer": base,
+        "credential_endpoint": f"{base}/oid4vci/credential",
+        "nonce_endpoint": f"{base}/oid4vci/nonce",
+        "display": [{"name": name, "locale": "en"}],
+        "credential_configurations_supported": configurations,
+    }
+
+
+def authorization_server_metadata(public_url: str) -> dict[str, Any]:
+    base = issuer_identifier(public_url)
+    return {
+        "issuer": base,
+        "token_endpoint": f"{base}/oid4vci/token",
+        "grant_types_supported": [PRE_AUTHORIZED_GRANT],
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "pre-authorized_grant_anonymous_access_supported": True,
+    }
+
+
+def offer_by_reference(store: Store, public_url: str, reference: str) -> dict[str, Any]:
+    """The credential offer behind `credential_offer_uri` (404 when unknown; 410 when no longer claimable)."""
+    offer = store.offer_by_secret("reference", bearer.digest(reference))
+    if offer is None:
+        raise WalletError(404, "not-found", "no such credential offer: check the link, or ask the issuer for a new one")
+    problem = refusal(offer) or _used(offer)
+    if problem is not None:
+        raise problem
+    # The tx_code itself is never stored; the offer only says one is needed (its length is fixed).
+    drawn = OfferSecrets(reference, "0" * bearer.TX_CODE_LENGTH if offer.has_tx_code else None)
+    return credential_offer(public_url, drawn, offer.cryptosuite)
+
+
+def _used(offer: Offer) -> WalletError | None:
+    if offer.code_used_at is not None:
+        return WalletError(400, "invalid_grant", "this offer's pre-authorized code was used already: an offer is "
+                           "used once")  # fmt: skip
+    return None
+
+
+def token(store: Store, form: dict[str, str]) -> dict[str, Any]:
+    """The token endpoint: the pre-authorized code grant."""
+    grant = form.get("grant_type")
+    if grant != PRE_AUTHORIZED_GRANT:
+        raise WalletError(400, "unsupported_grant_type", f"this issuer supports only the {PRE_AUTHORIZED_GRANT} grant")
+    code = form.get("pre-authorized_code") or ""
+    offer = store.offer_by_secret("code", bearer.digest(code)) if code else None
+    if offer is None:
+        raise WalletError(400, "invalid_grant", "the pre-authorized code is unknown: scan the offer again")
+    problem = refusal(offer)
+    if problem is not None:
+        raise WalletError(400, "invalid_grant", problem.detail)
+    tx_code = form.get("tx_code")
+    if offer.has_tx_code and offer.tx_code_failures >= MAX_TX_CODE_FAILURES:
+        raise WalletError(400, "invalid_grant", "too many wrong transaction codes: the offer is locked; ask the "
+                          "issuer for a new one")  # fmt: skip
+    if offer.has_tx_code and not tx_code:
+        raise WalletError(400, "invalid_request", "this offer needs the transaction code your issuer sent you (tx_code)")
+    tx_hash = bearer.tx_code_digest(code, tx_code) if offer.has_tx_code and tx_code else None
+    if not store.use_offer_code(offer.id, tx_hash, MAX_TX_CODE_FAILURES):
+        current = store.offer(offer.id) or offer
+        problem = _used(current) or refusal(current)
+        if problem is not None:
+            raise WalletError(400, "invalid_grant", problem.detail)
+        failures = store.add_tx_code_failure(offer.id)
+        left = max(0, MAX_TX_CODE_FAILURES - failures)
+        raise WalletError(400, "invalid_grant", f"wrong transaction code ({left} tries left)")
+    access_token = bearer.token()
+    store.add_wallet_secret("token", bearer.digest(access_token), now() + ACCESS_TOKEN_LIFETIME, offer.id)
+    return {"access_token": access_token, "token_type": "Bearer",
+            "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds())}  # fmt: skip
+
+
+def nonce(store: Store) -> dict[str, Any]:
+    value = bearer.token()
+    store.add_wallet_secret("nonce", bearer.digest(value), now() + NONCE_LIFETIME)
+    return {"c_nonce": value, "c_nonce_expires_in": int(NONCE_LIFETIME.total_seconds())}
+
+
+def authorized_offer(store: Store, authorization: str | None) -> Offer:
+    """The offer an `Authorization: Bearer <access token>` header was issued for (401 invalid_token otherwise)."""
+    scheme, _, value = (authorization or "").partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    if scheme.lower() != "bearer" or not value.strip():
+        raise WalletError(401, "invalid_token", "send the access token from the token endpoint as "
+                          "Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    secret = store.wallet_secret("token", bearer.digest(value.strip()))
+    if secret is None or secret.offer_id is None:
+        raise WalletError(401, "invalid_token", "the access token is unknown", headers=challenge)
+    if now() >= secret.expires_at:
+        raise WalletError(401, "invalid_token", "the access token expired: redeem a new offer", headers=challenge)
+    offer = store.offer(secret.offer_id)
+    if offer is None:
+        raise WalletError(401, "invalid_token", "the access token's offer is gone", headers=challenge)
+    return offer
+
+
+def credential(
+    store: Store, source: IssuerSource, public_url: str, authorization: str | None, body: Any
+) -> dict[str, Any]:
+    """The credential endpoint: access token, proof of possession, then the claim and the credential."""
+    offer = authorized_offer(store, authorization)
+    if not isinstance(body, dict):
+        raise WalletError(400, "invalid_credential_request", "the credential request is a JSON object")
+    configuration = body.get("credential_configuration_id")
+    if configuration is None and "credential_identifier" in body:
+        raise WalletError(400, "invalid_credential_request", "this issuer hands out no credential_identifier: ask by "
+                          "credential_configuration_id")  # fmt: skip
+    if configuration != CONFIGURATIONS[offer.cryptosuite]:
+        raise WalletError(400, "unknown_credential_configuration", f"this offer is for the credential configuration "
+                          f"{CONFIGURATIONS[offer.cryptosuite]!r}, not {configuration!r}")  # fmt: skip
+    proof = _one_jwt_proof(body)
+    checked = verify_proof_jwt(proof, audience=issuer_identifier(public_url), moment=now())
+    if not store.use_wallet_secret("nonce", bearer.digest(checked.nonce)):
+        raise WalletError(400, "invalid_nonce", "the proof's nonce is unknown, used or expired: get a fresh c_nonce "
+                          "from the nonce endpoint and sign a new proof")  # fmt: skip
+    issued = claim_and_issue(store, source, offer, checked.holder, "oid4vci")
+    return {"credentials": [{"credential": issued}]}
+
+
+def _one_jwt_proof(body: dict[str, Any]) -> str:
+    proofs, proof = body.get("proofs"), body.get("proof")
+    if proofs is not None and proof is not None:
+        raise WalletError(400, "invalid_credential_request", "send proofs or proof, not both")
+    if isinstance(proofs, dict):
+        jwts = proofs.get("jwt")
+        if set(proofs) != {"jwt"} or not isinstance(jwts, list) or len(jwts) != 1:
+            raise WalletError(400, "invalid_proof", "send one proof of possession: proofs = {\"jwt\": [<one JWT>]}")
+        return str(jwts[0])
+    if isinstance(proof, dict) and proof.get("proof_type") == "jwt" and isinstance(proof.get("jwt"), str):
+        return str(proof["jwt"])
+    raise WalletError(400, "invalid_proof", "the credential request has no JWT proof of possession (proofs.jwt); "
+                      "the credential is bound to the key that signs it")  # fmt: skip

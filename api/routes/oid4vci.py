@@ -1,0 +1,88 @@
+"""OpenID for Verifiable Credential Issuance 1.0 (public: wallets call these; anchor.wallets.oid4vci is the logic).
+
+Metadata at `/.well-known/openid-credential-issuer` and `/.well-known/oauth-authorization-server`; the offer
+by reference, the token, nonce and credential endpoints under `/oid4vci/`. Errors are OAuth 2 error objects
+(`{"error", "error_description"}`), as wallets expect, never cached.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from anchor import jsonsafe
+from anchor.wallets import oid4vci
+from anchor.wallets.offers import WalletError
+
+from ..services import ServicesDep
+
+router = APIRouter(tags=["wallets"])
+NO_STORE = {"Cache-Control": "no-store"}
+FORM = "application/x-www-form-urlencoded"
+
+
+def oauth_error(exc: WalletError) -> JSONResponse:
+    return JSONResponse({"error": exc.code, "error_description": exc.detail}, status_code=exc.status,
+                        headers={**NO_STORE, **exc.headers})  # fmt: skip
+
+
+@router.get("/.well-known/openid-credential-issuer", summary="OpenID4VCI credential issuer metadata")
+def credential_issuer_metadata(services: ServicesDep) -> dict[str, Any]:
+    return oid4vci.issuer_metadata(services.settings.public_url)
+
+
+@router.get("/.well-known/oauth-authorization-server", summary="OAuth 2 authorization server metadata (RFC 8414)")
+def authorization_server_metadata(services: ServicesDep) -> dict[str, Any]:
+    return oid4vci.authorization_server_metadata(services.settings.public_url)
+
+
+@router.get("/oid4vci/offers/{reference}", summary="A credential offer by reference (credential_offer_uri)")
+def offer_by_reference(
+    services: ServicesDep, reference: str = Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+) -> JSONResponse:
+    try:
+        offer = oid4vci.offer_by_reference(services.store, services.settings.public_url, reference)
+    except WalletError as exc:
+        return oauth_error(exc)
+    return JSONResponse(offer, headers=NO_STORE)
+
+
+@router.post("/oid4vci/token", summary="Token endpoint: the pre-authorized code grant (form-encoded)")
+async def token(request: Request, services: ServicesDep) -> JSONResponse:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != FORM:
+        return oauth_error(WalletError(400, "invalid_request", f"send the token request as {FORM}"))
+    try:
+        form = dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True, max_num_fields=20))
+    except (UnicodeDecodeError, ValueError):
+        return oauth_error(WalletError(400, "invalid_request", "the token request is not a readable form"))
+    try:
+        answer = await run_in_threadpool(oid4vci.token, services.store, form)
+    except WalletError as exc:
+        return oauth_error(exc)
+    return JSONResponse(answer, headers=NO_STORE)
+
+
+@router.post("/oid4vci/nonce", summary="Nonce endpoint: a fresh single-use c_nonce")
+def nonce(services: ServicesDep) -> JSONResponse:
+    return JSONResponse(oid4vci.nonce(services.store), headers=NO_STORE)
+
+
+@router.post("/oid4vci/credential", summary="Credential endpoint: proof of possession → the credential (ldp_vc)")
+async def credential(request: Request, services: ServicesDep) -> JSONResponse:
+    try:
+        body = jsonsafe.loads(await request.body(), what="the credential request")
+    except ValueError as exc:
+        return oauth_error(WalletError(400, "invalid_credential_request", str(exc)))
+    try:
+        answer = await run_in_threadpool(
+            oid4vci.credential, services.store, services, services.settings.public_url,
+            request.headers.get("authorization"), body,
+        )  # fmt: skip
+    except WalletError as exc:
+        return oauth_error(exc)
+    return JSONResponse(answer, headers=NO_STORE)
