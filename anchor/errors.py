@@ -18,7 +18,7 @@ resembles, so callers may catch either::
     ├── StackRulesError (ValueError)           components do not meet a stack's rules (anchor.credentials.stacking)
     ├── StoreError (RuntimeError)              the database cannot be reached or refused a write (anchor.storage.store)
     ├── ProofError (ValueError)                a document cannot be secured (anchor.crypto.proofs)
-    ├── CanonicalizationLimitError (ValueError) more RDF canonicalization work than allowed (anchor.crypto.rdfc)
+    ├── CanonicalizationLimitError (ValueError) more RDF canonicalization work than allowed (anchor.crypto.rdfc_budget)
     ├── DidResolutionError (LookupError)       a DID or verification method cannot be resolved (anchor.crypto.did)
     └── UnknownContextError (LookupError)      a JSON-LD context is not bundled; never fetched (anchor.crypto.jsonld)
 

@@ -37,6 +37,7 @@ def create_app(settings: ApiSettings, *, chain: Chain | None = None, deployment:
     """The app; pass `chain`/`deployment` to serve an existing chain (tests), else settings.rpc decides."""
     restore_recursion_limit()  # whatever library raised it on import: deep input must not crash a worker
     services = Services(settings, chain=chain, deployment=deployment)
+    oid4vci.redact_access_log()  # offer links carry bearer secrets in their paths
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -32,7 +32,7 @@ from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contrac
 from anchor.chain.profiles import check_chain_id
 from anchor.chain.profiles import profile as chain_profile
 from anchor.chain.quorum import QuorumChainView, connect_first
-from anchor.chain.view import ChainReader, read_list
+from anchor.chain.view import ChainReader, signed_status_list
 from anchor.comparison.nft import describe_token
 from anchor.comparison.workshop import WORKSHOP_FILE, Workshop, issue_anchored, mint_token, observer_view
 from anchor.credentials.chain_view import ChainView
@@ -51,13 +51,12 @@ from anchor.credentials.issuers import (
 )
 from anchor.credentials.model import Award, AwardingBody, MicroCredentialSpec
 from anchor.credentials.presentation import verify_presentation
-from anchor.credentials.status import PURPOSES, status_list_base
-from anchor.credentials.statuslist import status_list_credential
+from anchor.credentials.status import no_public_url_warning, status_list_base
 from anchor.credentials.verify import Verifier
 from anchor.crypto.did import DidResolutionError, DidResolver, did_web_url
 from anchor.crypto.keys import KeyFileError, SigningKey
 from anchor.crypto.proofs import default_loader
-from anchor.crypto.rdfc import canonicalization_budget
+from anchor.crypto.rdfc_budget import canonicalization_budget
 from anchor.errors import ConfigurationError, CredAnchorError, DeploymentError
 from anchor.storage.store import BatchState, Store, StoredCredential, StoreStatusAllocator
 from anchor.types import StatusPurpose, TxReceipt, check_address
@@ -100,7 +99,6 @@ class Services:
         self._verifiers: dict[str, tuple[float, Verifier]] = {}
         self._status_lists: OrderedDict[tuple[str, int, StatusPurpose], tuple[float, dict[str, Any]]] = OrderedDict()
         self._lock = threading.RLock()
-        self._warned_public_url: set[str] = set()
         self.loader = default_loader()
         self.counters = Counters()
         #: The clock the caches age by (seconds, monotonic); tests swap in one they can advance.
@@ -236,10 +234,8 @@ class Services:
                 chain, deployment = self.connect()
                 account = self.account_of(slug)
                 status = StoreStatusAllocator(self.store, chain.chain_id, deployment.credential_anchor, account)
-                made = CredentialIssuer(
-                    body, key, cryptosuite=cryptosuite, loader=self.loader, status=status,
-                    status_base_url=self._status_base_url(slug, chain, deployment, account),
-                )  # fmt: skip
+                made = CredentialIssuer(body, key, cryptosuite=cryptosuite, loader=self.loader, status=status,
+                                        status_base_url=self._status_base_url(slug, warn=True))  # fmt: skip
             self._issuers[name] = (version, made)
             return made
 
@@ -373,19 +369,14 @@ class Services:
             self._verifiers.clear()
             self._status_lists.clear()
 
-    def _status_base_url(self, slug: str, chain: Chain, deployment: Deployment, account: str) -> str:
-        """Where `slug`'s status lists are published (each list at `/<list id>/<purpose>` below): under the
-        issuer's public URL (`credanchor issuer update --public-url`), else under this server's own
-        (CREDANCHOR_PUBLIC_URL / `serve --public-url`), with a warning in the log once per issuer."""
-        public = issuer_public_url(self.settings.data, slug)
-        if public is None and slug not in self._warned_public_url:  # (a race only logs it twice)
-            self._warned_public_url.add(slug)
-            logger.warning("issuer %s has no public URL: its statusListCredential URLs use this server's, %s; if "
-                           "verifiers cannot reach that, they will not see revocation or suspension (set one: "
-                           "`credanchor issuer update --issuer %s --public-url https://HOST`)",
-                           slug, self.settings.public_url, slug)  # fmt: skip
-        return status_list_base(public or self.settings.public_url, chain.chain_id, deployment.credential_anchor,
-                                account)  # fmt: skip
+    def _status_base_url(self, slug: str, *, warn: bool = False) -> str:
+        """Where `slug`'s status lists are (each at `/<list id>/<purpose>` below): under the issuer's public URL,
+        else this server's (`warn`: and say so in the log — once per signer made, see credential_issuer)."""
+        public, (chain, deployment) = issuer_public_url(self.settings.data, slug), self.connect()
+        if public is None and warn:
+            logger.warning("%s", no_public_url_warning(slug, server_url=self.settings.public_url))
+        base = public or self.settings.public_url
+        return status_list_base(base, chain.chain_id, deployment.credential_anchor, self.account_of(slug))
 
     def status_list_allocated(self, slug: str, list_id: int) -> bool:
         """Whether this server handed out entries in the issuer's status list `list_id`."""
@@ -408,16 +399,11 @@ class Services:
         if cached is not None and self.clock() - cached[0] < ttl / 2:
             return cached[1]
         built = self.clock()
-        chain, deployment = self.connect()
-        account = self.account_of(slug)
-        name = next(name for name, value in PURPOSES.items() if value == purpose)
-        url = f"{self._status_base_url(slug, chain, deployment, account)}/{list_id}/{name}"
-        moment = datetime.now(UTC)  # before the read: validFrom never claims bits newer than were read
-        bits = read_list(chain, deployment.credential_anchor, account, list_id, purpose)
-        credential = status_list_credential(
-            bits, url=url, purpose=purpose, key=self.key(slug), cryptosuite=self.settings.cryptosuite,
-            ttl=timedelta(seconds=ttl), now=moment,
-        )  # fmt: skip
+        (chain, deployment), account = self.connect(), self.account_of(slug)
+        url = f"{self._status_base_url(slug)}/{list_id}/{purpose.name.lower()}"
+        credential = signed_status_list(chain, deployment.credential_anchor, account, list_id, purpose, url=url,
+                                        key=self.key(slug), cryptosuite=self.settings.cryptosuite,
+                                        ttl=timedelta(seconds=ttl))  # fmt: skip
         with self._lock:
             self._status_lists[key] = (built, credential)
             self._status_lists.move_to_end(key)

@@ -215,7 +215,7 @@ def load_fee_overrides(path: Path) -> dict[str, FeeParameters]:
         for key, value in values.items():
             expected = str if key in ("currency", "assumed_on", "note") else float if key == "native_price" else int
             if isinstance(value, bool) or not isinstance(value, (int, float) if expected is float else expected):
-                raise ConfigurationError(f"{path}: {name}.{key} must be a {expected.__name__}, got {value!r}")
+                raise ConfigurationError(f"{path}: {name}.{key} must be of type {expected.__name__}, got {value!r}")
         result[chosen.name] = replace(chosen.fees, **values)
     return result
 

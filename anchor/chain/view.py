@@ -7,10 +7,15 @@ life, so nothing is cached here.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from anchor.chain.adapter import Chain
 from anchor.chain.artifacts import load_artifact
 from anchor.chain.contracts import CredentialAnchorClient, IssuerRegistryClient
 from anchor.credentials.status import LIST_SIZE
+from anchor.credentials.statuslist import status_list_credential
+from anchor.crypto.keys import SigningKey
 from anchor.errors import ConfigurationError
 from anchor.types import BatchRecord, Root, StatusPurpose
 
@@ -61,3 +66,22 @@ def read_list(chain: Chain, contract: str, issuer_account: str, list_id: int, pu
     """The list's bitstring (LIST_SIZE bits) as the chain holds it now: the words concatenated big-endian."""
     words = CredentialAnchorClient(chain, contract).status_words(issuer_account, list_id, purpose, 0, LIST_SIZE // 256)
     return b"".join(word.to_bytes(32, "big") for word in words)
+
+
+def signed_status_list(
+    chain: Chain,
+    contract: str,
+    issuer_account: str,
+    list_id: int,
+    purpose: StatusPurpose,
+    *,
+    url: str,
+    key: SigningKey,
+    cryptosuite: str,
+    ttl: timedelta,
+) -> dict[str, Any]:
+    """The list's BitstringStatusListCredential at `url`, signed by `key`, from the bits on-chain now: its
+    `validFrom` is taken before the read, so it never claims bits newer than those read."""
+    moment = datetime.now(UTC)
+    bits = read_list(chain, contract, issuer_account, list_id, purpose)
+    return status_list_credential(bits, url=url, purpose=purpose, key=key, cryptosuite=cryptosuite, ttl=ttl, now=moment)

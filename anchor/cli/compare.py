@@ -13,9 +13,13 @@ import typer
 from rich.table import Table
 
 from anchor.chain.adapter import Chain
+from anchor.chain.profiles import load_fee_overrides, profile, with_fees
 from anchor.cli.common import JsonFlag, RpcOption, console, emit_json, run_or_exit
 from anchor.comparison.compare import MODE_NAMES, MODES, Assumptions, run_comparison
 from anchor.errors import ConfigurationError
+
+#: The public networks `compare` prices by default (`--chains`).
+DEFAULT_FEE_CHAINS = "mainnet,optimism,base,arbitrum,polygon"
 
 
 def compare(
@@ -36,6 +40,19 @@ def compare(
     consent: Annotated[
         bool, typer.Option("--consent", help="NFT mode: every learner signs an EIP-712 consent before the mint.")
     ] = False,
+    chains: Annotated[
+        str,
+        typer.Option(
+            "--chains",
+            help="Chain profiles to price the measured transactions on, comma-separated (credanchor chains); "
+            "'' for none.",
+            metavar="NAME,…",
+        ),
+    ] = DEFAULT_FEE_CHAINS,
+    fee_params: Annotated[
+        Path | None,
+        typer.Option("--fee-params", help="JSON file overriding the profiles' assumed fee parameters.", metavar="FILE"),
+    ] = None,
     rpc: RpcOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -44,10 +61,12 @@ def compare(
     def body() -> dict[str, Any]:
         from anchor.comparison.report import write_outputs
 
+        overrides = load_fee_overrides(fee_params) if fee_params else {}
+        profiles = [with_fees(profile(name), overrides) for name in chains.split(",") if name.strip()]
         chain = Chain.connect(rpc) if rpc else Chain.embedded()
         assumptions = Assumptions(gas_price, eth_price, currency)
         result = run_comparison(chain, learners=learners, per_learner=per_learner, assumptions=assumptions,
-                                require_consent=consent).to_dict()  # fmt: skip
+                                require_consent=consent, profiles=profiles).to_dict()  # fmt: skip
         paths = write_outputs(result, out)
         return {**result, "files": {name: str(path) for name, path in paths.items()}}
 
@@ -56,6 +75,8 @@ def compare(
         emit_json(result)
         return
     print_comparison(result)
+    if "chain_fees" in result:
+        print_chain_fees(result)
     console.print(f"report: {result['files']['report']} (plots and comparison.json beside it)")
 
 
@@ -81,6 +102,22 @@ def print_comparison(result: dict[str, Any]) -> None:
     ]  # fmt: skip
     for label, cell in rows:
         table.add_row(label, *(cell(m) for m in MODES))
+    console.print(table)
+
+
+def print_chain_fees(result: dict[str, Any]) -> None:
+    """The fee table: each chain profile's cost of each action, from the measured gas and calldata."""
+    fees = result["chain_fees"]
+    bulk = result["bulk_revocation_size"]
+    table = Table("chain", "VC: anchor the roster", "VC: revoke one", f"VC: revoke {bulk}", "NFT: mint one",
+                  "NFT: revoke one", f"NFT: revoke {bulk}", title=f"fees in {fees['currency']} at ASSUMED prices "
+                  "(credanchor chains --json; override with --fee-params)")  # fmt: skip
+    for name, chain in fees["chains"].items():
+        vc, nft = chain["modes"]["vc"], chain["modes"]["nft"]
+        mint_one = nft["issue"]["total"] / max(1, nft["issue"]["transactions"])
+        cells = [vc["issue"]["total"], vc["revoke_one"]["total"], vc["revoke_bulk"]["total"], mint_one,
+                 nft["revoke_one"]["total"], nft["revoke_bulk"]["total"]]  # fmt: skip
+        table.add_row(f"{name} ({chain['assumptions']['assumed_on']})", *(f"{c:.6f}" for c in cells))
     console.print(table)
 
 

@@ -27,6 +27,7 @@ from anchor.cli import (
     issue,
     issuers,
     nft,
+    offers,
     qr,
     records,
     serve,
@@ -79,6 +80,7 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(holder.app, name="holder")
 app.add_typer(qr.app, name="qr")
 app.add_typer(apikey.app, name="apikey")
+app.add_typer(offers.app, name="offer")
 app.add_typer(records.credentials_app, name="credentials")
 app.add_typer(records.batches_app, name="batches")
 app.add_typer(nft.app, name="nft")

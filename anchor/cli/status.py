@@ -28,8 +28,8 @@ from anchor.cli.common import (
     sender_of,
     settings_or_exit,
 )
-from anchor.credentials.issuers import load_key, load_profile
-from anchor.credentials.status import PURPOSES
+from anchor.credentials.issuers import issuer_public_url, load_key, load_profile
+from anchor.credentials.status import PURPOSES, StatusLocation, status_list_base
 from anchor.credentials.statuslist import status_list_credential
 from anchor.errors import ConfigurationError
 
@@ -88,7 +88,14 @@ def status_list(
     list_id: Annotated[int, typer.Argument(help="The list number (statusListId in credentials).", min=1)],
     purpose: Annotated[str, typer.Option("--purpose", help="revocation or suspension.")] = "revocation",
     issuer: IssuerOption = None,
-    url: Annotated[str | None, typer.Option("--url", help="The credential's id (default: the list's URN).")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="The credential's id (default: the URL credentials name, under the issuer's "
+            "public URL; else the list's URN).",
+        ),
+    ] = None,
     rpc: RpcOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
 ) -> None:
@@ -102,8 +109,11 @@ def status_list(
         chain, deployment = chain_and_deployment(settings, rpc)
         account = own_account(settings, slug)
         bits = read_list(chain, deployment.credential_anchor, account, list_id, PURPOSES[purpose])
-        where = (
-            url or f"urn:eip155:{chain.chain_id}:{deployment.credential_anchor}:status:{account}:{list_id}:{purpose}"
+        public, contract = issuer_public_url(settings, slug), deployment.credential_anchor
+        where = url or (
+            f"{status_list_base(public, chain.chain_id, contract, account)}/{list_id}/{purpose}"
+            if public
+            else f"{StatusLocation(chain.chain_id, contract, account, list_id, 0).list_urn()}:{purpose}"
         )
         return status_list_credential(bits, url=where, purpose=PURPOSES[purpose],
                                       key=load_key(settings, slug, passphrase(passphrase_env)))  # fmt: skip

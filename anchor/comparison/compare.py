@@ -11,6 +11,7 @@ observer (anchor.comparison.observer), which reads only public chain data and is
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from anchor.chain.adapter import Chain
 from anchor.chain.consent import sign_consent
 from anchor.chain.contracts import CredentialNFTClient, deploy_hash_registry
 from anchor.chain.deployment import deploy_contracts
+from anchor.chain.profiles import ChainProfile
 from anchor.comparison.nft import nft_metadata
 from anchor.comparison.observer import MODES as MODES  # re-exported: the comparison's modes are the observer's
 from anchor.comparison.observer import observe
@@ -142,6 +144,10 @@ class Comparison:
     observer: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     bulk: int = 0  # how many credentials the bulk revocation covers (100, or all but one when fewer)
+    #: The receipts by mode and action ("issue", "revoke_one", "revoke_bulk"), for the fee table.
+    transactions: dict[str, dict[str, list[TxReceipt]]] = field(default_factory=dict)
+    #: Fees per chain profile (anchor.comparison.fees), when profiles were asked for.
+    chain_fees: dict[str, Any] = field(default_factory=dict)
 
     @property
     def credentials(self) -> int:
@@ -172,14 +178,16 @@ class Comparison:
                 m: {str(k): v for k, v in g.items()} for m, g in self.gas_by_batch.items()
             },
             "observer": self.observer,
+            **({"chain_fees": self.chain_fees} if self.chain_fees else {}),
         }
 
 
 def run_comparison(
     chain: Chain, *, learners: int = 100, per_learner: int = 3, assumptions: Assumptions | None = None,
-    require_consent: bool = False,
+    require_consent: bool = False, profiles: Sequence[ChainProfile] = (),
 ) -> Comparison:  # fmt: skip
-    """Issue the same roster in each mode on `chain`, revoke one and 100, observe; every figure measured."""
+    """Issue the same roster in each mode on `chain`, revoke one and 100, observe; every figure measured. With
+    `profiles`, what the measured transactions would cost on each of those chains (anchor.comparison.fees)."""
     started = time.perf_counter()
     accounts = chain.accounts
     if len(accounts) < 3:
@@ -215,24 +223,27 @@ def run_comparison(
     bulk = [anchor.revoke(list_id, indices, sender=issuer_account) for list_id, indices in by_list.items()]
     vc.revocations(one, bulk, revoke_many)
     vc.seconds = time.perf_counter() - t
+    result.transactions["vc"] = {"issue": [batch.receipt], "revoke_one": [one], "revoke_bulk": bulk}
 
     # -- hash registry: one root on-chain; revoking publishes each credential's hash ---------------
     t = time.perf_counter()
     hashed = result.modes["hash"]
     registry_client = deploy_hash_registry(chain, deployer=admin)
     hashes = [credential_hash(c) for c in signed]
-    hashed.add(registry_client.issue(Root(MerkleTree.build(hashes).root), sender=issuer_account), issuing=True)
+    issued = registry_client.issue(Root(MerkleTree.build(hashes).root), sender=issuer_account)
+    hashed.add(issued, issuing=True)
     one = registry_client.revoke(hashes[0], sender=issuer_account)
     bulk = [registry_client.bulk_revoke(hashes[1 : 1 + revoke_many], sender=issuer_account)] if revoke_many else []
     hashed.revocations(one, bulk, revoke_many)
     hashed.seconds = time.perf_counter() - t
+    result.transactions["hash"] = {"issue": [issued], "revoke_one": [one], "revoke_bulk": bulk}
 
     # -- NFT: one public soulbound token per credential, metadata on-chain; revoking burns ---------
     t = time.perf_counter()
     nfts = result.modes["nft"]
     if require_consent:
         nfts.add(nft.set_consent_required(True, sender=issuer_account), issuing=True)
-    tokens = []
+    tokens, minted = [], []
     for learner_number, spec, award in roster.awards:
         holder = roster.learners[learner_number][2]
         metadata = nft_metadata(body, spec, award)
@@ -242,10 +253,12 @@ def run_comparison(
             token, receipt = nft.mint(holder.address, metadata, sender=issuer_account)
         nfts.add(receipt, issuing=True)
         tokens.append(token)
+        minted.append(receipt)
     one = nft.burn(tokens[0], sender=issuer_account)
     bulk = [nft.burn(token, sender=issuer_account) for token in tokens[1 : 1 + revoke_many]]
     nfts.revocations(one, bulk, revoke_many)
     nfts.seconds = time.perf_counter() - t
+    result.transactions["nft"] = {"issue": minted, "revoke_one": [one], "revoke_bulk": bulk}
 
     # -- cost against batch size: anchoring is per batch, minting per credential ---------------------
     sizes = sorted({1, 10, 100, 1_000, 10_000, 100_000, count})
@@ -255,6 +268,10 @@ def run_comparison(
         "nft": {n: round(nfts.issue_gas / count, 2) for n in sizes},
     }
 
+    if profiles:
+        from anchor.comparison.fees import chain_fee_table
+
+        result.chain_fees = chain_fee_table(chain, result.transactions, profiles, credentials=count, sizes=sizes)
     result.observer = observe(
         chain, anchor=anchor.address, nft=nft.address, registry=registry.address,
         hash_registry=registry_client.address,

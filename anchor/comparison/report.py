@@ -47,6 +47,8 @@ def write_outputs(comparison: dict[str, Any], out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "comparison.json", "gas_plot": out / "gas_vs_batch.png", "privacy_plot": out / "privacy.png",
              "report": out / "report.html"}  # fmt: skip
+    if "chain_fees" in comparison:
+        paths["fee_plot"] = out / "fees_by_chain.png"
     paths["json"].write_text(json.dumps(comparison, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     images = plots(comparison)
     for name, png in images.items():
@@ -57,7 +59,10 @@ def write_outputs(comparison: dict[str, Any], out: Path) -> dict[str, Path]:
 
 def plots(comparison: dict[str, Any]) -> dict[str, bytes]:
     """The two plots as PNG bytes: `gas_plot` and `privacy_plot`."""
-    return {"gas_plot": _png(gas_figure(comparison)), "privacy_plot": _png(privacy_figure(comparison))}
+    images = {"gas_plot": _png(gas_figure(comparison)), "privacy_plot": _png(privacy_figure(comparison))}
+    if "chain_fees" in comparison:
+        images["fee_plot"] = _png(fee_figure(comparison))
+    return images
 
 
 def _pyplot() -> Any:
@@ -151,6 +156,62 @@ def gas_figure(comparison: dict[str, Any]) -> Any:
     return figure
 
 
+#: Per chain profile in the fee plot: its colour; VC lines solid with circles, NFT lines dashed with squares.
+CHAIN_COLOURS = ("#1b7837", "#b2182b", "#2166ac", "#e08214", "#762a83", "#4d4d4d", "#01665e", "#8c510a")
+
+
+def fee_figure(comparison: dict[str, Any]) -> Any:
+    """Issuing cost per credential against batch size on each chain profile, VC (anchored) against NFT, in
+    the assumed currency (a matplotlib Figure). Chains whose coin is assumed worthless (testnets) are left out."""
+    plt = _pyplot()
+    fees = comparison["chain_fees"]
+    figure, axes = plt.subplots(figsize=(8.5, 5.6), dpi=120)
+    for i, (name, chain) in enumerate(fees["chains"].items()):
+        colour = CHAIN_COLOURS[i % len(CHAIN_COLOURS)]
+        for mode, style, label in (("vc", "-o", "VC"), ("nft", "--s", "NFT")):
+            points = sorted((int(k), v) for k, v in chain["issue_cost_per_credential_by_batch_size"][mode].items())
+            if not points or points[0][1] <= 0:
+                continue
+            axes.plot([p[0] for p in points], [p[1] for p in points], style, color=colour, markersize=4,
+                      label=f"{name}: {label}", gid=f"fee-{name}-{mode}")  # fmt: skip
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("credentials issued together (batch size)")
+    axes.set_ylabel(f"cost per credential ({fees['currency']}, assumed prices)")
+    dates = sorted({chain["assumptions"]["assumed_on"] for chain in fees["chains"].values()})
+    axes.set_title(f"Issuing cost per credential by chain (prices ASSUMED as of {', '.join(dates)})", fontsize=10)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=7, ncol=2)
+    figure.tight_layout()
+    return figure
+
+
+def fee_table_html(comparison: dict[str, Any]) -> str:
+    """The report's fee section: each chain's cost of each action, and what every price assumes."""
+    fees, bulk = comparison["chain_fees"], comparison["bulk_revocation_size"]
+    columns = [("vc", "issue", "VC: anchor the roster"), ("vc", "revoke_one", "VC: revoke one"),
+               ("vc", "revoke_bulk", f"VC: revoke {bulk}"), ("nft", "issue", "NFT: mint all"),
+               ("nft", "revoke_one", "NFT: revoke one"), ("nft", "revoke_bulk", f"NFT: revoke {bulk}")]  # fmt: skip
+    head = "".join(f"<th scope=col>{html.escape(label)}</th>" for _, _, label in columns)
+    rows, notes = [], []
+    for name, chain in fees["chains"].items():
+        a = chain["assumptions"]
+        cells = "".join(
+            f"<td>{chain['modes'][m][act]['total']:.6f}<br><small>L1 data {chain['modes'][m][act]['l1_data_wei']:,} wei"
+            "</small></td>" for m, act, _ in columns
+        )  # fmt: skip
+        rows.append(f"<tr><th scope=row>{html.escape(chain['title'])}</th>{cells}</tr>")
+        shown = ", ".join(f"{k} {v}" for k, v in a.items() if k not in ("note", "assumed_on") and v not in (0, 0.0))
+        notes.append(f"<li><b>{html.escape(name)}</b> ({html.escape(chain['fee_model'])}), assumed on "
+                     f"{html.escape(a['assumed_on'])}: {html.escape(shown)}</li>")  # fmt: skip
+    return (f"<h2>Cost on public chains</h2><table><thead><tr><th scope=col>{html.escape(fees['currency'])}, "
+            f"assumed prices</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<p class=note>{html.escape(fees['note'])}. The execution fee is the measured gas at each chain's "
+            "assumed base and priority fee; OP Stack and Arbitrum add an L1 data fee computed from the signed "
+            "transaction's bytes. Override the prices with <code>--fee-params FILE</code>.</p>"
+            f"<ul class=note>{''.join(notes)}</ul>")  # fmt: skip
+
+
 def privacy_figure(comparison: dict[str, Any]) -> Any:
     """The observer's findings per mode (a matplotlib Figure): side-by-side bars, each labelled with its count,
     hatched per mode, so bars of equal height (zeros included) stay distinct."""
@@ -215,6 +276,7 @@ def _html(comparison: dict[str, Any], images: dict[str, bytes]) -> str:
     title = "NFT or Verifiable Credential? What it costs and what it reveals"
     gas_alt = "Gas per credential against batch size, log-log: anchored modes fall as batches grow, NFTs stay flat."
     thead = f"{head}<th scope=col>what it means</th></tr></thead>"
+    fee_alt = "Cost per credential against batch size on each chain, log-log: VC lines fall, NFT lines stay flat."
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -243,6 +305,8 @@ ether price of {a["eth_price"]:,} {html.escape(a["currency"])}; change them with
 {f"<p class=note>{html.escape(note)}</p>" if (note := coincidence_note(comparison)) else ""}
 <p>Anchoring costs one transaction per batch, so its cost per credential falls as batches grow; an NFT costs the
 same for every credential, however many are issued together.</p>
+{fee_table_html(comparison) if "chain_fees" in comparison else ""}
+{_image(images["fee_plot"], fee_alt) if "fee_plot" in images else ""}
 <h2>What a stranger learns from the chain</h2>
 <table><thead><tr><th scope=col>found by the observer</th>{thead}<tbody>{privacy_rows}</tbody></table>
 {_image(images["privacy_plot"], "Bar chart of what the chain observer found in each mode.")}

@@ -60,13 +60,20 @@ def status_list_base(public_url: str, chain_id: int, contract: str, account: str
     return f"{public_base_url(public_url)}{STATUS_PATH}/{chain_id}/{contract}/{account}"
 
 
-def no_public_url_warning(issuer: str) -> str:
-    """What to tell whoever issues status entries for `issuer` (a slug) that has no public base URL."""
+def no_public_url_warning(issuer: str, *, server_url: str | None = None) -> str:
+    """What to tell whoever issues status entries for `issuer` (a slug) that has no public base URL: its lists
+    are URNs (the CLI), or under the URL of the server issuing (`server_url`, the API)."""
+    where = (
+        f"its statusListCredential URLs use this server's public URL, {server_url}; if verifiers cannot reach "
+        "that, they"
+        if server_url
+        else "its credentials' statusListCredential is a urn:eip155 URN that stock verifiers (vc.js, the Learner "
+        "Credential Wallet, VerifierPlus) cannot fetch, so they"
+    )
     return (
-        f"issuer {issuer!r} has no public URL: its credentials' statusListCredential is a urn:eip155 URN that stock "
-        "verifiers (vc.js, the Learner Credential Wallet, VerifierPlus) cannot fetch, so they will not see a "
-        "revocation or suspension; credanchor's own verifier reads the chain and is unaffected. Set one with "
-        f"`credanchor issuer update --issuer {issuer} --public-url https://HOST` (where `credanchor serve` answers)"
+        f"issuer {issuer!r} has no public URL: {where} will not see a revocation or suspension; credanchor's own "
+        f"verifier reads the chain and is unaffected. Set one with `credanchor issuer update --issuer {issuer} "
+        "--public-url https://HOST` (where `credanchor serve` answers)"
     )
 
 

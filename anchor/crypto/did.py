@@ -119,7 +119,7 @@ class DidResolver:
             return self._documents[did]
         if did.startswith("did:key:"):
             fragment = did[len("did:key:") :]
-            public_key = multibase.decode_key(fragment, multibase.ED25519_PUB, what="Ed25519 did:key")
+            public_key = _ed25519_key(fragment, what="Ed25519 did:key")
             return did_document(did, public_key)
         if did.startswith("did:web:"):
             if not self._allow_network:
@@ -165,13 +165,26 @@ class DidResolver:
             raise DidResolutionError(f"{did}'s DID document has no verification method {method_id!r}")
         if method.get("type") != "Multikey" or method.get("controller") != did:
             raise DidResolutionError(f"{method_id} is not a Multikey controlled by {did}")
-        public_key = multibase.decode_key(method["publicKeyMultibase"], multibase.ED25519_PUB, what="Ed25519 Multikey")
+        public_key = _ed25519_key(method["publicKeyMultibase"], what="Ed25519 Multikey")
         purposes = frozenset(
             purpose
             for purpose in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
             if method_id in {_absolute(_reference(ref), did) for ref in document.get(purpose, [])}
         )
         return VerificationMethod(method_id, did, public_key, purposes)
+
+
+#: 'z' + base58 of 34 bytes (multicodec prefix and key) is at most 48 characters.
+_MAX_KEY_MULTIBASE = 64
+
+
+def _ed25519_key(text: Any, *, what: str) -> bytes:
+    """The 32 bytes of a multibase Ed25519 public key. Its text comes from the document being verified,
+    and base58 decoding is quadratic in the length: anything longer than a key is refused unread."""
+    if not isinstance(text, str) or len(text) > _MAX_KEY_MULTIBASE:
+        shown = f"{len(text)} characters" if isinstance(text, str) else type(text).__name__
+        raise DidResolutionError(f"{shown} cannot be a multibase-encoded {what}")
+    return multibase.decode_key(text, multibase.ED25519_PUB, what=what)
 
 
 def _reference(entry: Any) -> str:

@@ -9,7 +9,7 @@ signs the document without any `proof`.
 Verification checks the cheap things first — the proof's type and cryptosuite, its verification
 method (resolved, authorized for the proof purpose, controlled by whom the caller expects) and the
 shape of its proofValue — and only then canonicalizes, because RDF canonicalization of untrusted
-input is the expensive step: it runs within a :class:`~anchor.crypto.rdfc.CanonicalizationBudget`
+input is the expensive step: it runs within a :class:`~anchor.crypto.rdfc_budget.CanonicalizationBudget`
 shared by all proofs of a call (or of a whole request, if the caller opens one), and the document
 is canonicalized once per cryptosuite however many proofs it carries.
 """
@@ -31,10 +31,10 @@ from anchor.crypto import jcs, multibase
 from anchor.crypto.did import DidResolutionError, DidResolver
 from anchor.crypto.jsonld import LoaderFn, UnknownContextError, document_loader
 from anchor.crypto.keys import SigningKey, verify_signature
-from anchor.crypto.rdfc import (
+from anchor.crypto.rdfc import ShapeCanonicalizer
+from anchor.crypto.rdfc_budget import (
     CanonicalizationLimitError,
     CanonicalizationLimits,
-    ShapeCanonicalizer,
     canonicalization_budget,
     canonicalize_dataset,
     expanded_to_rdf,
@@ -303,7 +303,7 @@ def verify_proofs(
     `controller` and `purpose`, when given, are what every proof must have (e.g. the issuer's DID
     and assertionMethod): a proof by another controller or for another purpose fails before any
     canonicalization. `limits` bound the canonicalization work of this call, unless the caller has
-    opened a budget for a larger scope (see `anchor.crypto.rdfc.canonicalization_budget`).
+    opened a budget for a larger scope (see `anchor.crypto.rdfc_budget.canonicalization_budget`).
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     loader = loader or default_loader()

@@ -16,15 +16,19 @@ twice, and anyone else is refused.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from anchor.credentials.issuance import CredentialIssuer, issue_and_queue
-from anchor.credentials.roster import parse_json_roster
+from anchor import jsonsafe
+from anchor.credentials.roster import ACHIEVEMENT_COLUMNS, parse_json_roster
 from anchor.crypto.proofs import CRYPTOSUITES, JCS, RDFC
 from anchor.errors import ConfigurationError, CredAnchorError
 from anchor.storage.database import now
@@ -80,6 +84,38 @@ def request_errors(request: dict[str, Any]) -> list[str]:
         return ["learner.did: leave it out — the credential is bound to the DID of the wallet that claims it"]
     rows = list(parse_json_roster({**request, "learner": {**(learner or {}), "did": "did:key:offer"}}))
     return list(rows[0].errors) if rows else ["an offer is for one credential request"]
+
+
+def roster_requests(path: Path) -> list[tuple[int, str, dict[str, Any]]]:
+    """A roster file's rows as credential requests (the API's shape): a JSON roster as it is, a CSV roster's
+    columns (docs/credentials.md) regrouped. (line, learner name, request); request_errors judges each."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the roster {path}: {exc.strerror or exc}") from None
+    if path.suffix.lower() == ".json":
+        data = jsonsafe.loads(text, what=f"the roster {path}")
+        items = data if isinstance(data, list) else [data]
+        return [(n, str((i.get("learner") or {}).get("name", "")) if isinstance(i, dict) else "",
+                 i if isinstance(i, dict) else {}) for n, i in enumerate(items, 1)]  # fmt: skip
+    requests = []
+    for row in csv.DictReader(io.StringIO(text)):
+        cells = {k.strip(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+        achievement: dict[str, Any] = {k: cells[k] for k in ACHIEVEMENT_COLUMNS if cells.get(k)}
+        for listed in ("learning_outcomes", "prerequisites"):
+            if listed in achievement:
+                achievement[listed] = [p.strip() for p in achievement[listed].split("|") if p.strip()]
+        uris, labels = cells.get("skill_uris", "").split("|"), cells.get("skill_labels", "").split("|")
+        skills = [{"uri": u.strip(), "label": lb.strip()} for u, lb in zip(uris, labels, strict=False) if u.strip()]
+        if skills:
+            achievement["skills"] = skills
+        learner = {k: cells[f"learner_{k}"] for k in ("name", "email") if cells.get(f"learner_{k}")}
+        request = {"learner": learner, "achievement": achievement,
+                   **{k: cells[k] for k in ("grade", "issued_on", "valid_until") if cells.get(k)}}  # fmt: skip
+        if cells.get("learner_did"):
+            request["learner"]["did"] = cells["learner_did"]
+        requests.append((len(requests) + 2, learner.get("name", ""), request))  # line 1 is the header
+    return requests
 
 
 def create_offer(
@@ -155,8 +191,9 @@ def refusal(offer: Offer, holder: str | None = None) -> WalletError | None:
     """Why `offer` cannot be claimed (by `holder`), or None."""
     moment = now()
     if offer.claimed_at is not None and offer.holder != holder:
-        return WalletError(409, "already-claimed", "this offer was claimed by another wallet: an offer is used once; "
-                           "ask the issuer for a new one if it was not you")  # fmt: skip
+        by = "by another wallet" if holder is not None else "already"
+        return WalletError(409, "already-claimed", f"this offer was claimed {by}: an offer is used once; ask the "
+                           "issuer for a new one if it was not you")  # fmt: skip
     if offer.claimed_at is None and offer.revoked_at is not None:
         return WalletError(410, "offer-withdrawn", "the issuer withdrew this offer: ask them for a new one")
     if offer.claimed_at is None and moment >= offer.expires_at:

@@ -7,6 +7,8 @@ by reference, the token, nonce and credential endpoints under `/oid4vci/`. Error
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,6 +25,26 @@ from ..services import ServicesDep
 router = APIRouter(tags=["wallets"])
 NO_STORE = {"Cache-Control": "no-store"}
 FORM = "application/x-www-form-urlencoded"
+
+
+#: Paths that carry an offer's bearer secret (the offer by reference, the VC API exchange id).
+SECRET_PATHS = re.compile(r"(/oid4vci/offers/|/workflows/claim/exchanges/)[A-Za-z0-9_-]+")
+
+
+class SecretPathFilter(logging.Filter):
+    """Keeps offer secrets out of the access log: uvicorn logs each request's path, and these paths hold one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(SECRET_PATHS.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def redact_access_log() -> None:
+    """Install SecretPathFilter on uvicorn's access logger (once per process)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, SecretPathFilter) for f in access.filters):
+        access.addFilter(SecretPathFilter())
 
 
 def oauth_error(exc: WalletError) -> JSONResponse:

@@ -118,8 +118,11 @@ def path_did(services: ServicesDep, did_path: str) -> Any:
 @router.get(
     "/v1/status/{chain_id}/{contract}/{issuer}/{list_id}/{purpose}",
     summary="A BitstringStatusListCredential built from the on-chain list, signed by its issuer",
-    description="The URL in each credential's `statusListCredential`. Valid for the server's status-list TTL; "
-    "verifiers with a chain RPC can read the same bits on-chain.",
+    description="The URL in each credential's `statusListCredential` (below the issuer's public URL, "
+    "`credanchor issuer update --public-url`, else the server's): what stock verifiers fetch (W3C Bitstring Status "
+    "List v1.0). Signed by the issuer's key, from the on-chain bits as read when `validFrom` says; valid for the "
+    "server's status-list TTL (`validUntil`, `ttl` in ms), rebuilt after half of it (`Cache-Control: max-age`). "
+    "Verifiers with a chain RPC read the same bits on-chain.",
     dependencies=[Depends(rate_limited)],
     responses=responses(404, 422, 429, 503),
 )

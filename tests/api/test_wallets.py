@@ -11,6 +11,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, OKPKey
 
+from anchor.credentials.anchor_proofs import anchor_proofs_of
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import add_proof
 from anchor.wallets.offers import CONFIGURATIONS, PRE_AUTHORIZED_GRANT
@@ -186,8 +187,10 @@ def test_a_wallet_redeems_an_offer_once_and_gets_a_credential_bound_to_its_key(a
     assert again.status_code == 200, again.text
     refreshed = again.json()["credentials"][0]["credential"]
     assert refreshed["id"] == credential["id"]
-    assert any(p.get("type") == "MerkleProof2019" or "anchor" in str(p).lower() for p in
-               (refreshed["proof"] if isinstance(refreshed["proof"], list) else [refreshed["proof"]]))  # fmt: skip
+    assert anchor_proofs_of(credential) == [] and len(anchor_proofs_of(refreshed)) == 1
+    report = api.client.post("/v1/verify", json={"verifiableCredential": refreshed}).json()
+    assert report["verified"], report
+    assert report["checks"]["anchored"]["outcome"] == "pass"
     # … another key is refused, and only one credential was queued.
     other = OKPKey.generate_key("Ed25519")
     assert "claimed by another wallet" in oauth_error(ask_credential(api, token, proof_jwt(other, fresh_nonce(api))),

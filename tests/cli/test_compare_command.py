@@ -24,6 +24,7 @@ FILES = {
     "gas_plot": "gas_vs_batch.png",
     "privacy_plot": "privacy.png",
     "report": "report.html",
+    "fee_plot": "fees_by_chain.png",
 }
 
 
@@ -74,7 +75,7 @@ def test_json_run_exits_0_and_prints_modes_observer_and_files(as_json: Invocatio
     assert data["chain"] == "embedded eth-tester"
 
 
-def test_json_run_writes_the_four_files_it_names(as_json: Invocation) -> None:
+def test_json_run_writes_the_files_it_names(as_json: Invocation) -> None:
     data = printed(as_json)
 
     assert {name: Path(path) for name, path in data["files"].items()} == {
@@ -161,3 +162,37 @@ def test_an_out_path_that_is_a_file_exits_1_with_a_message(tmp_path: Path) -> No
     assert isinstance(result.exception, SystemExit)
     assert "error:" in result.stderr and "Traceback" not in result.output
     assert taken.read_text(encoding="utf-8") == "not a directory"
+
+
+def test_json_run_prices_the_measured_transactions_on_each_default_chain(as_json: Invocation) -> None:
+    data = json.loads(as_json.result.stdout)
+    fees = data["chain_fees"]
+    assert list(fees["chains"]) == ["mainnet", "optimism", "base", "arbitrum", "polygon"]
+    anchor_gas = data["modes"]["vc"]["issue_gas_per_credential"] * data["credentials"]
+    for name, chain in fees["chains"].items():
+        issue = chain["modes"]["vc"]["issue"]
+        assert issue["transactions"] == 1 and issue["gas"] == round(anchor_gas)  # the measured gas, not a guess
+        rates = chain["assumptions"]["base_fee_wei"] + chain["assumptions"]["priority_fee_wei"]
+        assert issue["execution_wei"] == issue["gas"] * rates
+        assert issue["total_wei"] == issue["execution_wei"] + issue["l1_data_wei"]
+        assert chain["assumptions"]["assumed_on"]  # every price dated
+        has_l1_fee = name in ("optimism", "base", "arbitrum")
+        assert (issue["l1_data_wei"] > 0) is has_l1_fee, name
+        assert chain["modes"]["nft"]["issue"]["transactions"] == data["credentials"]
+        by_size = chain["issue_cost_per_credential_by_batch_size"]
+        assert by_size["vc"]["1"] > by_size["vc"]["1000"]  # anchoring: one transaction per batch
+        assert by_size["nft"]["1"] == by_size["nft"]["1000"]  # minting: one per credential
+
+
+def test_no_chains_means_no_fee_table(tmp_path: Path) -> None:
+    result = invoke("--learners", "2", "--credentials-per-learner", "1", "--out", str(tmp_path / "r"),
+                    "--chains", "", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "chain_fees" not in json.loads(result.stdout)
+    assert not (tmp_path / "r" / "fees_by_chain.png").exists()
+
+
+def test_an_unknown_chain_exits_1_naming_the_known_ones(tmp_path: Path) -> None:
+    result = invoke("--learners", "2", "--out", str(tmp_path / "r"), "--chains", "mainnet,goerli")
+    assert result.exit_code == 1
+    assert "unknown chain 'goerli'" in result.output and "Traceback" not in result.output

@@ -23,7 +23,7 @@ from anchor.crypto.did import DidResolver
 from anchor.crypto.jsonld import VC_V2, document_loader
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import RDFC, _generic_rdf, verify_proofs
-from anchor.crypto.rdfc import (
+from anchor.crypto.rdfc_budget import (
     DEFAULT_LIMITS,
     CanonicalizationLimitError,
     canonicalization_budget,

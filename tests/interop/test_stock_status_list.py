@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from anchor.chain.devchain import free_port
 from anchor.cli.main import app as cli_app
 from anchor.credentials.roster import SAMPLE_ROSTER
+from anchor.credentials.statuslist import bit_at, decode_list
 from api.app import create_app
 from api.config import ApiSettings
 from tests.interop.status_checker import check_status
@@ -137,6 +138,13 @@ def test_the_stock_checker_sees_revocation_and_suspension_as_the_chain_does(
     server.advance(TTL_SECONDS / 2)
     assert statuses(second, story.origin) == {"revocation": False, "suspension": False}
     assert statuses(first, story.origin) == {"revocation": True, "suspension": False}
+
+    # `credanchor status-list` (to publish statically) names the list as the credentials do, with the chain's bits.
+    (entry,) = [e for e in first["credentialStatus"] if e["statusPurpose"] == "revocation"]
+    printed = json.loads(story.cli("status-list", str(entry["statusListId"])).stdout)
+    assert printed["id"] == entry["statusListCredential"]
+    bits = decode_list(printed["credentialSubject"]["encodedList"])
+    assert bit_at(bits, int(entry["statusListIndex"])) is True
 
 
 def test_the_stock_checker_refuses_a_list_signed_by_another_issuer(

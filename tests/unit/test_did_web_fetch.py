@@ -184,7 +184,11 @@ def _serve(context: ssl.SSLContext | None) -> Iterator[Server]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handle)
+    class Quiet(http.server.ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            pass  # the client hangs up on purpose (a deadline, a size cap): nothing to print
+
+    httpd = Quiet(("127.0.0.1", 0), Handle)
     httpd.daemon_threads = True
     if context is not None:
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
