@@ -84,7 +84,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 {"name": "issuers", "description": "An issuer's own credentials, batches and status changes."},
                 {"name": "accreditation bodies", "description": "The on-chain registry of accredited issuers."},
                 {"name": "W3C VC API", "description": "CCG VC API issuer and verifier endpoints."},
-                {"name": "wallets", "description": "OpenID4VCI and VC API exchanges: wallets claim offered credentials."},
+                {"name": "wallets", "description": "OpenID4VCI and VC API exchanges: wallets claim offers."},
                 {"name": "public", "description": "No key needed."},
             ],
         )  # fmt: skip

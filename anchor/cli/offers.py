@@ -45,10 +45,18 @@ def offer_create(
     issuer: IssuerOption = None,
     cryptosuite: SuiteOption = Cryptosuite.RDFC,
     tx_code: Annotated[bool, typer.Option("--tx-code", help="Also require a 6-digit code, sent out of band.")] = False,
-    days: Annotated[float, typer.Option("--days", help="Days until the offers expire.", min=0.01,
-                                        max=MAX_EXPIRY.days)] = 7,  # fmt: skip
-    public_url: Annotated[str | None, typer.Option("--public-url", envvar="CREDANCHOR_PUBLIC_URL", metavar="URL",
-                                                   help="The server wallets reach (credanchor serve).")] = None,  # fmt: skip
+    days: Annotated[
+        float, typer.Option("--days", help="Days until the offers expire.", min=0.01, max=MAX_EXPIRY.days)
+    ] = 7,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            envvar="CREDANCHOR_PUBLIC_URL",
+            metavar="URL",
+            help="The server wallets reach (credanchor serve).",
+        ),
+    ] = None,
     qr_dir: Annotated[Path | None, typer.Option("--qr-dir", metavar="DIR", help="Write SVG QR codes here.")] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -26,24 +26,33 @@ _NON_BMP = re.compile(rb"[\xf0-\xf4]")
 
 
 def _plain(value: Any) -> bool:
-    """Whether `value` holds only str-keyed dicts, lists, strings, safe integers, booleans and None."""
-    kind = type(value)
-    if kind is str:
-        return True
-    # Loops, not all(...): a generator per container costs half again as much here.
-    if kind is dict:
-        for key, item in value.items():  # noqa: SIM110
-            if type(key) is not str or not _plain(item):
+    """Whether `value` holds only str-keyed dicts, lists, strings, safe integers, booleans and None.
+
+    A loop over a stack of containers, not a recursive call per value: most values of a credential
+    are strings, and a type check in place costs a tenth of a call (this runs twice per signature).
+    """
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        kind = type(current)
+        if kind is dict:
+            for key in current:
+                if type(key) is not str:
+                    return False
+            items = current.values()
+        elif kind is list:
+            items = current
+        else:
+            items = (current,)
+        for item in items:
+            kind = type(item)
+            if kind is str or kind is bool or item is None:
+                continue
+            if kind is dict or kind is list:
+                pending.append(item)
+            elif kind is not int or not -_I_JSON_LIMIT < item < _I_JSON_LIMIT:
                 return False
-        return True
-    if kind is list:
-        for item in value:  # noqa: SIM110
-            if not _plain(item):
-                return False
-        return True
-    if kind is int:
-        return bool(-_I_JSON_LIMIT < value < _I_JSON_LIMIT)
-    return kind is bool or value is None
+    return True
 
 
 def canonicalize(value: Any) -> bytes:

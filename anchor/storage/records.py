@@ -103,8 +103,9 @@ class Offer:
         return "expired" if moment >= self.expires_at else "open"
 
     def to_dict(self, moment: datetime) -> dict[str, Any]:
-        learner = self.request.get("learner") if isinstance(self.request.get("learner"), dict) else {}
-        achievement = self.request.get("achievement") if isinstance(self.request.get("achievement"), dict) else {}
+        learner, achievement = (self.request.get(k) for k in ("learner", "achievement"))
+        learner = learner if isinstance(learner, dict) else {}
+        achievement = achievement if isinstance(achievement, dict) else {}
         moments = {name: getattr(self, name) for name in ("created_at", "expires_at", "revoked_at", "claimed_at")}
         return {
             "id": self.id, "issuer": self.issuer, "state": self.state(moment),

@@ -70,7 +70,8 @@ def verify_proof_jwt(token: str, *, audience: str, moment: datetime) -> HolderPr
 
 
 def _check_claims(claims: dict[str, Any], audience: str, moment: datetime) -> str:
-    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    aud = claims.get("aud")
+    audiences: list[Any] = aud if isinstance(aud, list) else [aud]
     if audience not in audiences:
         raise invalid(f"the proof is for the audience {claims.get('aud')!r}, not this credential issuer {audience!r}")
     issued = claims.get("iat")

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from anchor.credentials.issuance import CredentialIssuer, issue_and_queue
 from anchor import jsonsafe
+from anchor.credentials.issuance import CredentialIssuer, issue_and_queue
 from anchor.credentials.roster import ACHIEVEMENT_COLUMNS, parse_json_roster
 from anchor.crypto.proofs import CRYPTOSUITES, JCS, RDFC
 from anchor.errors import ConfigurationError, CredAnchorError
@@ -98,7 +98,7 @@ def roster_requests(path: Path) -> list[tuple[int, str, dict[str, Any]]]:
         items = data if isinstance(data, list) else [data]
         return [(n, str((i.get("learner") or {}).get("name", "")) if isinstance(i, dict) else "",
                  i if isinstance(i, dict) else {}) for n, i in enumerate(items, 1)]  # fmt: skip
-    requests = []
+    requests: list[tuple[int, str, dict[str, Any]]] = []
     for row in csv.DictReader(io.StringIO(text)):
         cells = {k.strip(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
         achievement: dict[str, Any] = {k: cells[k] for k in ACHIEVEMENT_COLUMNS if cells.get(k)}
@@ -109,11 +109,11 @@ def roster_requests(path: Path) -> list[tuple[int, str, dict[str, Any]]]:
         skills = [{"uri": u.strip(), "label": lb.strip()} for u, lb in zip(uris, labels, strict=False) if u.strip()]
         if skills:
             achievement["skills"] = skills
-        learner = {k: cells[f"learner_{k}"] for k in ("name", "email") if cells.get(f"learner_{k}")}
+        learner: dict[str, str] = {k: cells[f"learner_{k}"] for k in ("name", "email") if cells.get(f"learner_{k}")}
         request = {"learner": learner, "achievement": achievement,
                    **{k: cells[k] for k in ("grade", "issued_on", "valid_until") if cells.get(k)}}  # fmt: skip
         if cells.get("learner_did"):
-            request["learner"]["did"] = cells["learner_did"]
+            learner["did"] = cells["learner_did"]
         requests.append((len(requests) + 2, learner.get("name", ""), request))  # line 1 is the header
     return requests
 
@@ -225,7 +225,8 @@ def claim_and_issue(store: Store, source: IssuerSource, offer: Offer, holder: st
 
 def issue_offer(store: Store, source: IssuerSource, offer: Offer, holder: str) -> dict[str, Any]:
     """Sign the offered credential for `holder` and queue it (issue_and_queue: the stored one if issued before)."""
-    learner = offer.request.get("learner") if isinstance(offer.request.get("learner"), dict) else {}
+    given = offer.request.get("learner")
+    learner = given if isinstance(given, dict) else {}
     rows = list(parse_json_roster({**offer.request, "learner": {**learner, "did": holder}}))
     if len(rows) != 1 or rows[0].spec is None or rows[0].award is None:
         problems = "; ".join(rows[0].errors) if rows else "no credential request"

@@ -120,7 +120,9 @@ def token(store: Store, form: dict[str, str]) -> dict[str, Any]:
         raise WalletError(400, "invalid_grant", "too many wrong transaction codes: the offer is locked; ask the "
                           "issuer for a new one")  # fmt: skip
     if offer.has_tx_code and not tx_code:
-        raise WalletError(400, "invalid_request", "this offer needs the transaction code your issuer sent you (tx_code)")
+        raise WalletError(
+            400, "invalid_request", "this offer needs the transaction code your issuer sent you (tx_code)"
+        )
     tx_hash = bearer.tx_code_digest(code, tx_code) if offer.has_tx_code and tx_code else None
     if not store.use_offer_code(offer.id, tx_hash, MAX_TX_CODE_FAILURES):
         current = store.offer(offer.id) or offer
@@ -190,7 +192,7 @@ def _one_jwt_proof(body: dict[str, Any]) -> str:
     if isinstance(proofs, dict):
         jwts = proofs.get("jwt")
         if set(proofs) != {"jwt"} or not isinstance(jwts, list) or len(jwts) != 1:
-            raise WalletError(400, "invalid_proof", "send one proof of possession: proofs = {\"jwt\": [<one JWT>]}")
+            raise WalletError(400, "invalid_proof", 'send one proof of possession: proofs = {"jwt": [<one JWT>]}')
         return str(jwts[0])
     if isinstance(proof, dict) and proof.get("proof_type") == "jwt" and isinstance(proof.get("jwt"), str):
         return str(proof["jwt"])

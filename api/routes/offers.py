@@ -39,8 +39,9 @@ class OfferCreate(BaseModel):
                          | {"learner": {"name": "Ana Silva", "email": "ana@example.org"}}],
          "tx_code": True}]})  # fmt: skip
 
-    credentials: list[CredentialRequest] = Field(min_length=1, description="One offer per credential request "
-                                                 "(learner.did left out: the claiming wallet's DID is used).")  # fmt: skip
+    credentials: list[CredentialRequest] = Field(
+        min_length=1, description="One offer per credential request (learner.did left out: the claiming wallet's DID)."
+    )
     tx_code: bool = Field(default=False, description="Also require a 6-digit code, delivered out of band.")
     expires_in_hours: int = Field(default=168, ge=1, le=MAX_EXPIRY.days * 24, description="Default 7 days.")
     qr: Literal["svg", "png"] | None = Field(default=None, description="Add a QR code (data: URI) of each short link.")

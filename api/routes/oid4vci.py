@@ -14,15 +14,17 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from anchor import jsonsafe
 from anchor.wallets import oid4vci
 from anchor.wallets.offers import WalletError
 
+from ..problems import PROBLEM_CONTENT, responses
 from ..services import ServicesDep
 
-router = APIRouter(tags=["wallets"])
+router = APIRouter(tags=["wallets"], responses=responses(500))
 NO_STORE = {"Cache-Control": "no-store"}
 FORM = "application/x-www-form-urlencoded"
 
@@ -47,6 +49,26 @@ def redact_access_log() -> None:
         access.addFilter(SecretPathFilter())
 
 
+class OAuthError(BaseModel):
+    """An OAuth 2 error response (RFC 6749 §5.2), with the OpenID4VCI error codes."""
+
+    error: str
+    error_description: str
+
+
+def oauth_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"description": "An OAuth 2 error", "model": OAuthError} for status in statuses}
+
+
+TOKEN_FORM = {"requestBody": {"required": True, "content": {FORM: {"schema": {
+    "type": "object", "required": ["grant_type"],
+    "properties": {"grant_type": {"type": "string"}, "pre-authorized_code": {"type": "string"},
+                   "tx_code": {"type": "string"}}}}}}}  # fmt: skip
+CREDENTIAL_REQUEST = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"credential_configuration_id": {"type": "string"},
+                                     "proofs": {"type": "object"}}}}}}}  # fmt: skip
+
+
 def oauth_error(exc: WalletError) -> JSONResponse:
     return JSONResponse({"error": exc.code, "error_description": exc.detail}, status_code=exc.status,
                         headers={**NO_STORE, **exc.headers})  # fmt: skip
@@ -62,7 +84,8 @@ def authorization_server_metadata(services: ServicesDep) -> dict[str, Any]:
     return oid4vci.authorization_server_metadata(services.settings.public_url)
 
 
-@router.get("/oid4vci/offers/{reference}", summary="A credential offer by reference (credential_offer_uri)")
+@router.get("/oid4vci/offers/{reference}", summary="A credential offer by reference (credential_offer_uri)",
+            responses={**oauth_responses(400, 404, 409, 410), **responses(422)})  # fmt: skip
 def offer_by_reference(
     services: ServicesDep, reference: str = Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
 ) -> JSONResponse:
@@ -73,7 +96,8 @@ def offer_by_reference(
     return JSONResponse(offer, headers=NO_STORE)
 
 
-@router.post("/oid4vci/token", summary="Token endpoint: the pre-authorized code grant (form-encoded)")
+@router.post("/oid4vci/token", summary="Token endpoint: the pre-authorized code grant (form-encoded)",
+             responses={**oauth_responses(400), **responses(413)}, openapi_extra=TOKEN_FORM)  # fmt: skip
 async def token(request: Request, services: ServicesDep) -> JSONResponse:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM:
@@ -94,7 +118,11 @@ def nonce(services: ServicesDep) -> JSONResponse:
     return JSONResponse(oid4vci.nonce(services.store), headers=NO_STORE)
 
 
-@router.post("/oid4vci/credential", summary="Credential endpoint: proof of possession → the credential (ldp_vc)")
+@router.post("/oid4vci/credential", summary="Credential endpoint: proof of possession → the credential (ldp_vc)",
+             responses={**oauth_responses(401, 409, 410), **responses(413), 400: {
+                 "description": "An OAuth 2 error, or a body nested too deeply (a problem)", "model": OAuthError,
+                 "content": PROBLEM_CONTENT}},
+             openapi_extra=CREDENTIAL_REQUEST)  # fmt: skip
 async def credential(request: Request, services: ServicesDep) -> JSONResponse:
     try:
         body = jsonsafe.loads(await request.body(), what="the credential request")

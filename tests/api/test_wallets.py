@@ -124,7 +124,7 @@ def test_offers_are_listed_per_issuer_and_withdrawn(api: Api) -> None:
     revoked = api.client.post(f"/v1/offers/{offer['id']}/revoke", headers=api.headers["acme"]).json()
     assert revoked["state"] == "revoked"
     assert oauth_error(redeem(api, code_of(offer)), 400, "invalid_grant").startswith("the issuer withdrew")
-    assert_problem(api.client.post(offer["links"]["vcapi_exchange"][len(PUBLIC):], json={}), 410, "offer-withdrawn")
+    assert_problem(api.client.post(offer["links"]["vcapi_exchange"][len(PUBLIC) :], json={}), 410, "offer-withdrawn")
 
 
 def test_an_offer_with_a_did_or_an_invalid_credential_is_refused(api: Api) -> None:
@@ -160,7 +160,7 @@ def test_metadata_describes_the_open_badges_ldp_vc_configuration(api: Api) -> No
 def test_a_wallet_redeems_an_offer_once_and_gets_a_credential_bound_to_its_key(api: Api, curve: str) -> None:
     offer = make_offer(api, tx_code=True)
     reference = unquote(offer["links"]["openid_credential_offer_uri"].split("credential_offer_uri=")[1])
-    by_reference = api.client.get(reference[len(PUBLIC):]).json()
+    by_reference = api.client.get(reference[len(PUBLIC) :]).json()
     assert by_reference["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"] == code_of(offer)
     oauth_error(redeem(api, code_of(offer)), 400, "invalid_request")  # the tx_code is missing
     assert "4 tries left" in oauth_error(redeem(api, code_of(offer), "000000" if offer["tx_code"] != "000000"
@@ -169,7 +169,8 @@ def test_a_wallet_redeems_an_offer_once_and_gets_a_credential_bound_to_its_key(a
     assert granted.status_code == 200, granted.text
     token = granted.json()["access_token"]
     assert oauth_error(redeem(api, code_of(offer), offer["tx_code"]), 400, "invalid_grant").startswith(
-        "this offer's pre-authorized code was used")
+        "this offer's pre-authorized code was used"
+    )
     key = OKPKey.generate_key("Ed25519") if curve == "Ed25519" else ECKey.generate_key("P-256")
     answer = ask_credential(api, token, proof_jwt(key, fresh_nonce(api)))
     assert answer.status_code == 200, answer.text
@@ -247,7 +248,7 @@ def did_auth(key: SigningKey, request: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_vc_api_exchange_issues_to_the_did_that_authenticated(api: Api) -> None:
     offer = make_offer(api)
-    exchange = offer["links"]["vcapi_exchange"][len(PUBLIC):]
+    exchange = offer["links"]["vcapi_exchange"][len(PUBLIC) :]
     protocols = api.client.get(f"{exchange}/protocols").json()
     assert protocols == {"credentialRequestOrigin": PUBLIC, "protocols": {"vcapi": offer["links"]["vcapi_exchange"]}}
     request = api.client.post(exchange, json={}).json()["verifiablePresentationRequest"]
@@ -274,8 +275,8 @@ def test_a_vc_api_exchange_issues_to_the_did_that_authenticated(api: Api) -> Non
 
 def test_bad_presentations_are_refused(api: Api) -> None:
     offer, other_offer = make_offer(api), make_offer(api)
-    exchange = offer["links"]["vcapi_exchange"][len(PUBLIC):]
-    other_exchange = other_offer["links"]["vcapi_exchange"][len(PUBLIC):]
+    exchange = offer["links"]["vcapi_exchange"][len(PUBLIC) :]
+    other_exchange = other_offer["links"]["vcapi_exchange"][len(PUBLIC) :]
     holder = SigningKey.generate()
     request = api.client.post(exchange, json={}).json()["verifiablePresentationRequest"]
     other_request = api.client.post(other_exchange, json={}).json()["verifiablePresentationRequest"]

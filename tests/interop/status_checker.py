@@ -41,7 +41,7 @@ def check_status(credential: dict[str, Any], origin: str) -> dict[str, Any]:
                 timeout=TIMEOUT_SECONDS, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired as exc:
-            raise RuntimeError(f"check_status.mjs did not finish in {TIMEOUT_SECONDS}s; stderr: {exc.stderr!r}") from exc
+            raise RuntimeError(f"check_status.mjs timed out ({TIMEOUT_SECONDS}s); stderr: {exc.stderr!r}") from exc
     finally:
         os.unlink(request_path)
     if proc.returncode != 0:

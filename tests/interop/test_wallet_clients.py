@@ -125,7 +125,10 @@ def verified_in_full(server: Server, credential: dict[str, Any]) -> None:
     assert status["verified"] is True and status["statuses"] == {"revocation": False, "suspension": False}, status
     report = httpx.post(f"{server.origin}/v1/verify", json={"verifiableCredential": credential}, timeout=60).json()
     assert report["checks"]["signature"]["outcome"] == "pass", report
-    assert report["checks"]["status"]["outcome"] == "pass", report
+    assert report["checks"]["schema"]["outcome"] == "pass", report
+    # Claimed just now: its batch is not anchored yet (tests/api/test_wallets.py follows a claim through
+    # anchoring to a copy that verifies in full).
+    assert report["checks"]["anchored"]["outcome"] != "pass", report
 
 
 @pytest.mark.parametrize(("link", "alg", "binding"), [
@@ -145,12 +148,12 @@ def test_the_oid4vc_ts_client_redeems_an_offer_and_the_credential_verifies(
     verified_in_full(server, credential)
     # The same offer again: refused at the token endpoint, whatever the wallet.
     code, again = run_node("oid4vci_wallet.mjs", request)
-    assert code == 2 and again["details"]["error"] == "invalid_grant", again
+    assert code == 2 and again["status"] in (400, 409) and "used once" in again["error"], again
     # A wrong transaction code on a fresh offer: refused, nothing issued.
     other = server.offers("--tx-code")[1]
     wrong = "000000" if other["tx_code"] != "000000" else "111111"
     code, refused = run_node("oid4vci_wallet.mjs", {**request, "offer": other["links"][link], "txCode": wrong})
-    assert code == 2 and refused["details"]["error"] == "invalid_grant"
+    assert code == 2 and refused["details"]["error"] == "invalid_grant", refused
     assert "wrong transaction code" in refused["details"]["error_description"]
 
 

@@ -73,4 +73,5 @@ def test_batch_outcome_shapes():
                                  "waiting_for_confirmations": 2}  # fmt: skip
     anchored = BatchOutcome("0xabc", 4, "0x" + "22" * 32, credentials=5, tx="0xdead", block=9, gas_used=45_787)
     assert anchored.to_dict() == {"account": "0xabc", "batch": 4, "root": "0x" + "22" * 32, "credentials": 5,
-                                  "tx": "0xdead", "block": 9, "gas_used": 45_787, "resumed": False}  # fmt: skip
+                                  "tx": "0xdead", "block": 9, "gas_used": 45_787, "resumed": False,
+                                  "final": False}  # fmt: skip
