@@ -17,7 +17,20 @@ from anchor.recursion import restore_recursion_limit
 
 from . import problems
 from .config import EMBEDDED, ApiSettings
-from .routes import bodies, exchanges, issuers, metrics, offers, oid4vci, page, public, qr, vcapi, workshop
+from .routes import (
+    bodies,
+    exchanges,
+    issuers,
+    metrics,
+    offers,
+    oid4vci,
+    page,
+    presentation_requests,
+    public,
+    qr,
+    vcapi,
+    workshop,
+)
 from .security import BodySizeLimit, RateLimiter
 from .services import Services
 
@@ -61,6 +74,7 @@ def create_app(settings: ApiSettings, *, chain: Chain | None = None, deployment:
         offers.router,
         oid4vci.router,
         exchanges.router,
+        presentation_requests.router,
         bodies.router,
         bodies.public,
         vcapi.router,

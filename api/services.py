@@ -52,7 +52,7 @@ from anchor.credentials.issuers import (
 from anchor.credentials.model import Award, AwardingBody, MicroCredentialSpec
 from anchor.credentials.presentation import verify_presentation
 from anchor.credentials.status import no_public_url_warning, status_list_base
-from anchor.credentials.verify import Verifier
+from anchor.credentials.verify import Verifier, needs_chain
 from anchor.crypto.did import DidResolutionError, DidResolver, did_web_url
 from anchor.crypto.keys import KeyFileError, SigningKey
 from anchor.crypto.proofs import default_loader
@@ -314,11 +314,9 @@ class Services:
         domain: str | None = None,
         require_proof: bool = True,
     ) -> dict[str, Any]:
-        """The library's verification report of a credential or a presentation, counted for /metrics
-        (`require_proof=False`: a presentation without a proof of its own, the VC API's `presentation`)."""
-        verifier = self.verifier(profile)
-        # One canonicalization budget for the whole request (the presentation and every credential in
-        # it), so that no request, however many proofs it carries, can spend more than one's worth.
+        """The library's report on a credential or presentation, counted for /metrics (require_proof=False: bare VP)."""
+        verifier = self.verifier(profile, offline=not needs_chain(document))
+        # One canonicalization budget per request (presentation and credentials): none spends more than one's worth.
         with canonicalization_budget():
             if presentation:
                 report = verify_presentation(
@@ -346,8 +344,10 @@ class Services:
                 cached = self._did_documents[slug] = (version, issuer_did_document(self.settings.data, slug))
             return cached[1]
 
-    def verifier(self, profile: str = "microcredential") -> Verifier:
-        """A verifier whose cached chain answers are at most `verify_cache_seconds` old."""
+    def verifier(self, profile: str = "microcredential", *, offline: bool = False) -> Verifier:
+        """A verifier whose cached chain answers are at most `verify_cache_seconds` old (offline: reads no chain)."""
+        if offline:  # what needs no chain (verify.needs_chain: a plain VC, malformed input) is answered without one
+            return Verifier(None, resolver=self.resolver(), loader=self.loader, profile=profile)
         with self._lock:
             made = self._verifiers.get(profile)
             if made is not None and self.clock() - made[0] < self.settings.verify_cache_seconds:

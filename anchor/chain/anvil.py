@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from anchor.errors import DevchainError
+from anchor.settings import private_folder
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def fetch_anvil(notify: Callable[[str], None], environ: Mapping[str, str] | None
             f"command again (it fetches {package}@{ANVIL_VERSION} into {target}); or set CREDANCHOR_ANVIL "
             "to an anvil binary"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     notify(f"anvil not found: fetching {package}@{ANVIL_VERSION} with npm into {target}")
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:

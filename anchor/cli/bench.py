@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -98,4 +99,37 @@ def bench_api_command(
         f"{result['ratio_to_target']}x); p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
         f"(target ≤ {result['target_p99_ms']} ms); {result['verified']:,}/{result['requests']:,} verified; "
         f"statuses {result['statuses']}"
+    )
+
+
+@app.command("pipeline")
+def bench_pipeline_command(
+    count: Annotated[int, typer.Option("--count", help="Credentials to issue, anchor and write.", min=1)] = 1_000_000,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Processes that sign and write (default: every core).", min=1)
+    ] = None,
+    jsonl: Annotated[
+        Path, typer.Option("--jsonl", help="JSON Lines file to write the anchored credentials to.")
+    ] = Path("credentials.jsonl"),
+    as_json: JsonFlag = False,
+) -> None:
+    """Issue, Merkle-root, anchor (embedded chain, one transaction) and write N credentials on every core."""
+    from anchor.tools.pipeline import run_pipeline
+
+    result = run_or_exit(lambda: run_pipeline(count, jsonl, workers=workers))
+    if as_json:
+        emit_json(result)
+        return
+    gib = 1024**3
+    console.print(f"{result['credentials']:,} credentials on {result['workers']} workers ({result['cpus']} CPUs), "
+                  f"{result['cryptosuite']}, written to {result['output']} ({result['output_bytes'] / gib:.2f} GiB)")  # fmt: skip
+    console.print(
+        f"{result['seconds']} s (target ≤ {result['target_seconds']} s: {result['ratio_to_target']}x) = "
+        f"{result['credentials_per_second']:,}/s, {result['share_of_sign_ceiling']:.1%} of {result['workers']} "
+        f"workers signing at once ({result['sign_ceiling_per_second']:,}/s)"
+    )
+    console.print(
+        f"sign and write {result['sign_and_write_seconds']} s, tree and anchor {result['tree_and_anchor_seconds']} s "
+        f"(gas {result['anchor_gas']:,}), anchor proofs {result['anchor_proofs_seconds']} s; peak memory "
+        f"{result['peak_memory_bytes'] / gib:.2f} GiB (target ≤ {result['target_peak_memory_bytes'] / gib:.0f} GiB)"
     )

@@ -34,6 +34,7 @@ from anchor.cli import (
     soak,
     stack,
     status,
+    verifier,
     verify,
     workshop,
 )
@@ -81,6 +82,7 @@ app.add_typer(holder.app, name="holder")
 app.add_typer(qr.app, name="qr")
 app.add_typer(apikey.app, name="apikey")
 app.add_typer(offers.app, name="offer")
+app.add_typer(verifier.app, name="verifier")
 app.add_typer(records.credentials_app, name="credentials")
 app.add_typer(records.batches_app, name="batches")
 app.add_typer(nft.app, name="nft")

@@ -1,5 +1,6 @@
 """`credanchor verify FILE...`: verification reports for credentials and presentations, with the file and
-a chain RPC only; exit code 0 iff every file verifies."""
+a chain RPC only; exit code 0 iff every file verifies. No chain is connected to unless a file needs one
+(an anchor proof or on-chain status): a plain VC verifies with no devchain or RPC at all."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from anchor.cli.common import (
     verifier,
 )
 from anchor.credentials.presentation import is_presentation, verify_presentation
+from anchor.credentials.verify import Verifier, needs_chain
 
 
 def verify(
@@ -39,7 +41,10 @@ def verify(
     ] = None,
     domain: Annotated[str | None, typer.Option("--domain", help="Presentations: the expected domain.")] = None,
     any_vc: Annotated[
-        bool, typer.Option("--any-vc", help="Accept any VC 2.0 credential, not only micro-credentials (as the VC API).")
+        bool,
+        typer.Option(
+            "--any-vc", help="Accept any VC 2.0 or 1.1 credential, not only micro-credentials (as the VC API)."
+        ),
     ] = False,
     registry: RegistryOption = None,
     did_documents: DidDocumentsOption = None,
@@ -53,16 +58,26 @@ def verify(
     settings = settings_or_exit()
 
     def body() -> list[dict[str, Any]]:
-        chain = connect(settings, rpc, chain_name)
-        checker = verifier(settings, chain, registry, resolver(did_documents, allow_network=allow_did_web),
-                           profile="vc" if any_vc else "microcredential", rpc=rpc, quorum=rpc_quorum)  # fmt: skip
-        reports = []
+        documents: dict[Path, Any] = {}
+        unreadable: dict[Path, dict[str, Any]] = {}
         for path in files:
             try:
-                credential = jsonsafe.loads(path.read_text(encoding="utf-8"), what=str(path))
+                documents[path] = jsonsafe.loads(path.read_text(encoding="utf-8"), what=str(path))
             except (OSError, ValueError) as exc:
-                reports.append({"file": str(path), "verified": False, "error": f"cannot read {path}: {exc}"})
+                unreadable[path] = {"file": str(path), "verified": False, "error": f"cannot read {path}: {exc}"}
+        known = resolver(did_documents, allow_network=allow_did_web)
+        profile = "vc" if any_vc else "microcredential"
+        if any(needs_chain(document) for document in documents.values()):
+            chain = connect(settings, rpc, chain_name)
+            checker = verifier(settings, chain, registry, known, profile=profile, rpc=rpc, quorum=rpc_quorum)
+        else:  # nothing anchored, no on-chain status: no chain to connect to
+            checker = Verifier(None, resolver=known, profile=profile)
+        reports = []
+        for path in files:
+            if path in unreadable:
+                reports.append(unreadable[path])
                 continue
+            credential = documents[path]
             if is_presentation(credential):
                 report = verify_presentation(credential, checker, challenge=challenge, domain=domain).to_dict()
             else:

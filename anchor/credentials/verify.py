@@ -12,13 +12,18 @@ Checks, each `pass`, `fail` or `not_applicable` with a reason:
 - `revocation`        the batch is not revoked and the credential's revocation bit is clear, in the
                       issuer's own list (the anchoring account, in the anchoring contract);
 - `suspension`        the credential's suspension bit is clear (same list rule);
-- `validity_period`   now is within validFrom / validUntil.
+- `validity_period`   now is within validFrom / validUntil (VC 1.1: issuanceDate / expirationDate).
 
-With `profile="vc"` (the W3C VC API endpoints) any VC 2.0 credential is accepted: `schema` checks
-the VC Data Model 2.0 basics instead of the micro-credential model, and a credential without an
+With `profile="vc"` (the W3C VC API endpoints) any VC 2.0 or VC 1.1 credential is accepted: `schema`
+checks the VC Data Model basics instead of the micro-credential model, and a credential without an
 anchor proof gets `not_applicable` (not `fail`) for the three anchoring checks — unless it carries
 credanchor's on-chain status: then it must be anchored (a revoked batch is only seen through the
 anchor proof's root).
+
+The chain is read only for what needs it: :func:`needs_chain` says whether a document (a credential,
+or a presentation's credentials) carries an anchor proof or on-chain status. One that does not — a
+plain VC, or malformed input — verifies with ``Verifier(None)``, so the CLI and the API answer it
+without a chain configured or reachable.
 
 `signature` also requires that the JSON says what was signed (anchor.credentials.signed_view): an
 eddsa-rdfc-2022 proof signs the RDF graph, and a JSON-LD-equivalent rewrite — a value object, a
@@ -67,6 +72,7 @@ class Outcome(StrEnum):
 
 PROFILES = ("microcredential", "vc")
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 
 CHECKS = (
     "schema", "signature", "merkle_inclusion", "anchored", "issuer_accredited", "revocation", "suspension",
@@ -167,7 +173,8 @@ class Verifier:
             problems = vc_data_model_errors(credential)
             if problems:
                 return Check("schema", Outcome.FAIL, "; ".join(problems))
-            return Check("schema", Outcome.PASS, "a W3C Verifiable Credential 2.0")
+            version = "1.1" if _is_vc_v1(credential) else "2.0"
+            return Check("schema", Outcome.PASS, f"a W3C Verifiable Credential {version}")
         try:
             validate_credential(without_anchor_proofs(credential))
         except CredentialValidationError as exc:
@@ -301,11 +308,11 @@ class Verifier:
             if purpose is StatusPurpose.REVOCATION and anchor is not None:
                 return Check(name, Outcome.PASS, "the batch is not revoked (no per-credential revocation entry)")
             return Check(name, Outcome.NOT_APPLICABLE, f"no {name} status entry")
-        if self.chain is None:
-            return _fail(name, "no chain to read the status list from: pass an RPC URL")
         for entry in relevant:
             try:
                 _, location = read_entry(entry)
+                if self.chain is None:  # the entry was read first: a malformed one says so, chain or not
+                    return _fail(name, "no chain to read the status list from: pass an RPC URL")
                 if location.chain_id != self.chain.chain_id or not self._is_genuine(location.contract):
                     return _fail(name, f"the {name} list is not on this chain's CredentialAnchor")
                 if anchor is not None and (location.issuer.lower(), location.contract.lower()) != (
@@ -323,15 +330,16 @@ class Verifier:
 
     def _validity(self, credential: dict[str, Any]) -> Check:
         now = self.now or datetime.now(UTC)
+        begins, ends = ("issuanceDate", "expirationDate") if _is_vc_v1(credential) else ("validFrom", "validUntil")
         try:
-            start = _parse(credential.get("validFrom"))
-            end = _parse(credential.get("validUntil")) if credential.get("validUntil") is not None else None
+            start = _parse(credential.get(begins))
+            end = _parse(credential.get(ends)) if credential.get(ends) is not None else None
         except ValueError as exc:
             return Check("validity_period", Outcome.FAIL, str(exc))
         if start is not None and now < start:
-            return Check("validity_period", Outcome.FAIL, f"not valid before {credential['validFrom']}")
+            return Check("validity_period", Outcome.FAIL, f"not valid before {credential[begins]}")
         if end is not None and now > end:
-            return Check("validity_period", Outcome.FAIL, f"expired at {credential['validUntil']}")
+            return Check("validity_period", Outcome.FAIL, f"expired at {credential[ends]}")
         return Check("validity_period", Outcome.PASS, "within its validity period")
 
     # -- cached chain reads -----------------------------------------------------------------------
@@ -376,14 +384,36 @@ class Verifier:
         return self._batches[key]
 
 
+def needs_chain(document: Any) -> bool:
+    """Whether verifying `document` reads a chain: a well-formed credential with an anchor proof or
+    credanchor's on-chain status, or a well-formed presentation holding one. Anything else — a plain
+    VC, or input that is not a VC (or VP) at all, whatever it carries — is verified without one."""
+    if not isinstance(document, dict):
+        return False
+    if "VerifiablePresentation" in as_list(document.get("type")):
+        return not vc_data_model_errors(document, "VerifiablePresentation") and any(
+            needs_chain(inner) for inner in as_list(document.get("verifiableCredential"))
+        )
+    return not vc_data_model_errors(document) and bool(anchor_proofs_of(document) or carries_onchain_status(document))
+
+
+def _is_vc_v1(document: dict[str, Any]) -> bool:
+    context = as_list(document.get("@context"))
+    return bool(context) and context[0] == VC_V1_CONTEXT
+
+
 def vc_data_model_errors(document: Any, kind: str = "VerifiableCredential") -> list[str]:
-    """What keeps `document` from being a VC Data Model 2.0 credential (or presentation) — empty if nothing."""
+    """What keeps `document` from being a VC Data Model 2.0 or 1.1 credential (a 2.0 presentation) —
+    empty if nothing. VC 1.1: `issuanceDate` is required, and validFrom / validUntil are VC 2.0 names
+    (1.1 has issuanceDate / expirationDate)."""
     if not isinstance(document, dict):
         return [f"a {kind} is a JSON object"]
     problems = []
     context = as_list(document.get("@context"))
-    if not context or context[0] != VC_V2_CONTEXT:
-        problems.append(f"@context must be a list starting with {VC_V2_CONTEXT}")
+    v1 = kind == "VerifiableCredential" and _is_vc_v1(document)
+    if not context or (context[0] != VC_V2_CONTEXT and not v1):
+        accepted = f"{VC_V2_CONTEXT} or {VC_V1_CONTEXT}" if kind == "VerifiableCredential" else VC_V2_CONTEXT
+        problems.append(f"@context must be a list starting with {accepted}")
     if kind not in as_list(document.get("type")):
         problems.append(f"type must include {kind}")
     if kind == "VerifiableCredential":
@@ -394,7 +424,15 @@ def vc_data_model_errors(document: Any, kind: str = "VerifiableCredential") -> l
         subjects = as_list(document.get("credentialSubject"))
         if not subjects or not all(isinstance(s, dict) and s for s in subjects):
             problems.append("credentialSubject must be a non-empty object or a list of them")
-        for name in ("validFrom", "validUntil"):
+        if v1:
+            if not isinstance(document.get("issuanceDate"), str):
+                problems.append("issuanceDate is required in a VC 1.1 credential (an XML Schema date-time string)")
+            problems += [
+                f"{name} is not a VC 1.1 term: use {instead}"
+                for name, instead in (("validFrom", "issuanceDate"), ("validUntil", "expirationDate"))
+                if name in document
+            ]
+        for name in ("expirationDate",) if v1 else ("validFrom", "validUntil"):
             if name in document and not isinstance(document[name], str):
                 problems.append(f"{name} must be an XML Schema date-time string")
     if "id" in document and (not isinstance(document["id"], str) or ":" not in document["id"]):

@@ -29,6 +29,8 @@ from anchor.errors import CredAnchorError
 CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
+#: VC Data Model 1.1: read and signed (the VC API), never written by credanchor's own issuance.
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
@@ -40,6 +42,7 @@ LEGACY = frozenset({MICROCREDENTIAL_V1})
 
 BUNDLED = {
     VC_V2: "credentials-v2.jsonld",
+    VC_V1: "credentials-v1.jsonld",
     OB_V3: "ob-v3p0-context-3.0.3.json",
     DATA_INTEGRITY_V2: "data-integrity-v2.jsonld",
     MULTIKEY_V1: "multikey-v1.jsonld",

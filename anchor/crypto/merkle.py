@@ -68,21 +68,34 @@ class MerkleTree:
     def root(self) -> bytes:
         return self.nodes[0]
 
-    def proof(self, credential_hash: bytes) -> list[bytes]:
-        """The sibling hashes from the credential's leaf up to the root."""
+    def leaf_index(self, credential_hash: bytes) -> int:
+        """Where the credential's leaf sits in `nodes`."""
         if self._positions is None:
             last = len(self.nodes) - 1
             self._positions = {h: last - index for index, h in enumerate(self._order)}
         try:
-            index = self._positions[credential_hash]
+            return self._positions[credential_hash]
         except KeyError:
             raise ConfigurationError(f"0x{credential_hash.hex()} is not in this tree") from None
-        path = []
-        while index > 0:
-            sibling = index - 1 if index % 2 == 0 else index + 1
-            path.append(self.nodes[sibling])
-            index = (index - 1) // 2
-        return path
+
+    def proof(self, credential_hash: bytes) -> list[bytes]:
+        """The sibling hashes from the credential's leaf up to the root."""
+        return path_at(self.nodes, self.leaf_index(credential_hash))
+
+
+def path_at(nodes: Sequence[bytes], index: int) -> list[bytes]:
+    """The sibling hashes from `nodes[index]` up to the root of a tree stored as `MerkleTree.nodes`."""
+    path = []
+    while index > 0:
+        sibling = index - 1 if index % 2 == 0 else index + 1
+        path.append(nodes[sibling])
+        index = (index - 1) // 2
+    return path
+
+
+def max_path_length(leaves: int) -> int:
+    """The longest Merkle path of a tree of `leaves` leaves (its leaves sit at one or two depths)."""
+    return (leaves - 1).bit_length()
 
 
 def process_proof(credential_hash: bytes, proof: Sequence[bytes]) -> bytes:

@@ -33,7 +33,18 @@ def base58_encode(data: bytes) -> str:
     return "1" * leading_zeros + digits
 
 
+#: The longest base58 text decoded: credanchor reads nothing longer than a 64-byte signature (88
+#: characters) or a multicodec key (at most 35 bytes, 48 characters). Decoding is quadratic in the
+#: length, so longer input is refused before it is read.
+MAX_BASE58_LENGTH = 128
+
+
 def base58_decode(text: str) -> bytes:
+    if len(text) > MAX_BASE58_LENGTH:
+        raise ConfigurationError(
+            f"a base58-btc value of {len(text)} characters is longer than any key or signature "
+            f"(at most {MAX_BASE58_LENGTH}): refused unread"
+        )
     number = 0
     for char in text:
         try:

@@ -3,8 +3,19 @@
 Follows "Data Integrity EdDSA Cryptosuites v1.0": transform the unsecured document (RDF Dataset
 Canonicalization, or JCS), canonicalize the proof configuration the same way, hash each with
 SHA-256, and sign `hash(proofConfig) || hash(document)` with Ed25519; the signature travels as a
-base58-btc multibase `proofValue`. Several proofs may sit on one document (a proof set): each
-signs the document without any `proof`.
+base58-btc multibase `proofValue`. Several proofs may sit on one document (VC Data Integrity 1.0
+§2.1.1 and §4.5): in a *proof set* each signs the document without any `proof`; a proof of a *proof
+chain* names earlier proofs by `id` in its `previousProof` (a string or a list) and signs the
+document with exactly those proofs as its `proof` (a list, in the order the document holds them).
+A chain proof verifies only if its own signature does and every proof it names verifies too; a
+name that matches no proof, or several, fails it with a reason.
+
+VC Data Model 1.1 documents (`https://www.w3.org/2018/credentials/v1`) are signed the same way: that
+context does not define the Data Integrity terms, so :func:`add_proof` appends
+`https://w3id.org/security/data-integrity/v2` to the document's `@context` first ("context
+injection", VC Data Integrity 1.0 §2.4.1; what Digital Bazaar's libraries do too). eddsa-jcs-2022
+proofs carry the `@context` they signed: a verifier accepts a document whose `@context` starts with
+it and checks the signature over that context (vc-di-eddsa, Verify Proof (eddsa-jcs-2022)).
 
 Verification checks the cheap things first — the proof's type and cryptosuite, its verification
 method (resolved, authorized for the proof purpose, controlled by whom the caller expects) and the
@@ -19,26 +30,17 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyld import jsonld
-
 from anchor.crypto import jcs, multibase
 from anchor.crypto.did import DidResolutionError, DidResolver
-from anchor.crypto.jsonld import LoaderFn, UnknownContextError, document_loader
+from anchor.crypto.jsonld import DATA_INTEGRITY_V2, VC_V2, LoaderFn, UnknownContextError, document_loader
 from anchor.crypto.keys import SigningKey, verify_signature
-from anchor.crypto.rdfc import ShapeCanonicalizer
-from anchor.crypto.rdfc_budget import (
-    CanonicalizationLimitError,
-    CanonicalizationLimits,
-    canonicalization_budget,
-    canonicalize_dataset,
-    expanded_to_rdf,
-)
+from anchor.crypto.rdfc_budget import CanonicalizationLimitError, CanonicalizationLimits, canonicalization_budget
+from anchor.crypto.transform import ProofError, canonical_rdf
 from anchor.errors import ConfigurationError, CredAnchorError
 from anchor.types import as_list, xsd_timestamp
 
@@ -47,9 +49,11 @@ JCS = "eddsa-jcs-2022"
 CRYPTOSUITES = (RDFC, JCS)
 PROOF_TYPE = "DataIntegrityProof"
 
-
-class ProofError(CredAnchorError, ValueError):
-    """A document cannot be secured: it is not valid JSON-LD for its contexts, or options are wrong."""
+__all__ = [
+    "CRYPTOSUITES", "JCS", "PROOF_TYPE", "RDFC", "ProofCheck", "ProofError", "add_proof", "canonical_rdf",
+    "create_proof", "default_loader", "hash_data", "now_xsd", "proof_configuration", "proofs_of", "verify_proofs",
+    "with_suite_context",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,128 +74,6 @@ def now_xsd() -> str:
 
 
 # -- transformation and hashing ---------------------------------------------------------------
-
-
-def canonical_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
-    """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0) of a JSON-LD document as N-Quads.
-
-    Fails, like a JSON-LD "safe mode", when a property of the document is not defined by its
-    contexts (it would silently fall out of the signed data), and on control characters that
-    pyld's N-Quads escaping does not write the RDFC-1.0 way. Runs within the enclosing
-    canonicalization budget (or a default one), and raises CanonicalizationLimitError past it.
-    """
-    canonicalizer = _CANONICALIZERS.pop(loader, None)
-    if canonicalizer is None:
-        canonicalizer = ShapeCanonicalizer(loader, lambda d: _generic_rdf(d, loader))
-    _CANONICALIZERS[loader] = canonicalizer  # most recently used last
-    while len(_CANONICALIZERS) > _MAX_LOADERS:
-        _CANONICALIZERS.pop(next(iter(_CANONICALIZERS)))
-    _refuse_control_characters(document)
-    try:
-        with canonicalization_budget() as budget, budget.timing():
-            budget.check_document(document)
-            return canonicalizer.canonicalize(document, _safe_mode)
-    except jsonld.JsonLdError as exc:
-        raise _jsonld_error(exc) from exc
-    except CredAnchorError:
-        raise
-    except (ValueError, TypeError, OverflowError) as exc:  # pyld on malformed input (relative IRIs, huge numbers)
-        raise ProofError(f"the document is not valid JSON-LD: {exc}") from exc
-
-
-# One shape canonicalizer per document loader (each loader may serve other contexts), a few kept.
-_CANONICALIZERS: dict[LoaderFn, ShapeCanonicalizer] = {}
-_MAX_LOADERS = 8
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _refuse_control_characters(document: Any) -> None:
-    text = json.dumps(document, ensure_ascii=False)
-    # json writes control characters as escapes: a cheap look first, then at the strings themselves.
-    maybe = "\\u00" in text or "\\b" in text or "\\f" in text or "\x7f" in text
-    if maybe and any(_CONTROL.search(leaf) for leaf in _strings(document)):
-        raise ProofError("the document holds control characters (other than tab, newline, return): remove them")
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, str):
-        yield value
-
-
-def _generic_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
-    """The whole way through pyld: expand, check, to RDF, canonicalize."""
-    expanded = jsonld.expand(document, {"documentLoader": loader})
-    _safe_mode(document, expanded)
-    dataset = expanded_to_rdf(expanded, loader)
-    for graph, triples in dataset.items():  # a dataset is a set: drop repeated triples
-        unique = {json.dumps(t, sort_keys=True): t for t in triples}
-        dataset[graph] = list(unique.values())
-    return canonicalize_dataset(dataset)
-
-
-def _safe_mode(document: dict[str, Any], expanded: Any) -> None:
-    lost = _leaf_count(document) - _expanded_leaf_count(expanded)
-    if lost:
-        raise ProofError(
-            f"{lost} value(s) of the document are not defined by its JSON-LD @context and would not be "
-            "signed: define every property in a context (or remove it)"
-        )
-
-
-def _jsonld_error(exc: Exception) -> Exception:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, CredAnchorError):
-            return cause
-        cause = cause.__cause__ or cause.__context__ or getattr(cause, "cause", None)
-    return ProofError(f"the document is not valid JSON-LD: {exc}")
-
-
-# Safe mode by counting: every value of the compact document must survive expansion. A value
-# object ({"@value": …, "@type"/"@language": …}) is one value; an @json literal is as many values
-# as its JSON holds; @index, @language and @direction annotate, they are not values.
-_ANNOTATIONS = ("@context", "@index", "@language", "@direction")
-
-
-def _leaf_count(value: Any) -> int:
-    if isinstance(value, dict):
-        if "@value" in value:
-            return _json_leaves(value["@value"]) if value.get("@type") == "@json" else int(value["@value"] is not None)
-        return sum(_leaf_count(v) for k, v in value.items() if k not in _ANNOTATIONS)
-    if isinstance(value, list):
-        return sum(_leaf_count(v) for v in value)
-    return 0 if value is None else 1
-
-
-def _json_leaves(value: Any) -> int:
-    if isinstance(value, dict):
-        return sum(_json_leaves(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_json_leaves(v) for v in value)
-    return 0 if value is None else 1
-
-
-def _expanded_leaf_count(value: Any) -> int:
-    if isinstance(value, list):
-        return sum(_expanded_leaf_count(v) for v in value)
-    if not isinstance(value, dict):
-        return 0
-    if "@value" in value:
-        return _json_leaves(value["@value"]) if value.get("@type") == "@json" else int(value["@value"] is not None)
-    count = 1 if "@id" in value else 0
-    for key, item in value.items():
-        if key == "@type":
-            count += len(item) if isinstance(item, list) else 1
-        elif key not in ("@id", "@index", "@language", "@direction"):
-            count += _expanded_leaf_count(item)
-    return count
 
 
 def _transform(document: dict[str, Any], cryptosuite: str, loader: LoaderFn) -> bytes:
@@ -217,12 +99,16 @@ def proof_configuration(
     proof_purpose: str = "assertionMethod",
     challenge: str | None = None,
     domain: str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | list[str] | None = None,
 ) -> dict[str, Any]:
     """The proof options without proofValue, carrying the document's @context as the spec requires."""
     if cryptosuite not in CRYPTOSUITES:
         raise ConfigurationError(f"unknown cryptosuite {cryptosuite!r}; use one of {', '.join(CRYPTOSUITES)}")
-    config: dict[str, Any] = {
-        "type": PROOF_TYPE,
+    config: dict[str, Any] = {"type": PROOF_TYPE}
+    if proof_id is not None:
+        config["id"] = proof_id
+    config |= {
         "cryptosuite": cryptosuite,
         "created": created,
         "verificationMethod": verification_method,
@@ -232,12 +118,31 @@ def proof_configuration(
         config["challenge"] = challenge
     if domain is not None:
         config["domain"] = domain
+    if previous_proof is not None:
+        config["previousProof"] = previous_proof
     if "@context" in document:
         config["@context"] = document["@context"]
     return config
 
 
 # -- sign and verify ----------------------------------------------------------------------------
+
+
+def needs_suite_context(document: dict[str, Any]) -> bool:
+    """Whether `document` has an @context that does not define the Data Integrity terms (neither the
+    VC 2.0 nor the Data Integrity context is in it: e.g. a VC Data Model 1.1 credential)."""
+    if "@context" not in document:
+        return False
+    contexts = as_list(document["@context"])
+    return VC_V2 not in contexts and DATA_INTEGRITY_V2 not in contexts
+
+
+def with_suite_context(document: dict[str, Any]) -> dict[str, Any]:
+    """`document`, with the Data Integrity context appended to its @context when that does not define
+    the proof's terms (VC Data Integrity 1.0 §2.4.1, context injection); unchanged otherwise."""
+    if not needs_suite_context(document):
+        return document
+    return {**document, "@context": [*as_list(document["@context"]), DATA_INTEGRITY_V2]}
 
 
 def create_proof(
@@ -249,18 +154,34 @@ def create_proof(
     proof_purpose: str = "assertionMethod",
     challenge: str | None = None,
     domain: str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | Sequence[str] | None = None,
     loader: LoaderFn | None = None,
 ) -> dict[str, Any]:
-    """A DataIntegrityProof over `document` (any existing `proof` is not signed: proof sets)."""
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    """A DataIntegrityProof over `document`.
+
+    Without `previous_proof` the new proof joins a proof set (the document's existing proofs are not
+    signed); with it, it extends a proof chain: it signs the document with the proofs of those ids as
+    its `proof`. `proof_id` names the new proof, so that a later proof can name it in turn. The
+    document's @context must define the Data Integrity terms (:func:`add_proof` sees to it).
+    """
+    if needs_suite_context(document):
+        raise ProofError(
+            f"the document's @context does not define the Data Integrity terms: add {DATA_INTEGRITY_V2} "
+            "(add_proof does)"
+        )
+    previous = None if previous_proof is None else _reference_list(previous_proof)
+    unsecured = _chained_input(document, previous)
     config = proof_configuration(
-        unsecured,
+        document,
         cryptosuite=cryptosuite,
         verification_method=key.verification_method,
         created=created or now_xsd(),
         proof_purpose=proof_purpose,
         challenge=challenge,
         domain=domain,
+        proof_id=proof_id,
+        previous_proof=previous_proof if isinstance(previous_proof, str | None) else list(previous_proof),
     )
     signature = key.sign(hash_data(unsecured, config, loader or default_loader()))
     proof = dict(config)
@@ -271,15 +192,56 @@ def create_proof(
 
 
 def add_proof(document: dict[str, Any], key: SigningKey, **options: Any) -> dict[str, Any]:
-    """A copy of `document` secured with one more proof (a single proof, or a proof set)."""
-    proof = create_proof(document, key, **options)
-    secured = copy.copy(document)
+    """A copy of `document` secured with one more proof (a single proof, a proof set, or with
+    `previous_proof=` a proof chain); the Data Integrity context is appended to its @context first
+    when that does not define the proof's terms (a VC 1.1 credential)."""
+    secured = copy.copy(with_suite_context(document))
+    proof = create_proof(secured, key, **options)
     existing = document.get("proof")
     if existing is None:
         secured["proof"] = proof
     else:
         secured["proof"] = [*(existing if isinstance(existing, list) else [existing]), proof]
     return secured
+
+
+def _reference_list(previous_proof: str | Sequence[str]) -> list[str]:
+    references = [previous_proof] if isinstance(previous_proof, str) else list(previous_proof)
+    if not references or not all(isinstance(r, str) and r for r in references):
+        raise ProofError("previousProof must be a proof id, or a non-empty list of them")
+    return references
+
+
+def _chained_input(document: dict[str, Any], previous: list[str] | None) -> dict[str, Any]:
+    """The document a new proof signs: without proofs, or with the proofs `previous` names (§4.2)."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    if previous is None:
+        return unsecured
+    matching = _matching_proofs(proofs_of(document), previous)
+    if isinstance(matching, str):
+        raise ProofError(f"cannot chain the new proof: {matching}")
+    return {**unsecured, "proof": [proof for _, proof in matching]}
+
+
+def _matching_proofs(proofs: list[Any], references: list[str]) -> list[tuple[int, Any]] | str:
+    """The proofs (position, proof) whose `id` is one of `references`, in document order — or why
+    they cannot be found: a reference no proof has, or one that several proofs have."""
+    positions: dict[str, list[int]] = {}
+    for position, proof in enumerate(proofs):
+        if isinstance(proof, dict) and isinstance(proof.get("id"), str):
+            positions.setdefault(proof["id"], []).append(position)
+    for reference in references:
+        found = positions.get(reference, [])
+        if not found:
+            return f"previousProof {reference!r} names no proof of this document"
+        if len(found) > 1:
+            return f"previousProof {reference!r} names {len(found)} proofs of this document (ids must be unique)"
+    wanted = set(references)
+    return [
+        (position, proof)
+        for position, proof in enumerate(proofs)
+        if isinstance(proof, dict) and proof.get("id") in wanted
+    ]
 
 
 def proofs_of(document: dict[str, Any]) -> list[Any]:
@@ -304,17 +266,58 @@ def verify_proofs(
     and assertionMethod): a proof by another controller or for another purpose fails before any
     canonicalization. `limits` bound the canonicalization work of this call, unless the caller has
     opened a budget for a larger scope (see `anchor.crypto.rdfc_budget.canonicalization_budget`).
+
+    Proof chains (VC Data Integrity 1.0 §4.5): a proof with `previousProof` has its references
+    resolved first (a dangling or ambiguous one fails it before any canonicalization), is verified
+    over the document with the proofs it names as `proof`, and verifies only if they all do.
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     loader = loader or default_loader()
-    document_hash = _document_hasher(unsecured, loader)
+    proofs = proofs_of(document)
+    hasher = _DocumentHasher(unsecured, proofs, loader)
     expected = _Expected(controller, purpose)
     with canonicalization_budget(limits):
-        return [
-            _verify_one(unsecured, proof, resolver, loader, expected, document_hash)
-            for proof in proofs_of(document)
+        own = {
+            position: _verify_one(unsecured, proof, resolver, loader, expected, hasher.for_proof(proof))
+            for position, proof in enumerate(proofs)
             if not (isinstance(proof, dict) and proof.get("cryptosuite") in handled_elsewhere)
-        ]
+        }
+    return [_chain_verdict(position, proofs, own, ()) for position in own]
+
+
+def _chain_verdict(position: int, proofs: list[Any], own: dict[int, ProofCheck], seen: tuple[int, ...]) -> ProofCheck:
+    """A proof's check, failed if a proof its previousProof names did not verify (or the names loop)."""
+    check = own[position]
+    proof = proofs[position]
+    if not check.verified or not isinstance(proof, dict) or "previousProof" not in proof:
+        return check
+    matching = _matching_proofs(proofs, _references(proof["previousProof"]) or [])
+    assert not isinstance(matching, str)  # a dangling reference failed the proof's own check
+    for earlier, _ in matching:
+        if earlier in seen or earlier == position:
+            return _failed(check, "its previousProof references form a cycle")
+        if earlier not in own:
+            return _failed(check, f"previousProof {proofs[earlier].get('id')!r} names a proof not verified here")
+        verdict = _chain_verdict(earlier, proofs, own, (*seen, position))
+        if not verdict.verified:
+            return _failed(
+                check, f"the previous proof {proofs[earlier].get('id')!r} does not verify ({verdict.reason})"
+            )
+    return check
+
+
+def _failed(check: ProofCheck, reason: str) -> ProofCheck:
+    return ProofCheck(
+        False, reason, check.cryptosuite, check.verification_method, check.controller, check.proof_purpose
+    )
+
+
+def _references(value: Any) -> list[str] | None:
+    """previousProof as a list of ids, or None when it is neither a string nor a non-empty list of them."""
+    references = [value] if isinstance(value, str) else value
+    if not isinstance(references, list) or not references or not all(isinstance(r, str) for r in references):
+        return None
+    return references
 
 
 @dataclass(frozen=True)
@@ -326,28 +329,51 @@ class _Expected:
 #: The longest base58-btc multibase text of a 64-byte signature is 'z' + 88 characters; anything
 #: longer is refused before decoding (base58 decoding is quadratic in the length).
 _MAX_PROOF_VALUE = 90
-_DocumentHash = Callable[[str], bytes]
+#: The SHA-256 of the transformed document a proof signs, given the proof's cryptosuite and, for
+#: eddsa-jcs-2022, the @context it signed (None: the document's own).
+_DocumentHash = Callable[[str, Any], bytes]
 #: What transforming an untrusted document may raise: a failed check, never an escaped exception.
 _UNTRANSFORMABLE = (ConfigurationError, ProofError, UnknownContextError, CanonicalizationLimitError)
 
 
-def _document_hasher(unsecured: dict[str, Any], loader: LoaderFn) -> _DocumentHash:
-    """SHA-256 of the transformed document, computed once per cryptosuite: every proof of a proof
-    set signs the same document, so ten proofs must not cost ten canonicalizations."""
-    digests: dict[str, bytes | CredAnchorError] = {}
+class _DocumentHasher:
+    """SHA-256 of the transformed documents the proofs sign, each computed once: every proof of a
+    proof set signs the same document, so ten proofs must not cost ten canonicalizations. A chain
+    proof signs the document with the proofs it names; a jcs proof, with the @context it carries."""
 
-    def document_hash(cryptosuite: str) -> bytes:
-        if cryptosuite not in digests:
+    def __init__(self, unsecured: dict[str, Any], proofs: list[Any], loader: LoaderFn) -> None:
+        self.unsecured, self.proofs, self.loader = unsecured, proofs, loader
+        self.digests: dict[tuple[str, str, tuple[int, ...]], bytes | CredAnchorError] = {}
+
+    def for_proof(self, proof: Any) -> _DocumentHash | str:
+        """The hash function for `proof`'s document, or why its previousProof cannot be resolved."""
+        if not isinstance(proof, dict) or "previousProof" not in proof:
+            return lambda suite, context: self.digest(suite, context, None)
+        references = _references(proof["previousProof"])
+        if references is None:
+            return "previousProof must be a proof id or a non-empty list of them"
+        matching = _matching_proofs(self.proofs, references)
+        if isinstance(matching, str):
+            return matching
+        positions = tuple(position for position, _ in matching)
+        return lambda suite, context: self.digest(suite, context, positions)
+
+    def digest(self, suite: str, context: Any, previous: tuple[int, ...] | None) -> bytes:
+        key = (suite, json.dumps(context, sort_keys=True), previous or ())
+        if key not in self.digests:
+            document = dict(self.unsecured)
+            if context is not None:
+                document["@context"] = context
+            if previous is not None:
+                document["proof"] = [self.proofs[position] for position in previous]
             try:
-                digests[cryptosuite] = hashlib.sha256(_transform(unsecured, cryptosuite, loader)).digest()
+                self.digests[key] = hashlib.sha256(_transform(document, suite, self.loader)).digest()
             except _UNTRANSFORMABLE as exc:
-                digests[cryptosuite] = exc
-        digest = digests[cryptosuite]
+                self.digests[key] = exc
+        digest = self.digests[key]
         if isinstance(digest, CredAnchorError):
             raise digest
         return digest
-
-    return document_hash
 
 
 def _verify_one(
@@ -356,7 +382,7 @@ def _verify_one(
     resolver: DidResolver,
     loader: LoaderFn,
     expected: _Expected,
-    document_hash: _DocumentHash,
+    document_hash: _DocumentHash | str,
 ) -> ProofCheck:
     # The cheap checks come first: canonicalizing untrusted input is the expensive step, so an
     # unusable proof must never get that far.
@@ -368,13 +394,19 @@ def _verify_one(
     suite, method_id, purpose = proof["cryptosuite"], proof["verificationMethod"], proof["proofPurpose"]
     if proof["type"] != PROOF_TYPE or suite not in CRYPTOSUITES:
         return ProofCheck(False, f"unsupported proof {proof['type']}/{suite}", suite)
+    if isinstance(document_hash, str):  # a previousProof that names no proof (or several)
+        return ProofCheck(False, document_hash, suite, method_id)
     config = {k: v for k, v in proof.items() if k != "proofValue"}
+    signed_context = None
     if suite == RDFC:
         config.pop("@context", None)
         if "@context" in unsecured:
             config["@context"] = unsecured["@context"]
-    elif "@context" in config and config["@context"] != unsecured.get("@context"):
-        return ProofCheck(False, "the proof's @context differs from the document's", suite, method_id)
+    elif "@context" in config:
+        # eddsa-jcs-2022: the document's @context must start with the proof's, which is what was signed.
+        signed_context = config["@context"]
+        if not _starts_with(unsecured.get("@context"), signed_context):
+            return ProofCheck(False, "the document's @context does not start with the proof's", suite, method_id)
     if expected.purpose is not None and purpose != expected.purpose:
         return ProofCheck(False, f"the proof is for {purpose}, not {expected.purpose}", suite, method_id)
     try:
@@ -396,7 +428,7 @@ def _verify_one(
         return ProofCheck(False, signature, suite, method_id, method.controller)
     try:
         config_hash = hashlib.sha256(_transform(config, suite, loader)).digest()
-        data = config_hash + document_hash(suite)
+        data = config_hash + document_hash(suite, signed_context)
     except _UNTRANSFORMABLE as exc:
         return ProofCheck(False, str(exc), suite, method_id, method.controller)
     if not verify_signature(method.public_key, signature, data):
@@ -410,6 +442,11 @@ def _verify_one(
             purpose,
         )
     return ProofCheck(True, "signature verified", suite, method_id, method.controller, purpose)
+
+
+def _starts_with(document_context: Any, proof_context: Any) -> bool:
+    ours, theirs = as_list(document_context), as_list(proof_context)
+    return bool(theirs) and ours[: len(theirs)] == theirs
 
 
 def _signature(proof_value: str) -> bytes | str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -114,15 +114,33 @@ class OfferRow(Base):
 
 
 class WalletSecretRow(Base):
-    """A short-lived secret handed to a wallet, kept as its hash (migration 0005): an OpenID4VCI access token
-    (`token`, bound to an offer), a c_nonce (`nonce`), or a VC API exchange's challenge (`challenge`, bound to
-    an offer). Nonces and challenges are used once (`used_at`)."""
+    """A short-lived secret handed to a wallet, kept as its hash (migrations 0005, 0006): an OpenID4VCI access token
+    (`token`, owned by an offer), a c_nonce (`nonce`), or a VC API exchange's challenge (`challenge`, owned by
+    an offer or a presentation request). Nonces and challenges are used once (`used_at`)."""
 
     __tablename__ = "wallet_secrets"
 
     hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    offer_id: Mapped[str | None] = mapped_column(ForeignKey("offers.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(String(32), index=True)  # an offer's or a request's id
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PresentationRequestRow(Base):
+    """A verifier's request for a presentation from a wallet (migration 0006): what it asks for (`query`), the
+    hashes of its exchange id and of the verifier's key, and — once a wallet answered — the full report."""
+
+    __tablename__ = "presentation_requests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    exchange_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    query: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified: Mapped[bool | None] = mapped_column(Boolean)
+    holder: Mapped[str | None] = mapped_column(String(2000))
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,4 +1,5 @@
-"""Claim offers and the short-lived secrets handed to wallets, in the store (anchor.wallets is the logic).
+"""Claim offers, verifiers' presentation requests and the short-lived secrets handed to wallets, in the store
+(anchor.wallets is the logic).
 
 Only hashes of secrets arrive here. Every step that may happen once is one conditional UPDATE — `... WHERE
 used_at IS NULL` — whose row count says whether this request won: with several API workers on PostgreSQL two
@@ -16,8 +17,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from anchor.errors import ConfigurationError
 from anchor.storage.database import Database, aware, now
-from anchor.storage.models import OfferRow, WalletSecretRow
-from anchor.storage.records import Offer, WalletSecret
+from anchor.storage.models import OfferRow, PresentationRequestRow, WalletSecretRow
+from anchor.storage.records import Offer, PresentationRequest, WalletSecret
 
 #: The hashed secrets an offer is found by: its pre-authorized code, its reference (the offer by reference)
 #: and its VC API exchange id.
@@ -161,13 +162,53 @@ class OfferStore(Database):
                 row.credential_id = credential_id
                 self._audit(session, "offer.issue", offer_id, credential=credential_id)
 
+    # -- verifiers' presentation requests -------------------------------------------------------------
+
+    def create_presentation_request(
+        self, request_id: str, key_hash: str, exchange_hash: str, query: dict[str, Any], expires_at: datetime
+    ) -> PresentationRequest:
+        with self._session() as session:
+            row = PresentationRequestRow(id=request_id, key_hash=key_hash, exchange_hash=exchange_hash, query=query,
+                                         created_at=now(), expires_at=expires_at)  # fmt: skip
+            session.add(row)
+            session.flush()
+            self._audit(session, "presentation_request.create", request_id, expires=expires_at.isoformat())
+            return _presentation_request(row)
+
+    def presentation_request(self, request_id: str) -> PresentationRequest | None:
+        with self._session() as session:
+            row = session.get(PresentationRequestRow, request_id)
+            return None if row is None else _presentation_request(row)
+
+    def presentation_request_by_exchange(self, exchange_hash: str) -> PresentationRequest | None:
+        with self._session() as session:
+            row = session.scalar(
+                select(PresentationRequestRow).where(PresentationRequestRow.exchange_hash == exchange_hash)
+            )
+            return None if row is None else _presentation_request(row)
+
+    def record_presentation(self, request_id: str, holder: str, verified: bool, report: dict[str, Any]) -> bool:
+        """Record a wallet's answer — only the first, and only before the request expires. True for one caller."""
+        moment = now()
+        condition = (
+            (PresentationRequestRow.id == request_id)
+            & PresentationRequestRow.answered_at.is_(None)
+            & (PresentationRequestRow.expires_at > moment)
+        )
+        values = {"answered_at": moment, "holder": holder, "verified": verified, "report": report}
+        with self._session() as session:
+            won = _count(session.execute(update(PresentationRequestRow).where(condition).values(**values))) == 1
+            if won:
+                self._audit(session, "presentation_request.answer", request_id, holder=holder, verified=verified)
+            return won
+
     # -- short-lived secrets handed to wallets ----------------------------------------------------
 
-    def add_wallet_secret(self, kind: str, secret_hash: str, expires_at: datetime, offer_id: str | None = None) -> None:
+    def add_wallet_secret(self, kind: str, secret_hash: str, expires_at: datetime, owner: str | None = None) -> None:
         if kind not in WALLET_SECRET_KINDS:
             raise ConfigurationError(f"a wallet secret is one of {', '.join(WALLET_SECRET_KINDS)}, not {kind!r}")
         with self._session() as session:
-            session.add(WalletSecretRow(hash=secret_hash, kind=kind, offer_id=offer_id, created_at=now(),
+            session.add(WalletSecretRow(hash=secret_hash, kind=kind, owner_id=owner, created_at=now(),
                                         expires_at=expires_at))  # fmt: skip
 
     def wallet_secret(self, kind: str, secret_hash: str) -> WalletSecret | None:
@@ -175,12 +216,12 @@ class OfferStore(Database):
             row = session.get(WalletSecretRow, secret_hash)
             if row is None or row.kind != kind:
                 return None
-            return WalletSecret(row.hash, row.kind, row.offer_id, aware(row.expires_at),
+            return WalletSecret(row.hash, row.kind, row.owner_id, aware(row.expires_at),
                                 aware(row.used_at) if row.used_at else None)  # fmt: skip
 
-    def use_wallet_secret(self, kind: str, secret_hash: str, offer_id: str | None = None) -> bool:
-        """Mark a nonce or challenge used — only if it exists, is unused and unexpired (and, given `offer_id`,
-        belongs to that offer). True for exactly one caller."""
+    def use_wallet_secret(self, kind: str, secret_hash: str, owner: str | None = None) -> bool:
+        """Mark a nonce or challenge used — only if it exists, is unused and unexpired (and, given `owner`,
+        belongs to that offer or request). True for exactly one caller."""
         moment = now()
         condition: ColumnElement[bool] = (
             (WalletSecretRow.hash == secret_hash)
@@ -188,8 +229,8 @@ class OfferStore(Database):
             & WalletSecretRow.used_at.is_(None)
             & (WalletSecretRow.expires_at > moment)
         )
-        if offer_id is not None:
-            condition = condition & (WalletSecretRow.offer_id == offer_id)
+        if owner is not None:
+            condition = condition & (WalletSecretRow.owner_id == owner)
         with self._session() as session:
             return _count(session.execute(update(WalletSecretRow).where(condition).values(used_at=moment))) == 1
 
@@ -208,6 +249,14 @@ def _secret_column(kind: str) -> Any:
     if kind not in columns:
         raise ConfigurationError(f"an offer is found by one of {', '.join(OFFER_SECRETS)}, not {kind!r}")
     return columns[kind]
+
+
+def _presentation_request(row: PresentationRequestRow) -> PresentationRequest:
+    return PresentationRequest(
+        id=row.id, key_hash=row.key_hash, query=dict(row.query), created_at=aware(row.created_at),
+        expires_at=aware(row.expires_at), answered_at=aware(row.answered_at) if row.answered_at else None,
+        verified=row.verified, holder=row.holder, report=dict(row.report) if row.report is not None else None,
+    )  # fmt: skip
 
 
 def _offer(row: OfferRow) -> Offer:

@@ -122,6 +122,36 @@ class WalletSecret:
 
     hash: str
     kind: str
-    offer_id: str | None
+    owner: str | None  # the offer's or the presentation request's id
     expires_at: datetime
     used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PresentationRequest:
+    """A verifier's request for a presentation, as stored: what it asks (`query`) and, once a wallet answered,
+    the holder, the verdict and the full report. The verifier's key and the exchange id are stored hashed."""
+
+    id: str
+    key_hash: str
+    query: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    verified: bool | None
+    holder: str | None
+    report: dict[str, Any] | None
+
+    def state(self, moment: datetime) -> str:
+        """answered | expired | waiting."""
+        if self.answered_at is not None:
+            return "answered"
+        return "expired" if moment >= self.expires_at else "waiting"
+
+    def to_dict(self, moment: datetime) -> dict[str, Any]:
+        return {
+            "id": self.id, "state": self.state(moment), "query": self.query,
+            "created_at": self.created_at.isoformat(), "expires_at": self.expires_at.isoformat(),
+            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+            "verified": self.verified, "holder": self.holder, "report": self.report,
+        }  # fmt: skip

@@ -32,7 +32,15 @@ from anchor.storage.api_keys import API_KEY_PREFIX, API_KEY_ROLES, ApiKeyStore
 from anchor.storage.database import StoreError, aware, database_url, now
 from anchor.storage.models import AuditRow, BatchRow, CredentialRow, StatusIndexRow
 from anchor.storage.offers import OfferStore
-from anchor.storage.records import ApiKey, Batch, BatchState, Offer, StoredCredential, WalletSecret
+from anchor.storage.records import (
+    ApiKey,
+    Batch,
+    BatchState,
+    Offer,
+    PresentationRequest,
+    StoredCredential,
+    WalletSecret,
+)
 from anchor.types import StatusPurpose
 
 __all__ = [
@@ -42,6 +50,7 @@ __all__ = [
     "Batch",
     "BatchState",
     "Offer",
+    "PresentationRequest",
     "Store",
     "StoreError",
     "StoreStatusAllocator",

@@ -91,7 +91,7 @@ def _answer(
                           "the challenge of this exchange: POST {} to get one")  # fmt: skip
     challenge = str(next(iter(challenges)))
     secret = store.wallet_secret("challenge", bearer.digest(challenge))
-    if secret is None or secret.offer_id != offer.id:
+    if secret is None or secret.owner != offer.id:
         raise WalletError(400, "invalid-presentation", "the presentation answers a challenge this exchange did not "
                           "make: POST {} to get one")  # fmt: skip
     report = verify_presentation(presentation, verifier, challenge=challenge, domain=origin(public_url))

@@ -152,11 +152,11 @@ def authorized_offer(store: Store, authorization: str | None) -> Offer:
         raise WalletError(401, "invalid_token", "send the access token from the token endpoint as "
                           "Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
     secret = store.wallet_secret("token", bearer.digest(value.strip()))
-    if secret is None or secret.offer_id is None:
+    if secret is None or secret.owner is None:
         raise WalletError(401, "invalid_token", "the access token is unknown", headers=challenge)
     if now() >= secret.expires_at:
         raise WalletError(401, "invalid_token", "the access token expired: redeem a new offer", headers=challenge)
-    offer = store.offer(secret.offer_id)
+    offer = store.offer(secret.owner)
     if offer is None:
         raise WalletError(401, "invalid_token", "the access token's offer is gone", headers=challenge)
     return offer

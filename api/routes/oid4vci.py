@@ -29,8 +29,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 FORM = "application/x-www-form-urlencoded"
 
 
-#: Paths that carry an offer's bearer secret (the offer by reference, the VC API exchange id).
-SECRET_PATHS = re.compile(r"(/oid4vci/offers/|/workflows/claim/exchanges/)[A-Za-z0-9_-]+")
+#: Paths that carry a bearer secret (the offer by reference, the exchange ids of offers and verifier requests).
+SECRET_PATHS = re.compile(r"(/oid4vci/offers/|/workflows/(?:claim|present)/exchanges/)[A-Za-z0-9_-]+")
 
 
 class SecretPathFilter(logging.Filter):

@@ -1,12 +1,16 @@
 """The W3C CCG VC API issuer and verifier endpoints, in that specification's shapes.
 
 - `POST /credentials/issue` (and `/instances/{name}/credentials/issue`): `{"credential", "options"}` →
-  201 `{"verifiableCredential"}`. Any VC 2.0 credential is signed (JSON-LD safe mode: every term must be
-  defined by its contexts). The instance decides which issuer's key signs and the default cryptosuite
-  (`CREDANCHOR_VC_API_ENDPOINTS`); `options.cryptosuite` may ask for the other one. An issuer API key
-  for that issuer is required.
+  201 `{"verifiableCredential"}`. Any VC 2.0 or VC 1.1 credential is signed (JSON-LD safe mode: every
+  term must be defined by its contexts); a VC 1.1 one (`https://www.w3.org/2018/credentials/v1`) gets
+  `issuanceDate` when it has none and the Data Integrity context after its own. The instance decides
+  which issuer's key signs and the default cryptosuite (`CREDANCHOR_VC_API_ENDPOINTS`);
+  `options.cryptosuite` may ask for the other one. An issuer API key for that issuer is required.
 - `POST /credentials/verify`, `POST /presentations/verify`: 200 with `{"verified": true, …}`, or 400
   `application/problem+json` with `verified: false` and one `problemDetails` entry per failed check.
+  Proof sets and proof chains (`previousProof`) verify per VC Data Integrity 1.0. The chain is read
+  only for a credential with an anchor proof or on-chain status: a plain VC, or malformed input, is
+  answered with no chain configured or reachable.
 """
 
 from __future__ import annotations
@@ -40,7 +44,10 @@ class IssueRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"credential": {
         "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
         "type": ["VerifiableCredential"], "issuer": "did:key:z6Mk…",
-        "credentialSubject": {"id": "did:example:learner", "name": "Ana"}}, "options": {}}]})  # fmt: skip
+        "credentialSubject": {"id": "did:example:learner", "name": "Ana"}}, "options": {}}, {"credential": {
+        "@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"],
+        "issuer": "did:key:z6Mk…", "issuanceDate": "2025-01-01T00:00:00Z", "credentialSubject": {
+            "id": "did:example:learner"}}, "options": {"cryptosuite": "eddsa-jcs-2022"}}]})  # fmt: skip
     credential: Document
     options: IssueOptions | None = None
 
@@ -77,7 +84,7 @@ def _issue(services: Services, key: IssuerKey, name: str, body: IssueRequest) ->
     return IssueResponse(verifiableCredential=signed)
 
 
-ISSUE = {"response_model": IssueResponse, "status_code": 201, "summary": "Issue (sign) a VC 2.0 credential",
+ISSUE = {"response_model": IssueResponse, "status_code": 201, "summary": "Issue (sign) a VC 2.0 or VC 1.1 credential",
          "responses": responses(400, 401, 403, 404, 413, 422, 503)}  # fmt: skip
 
 

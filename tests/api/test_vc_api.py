@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import copy
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from anchor.crypto.jsonld import DATA_INTEGRITY_V2, VC_V1
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, RDFC, add_proof
-from api.config import VcApiEndpoint
+from api.app import create_app
+from api.config import ApiSettings, VcApiEndpoint
 from tests.api.conftest import (
+    PASSPHRASE,
     PROBLEM_BASE,
     Api,
     World,
@@ -163,9 +168,33 @@ def test_a_credential_without_the_verifiable_credential_type_is_a_400_problem(vc
     assert "VerifiableCredential" in body["detail"]
 
 
-def test_a_credential_without_the_v2_context_is_a_400_problem(vc):
-    response = issue(vc, credential=unsigned(**{"@context": ["https://www.w3.org/2018/credentials/v1"]}))
-    assert_problem(response, 400)
+def test_a_credential_with_neither_vc_context_is_a_400_problem(vc):
+    response = issue(vc, credential=unsigned(**{"@context": ["https://example.org/credentials/v9"]}))
+    body = assert_problem(response, 400)
+    assert f"@context must be a list starting with {VC_V2} or {VC_V1}" in body["detail"]
+
+
+@pytest.mark.parametrize("instance", ["/credentials/issue", "/instances/jcs/credentials/issue"])
+def test_a_vc_11_credential_is_signed_and_verifies(vc, instance):
+    credential = issued(vc, credential=unsigned(**{"@context": [VC_V1], "issuanceDate": "2026-01-01T00:00:00Z"}),
+                        path=instance)  # fmt: skip
+    assert credential["@context"] == [VC_V1, DATA_INTEGRITY_V2]  # the Data Integrity terms, as the spec says
+    assert credential["proof"]["cryptosuite"] == (JCS if "jcs" in instance else RDFC)
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["checks"]["schema"]["reason"] == "a W3C Verifiable Credential 1.1"
+    assert stock_verify("vcjs", credential)["verified"] is True, "Digital Bazaar vc.js must agree"
+
+
+def test_a_vc_11_credential_gets_an_issuance_date(vc):
+    credential = issued(vc, credential=unsigned(**{"@context": [VC_V1]}))
+    assert isinstance(credential["issuanceDate"], str)
+
+
+def test_a_vc_11_credential_with_vc_20_dates_is_a_400_problem(vc):
+    changes = {"@context": [VC_V1], "issuanceDate": "2026-01-01T00:00:00Z", "validUntil": "2030-01-01T00:00:00Z"}
+    body = assert_problem(issue(vc, credential=unsigned(**changes)), 400)
+    assert "validUntil is not a VC 1.1 term: use expirationDate" in body["detail"]
 
 
 def test_a_credential_without_a_subject_is_a_400_problem(vc):
@@ -258,6 +287,78 @@ def test_a_micro_credential_with_on_chain_status_does_not_verify_without_its_anc
     anchored = result["results"]["checks"]["anchored"]
     assert anchored["outcome"] == "fail" and "on-chain status but no anchor proof" in anchored["reason"]
     assert result["results"]["checks"]["signature"]["outcome"] == "pass"
+
+
+def chained(world: World, suite: str) -> dict[str, Any]:
+    """A credential of acme's with a proof chain: a, b (a proof set), c naming both, d naming c."""
+    key = world.keys["acme"]
+    document = unsigned(issuer=key.did)
+    for options in ({"proof_id": "urn:proof:a"}, {"proof_id": "urn:proof:b"},
+                    {"proof_id": "urn:proof:c", "previous_proof": ["urn:proof:a", "urn:proof:b"]},
+                    {"previous_proof": "urn:proof:c"}):  # fmt: skip
+        document = add_proof(document, key, cryptosuite=suite, **options)
+    return document
+
+
+@pytest.mark.parametrize("suite", [RDFC, JCS])
+def test_a_credential_with_a_proof_chain_verifies(vc, world, suite):
+    response = vc.client.post("/credentials/verify", json={"verifiableCredential": chained(world, suite)})
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["checks"]["signature"]["outcome"] == "pass"
+
+
+def test_a_proof_chain_with_a_dangling_previous_proof_is_a_400_problem(vc, world):
+    credential = chained(world, RDFC)
+    credential["proof"] = credential["proof"][1:]  # drop urn:proof:a, which c names
+    body = assert_problem(vc.client.post("/credentials/verify", json={"verifiableCredential": credential}), 400)
+    assert body["results"]["checks"]["signature"]["reason"] == (
+        "previousProof 'urn:proof:a' names no proof of this document"
+    )
+
+
+@pytest.fixture
+def chainless(world: World, tmp_path: Path) -> Iterator[TestClient]:
+    """`credanchor serve` whose chain RPC does not answer (nothing listens on the port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = ApiSettings(data=world.settings, rpc=f"http://127.0.0.1:{port}", verify_rate=0,
+                           database_url=f"sqlite:///{tmp_path}/db.sqlite", key_passphrase=PASSPHRASE)  # fmt: skip
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_a_plain_vc_verifies_with_no_chain_reachable(chainless, world):
+    credential = add_proof(unsigned(issuer=world.keys["acme"].did), world.keys["acme"])
+    response = chainless.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert response.status_code == 200, response.text
+    checks = response.json()["results"]["checks"]
+    assert {name: checks[name]["outcome"] for name in ANCHORING_CHECKS} == dict.fromkeys(
+        ANCHORING_CHECKS, "not_applicable"
+    )
+    chained_credential = chained(world, JCS)
+    assert chainless.post("/credentials/verify", json={"verifiableCredential": chained_credential}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {"type": ["VerifiableCredential"]},
+        {"@context": [VC_V2], "type": ["VerifiableCredential"], "proof": {"type": "EthereumMerkleAnchorProof"}},
+        {"@context": ["https://example.org/v9"], "credentialStatus": {"chainId": "1", "statusContract": "0x00"}},
+    ],
+)
+def test_malformed_input_is_a_4xx_problem_with_no_chain_reachable(chainless, credential):
+    body = assert_problem(chainless.post("/credentials/verify", json={"verifiableCredential": credential}), 400)
+    assert body["results"]["checks"]["schema"]["outcome"] == "fail"
+    assert_problem(chainless.post("/credentials/verify", json={"verifiableCredential": "not a credential"}), 422)
+
+
+def test_an_anchored_credential_still_needs_the_chain(chainless, world):
+    credential = add_proof(unsigned(issuer=world.keys["acme"].did), world.keys["acme"])
+    credential["proof"] = [credential["proof"], {"type": "EthereumMerkleAnchorProof", "merkleRoot": "0x00"}]
+    response = chainless.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert_problem(response, 503, "chain-unavailable")
 
 
 def test_verify_without_a_verifiable_credential_is_a_422_problem(vc):

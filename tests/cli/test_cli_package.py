@@ -52,7 +52,7 @@ def test_every_command_is_registered_in_help_order():
     root = typer.main.get_command(app)
     assert list(root.list_commands(None)) == [
         "demo", "deploy", "issue", "anchor", "verify", "revoke", "suspend", "reinstate", "compare", "observe",
-        "present", "serve", "status-list", "ready", "sign", "soak", "workshop", "doctor",
-        "devchain", "issuer", "accreditation", "bench", "holder", "qr", "apikey", "offer", "credentials", "batches", "nft",
-        "stack",
+        "present", "serve", "status-list", "ready", "sign", "soak", "workshop", "chains", "doctor",
+        "devchain", "issuer", "accreditation", "bench", "holder", "qr", "apikey", "offer", "verifier", "credentials",
+        "batches", "nft", "stack",
     ]  # fmt: skip

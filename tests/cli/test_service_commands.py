@@ -671,6 +671,37 @@ def test_sign_refuses_a_signed_credential_and_another_issuer(plain, tmp_path):
     assert "signs as" in fails(plain["env"], "sign", str(source))
 
 
+def test_verify_any_vc_needs_no_chain_for_a_plain_vc(plain, tmp_path):
+    """Issue 15, item 6: no devchain, no RPC — a plain VC (no anchor proof, no on-chain status) verifies."""
+    signed, chained = tmp_path / "signed.json", tmp_path / "chained.json"
+    source = tmp_path / "unsigned.json"
+    source.write_text(json.dumps({**UNSIGNED, "@context": ["https://www.w3.org/2018/credentials/v1"]}))
+    assert invoke(plain["env"], "sign", str(source), "--out", str(signed)).exit_code == 0  # a VC 1.1 credential
+    report = cli(plain["env"], "verify", "--any-vc", str(signed))
+    assert report["verified"] is True
+    checks = report["reports"][0]["checks"]
+    assert checks["schema"]["reason"] == "a W3C Verifiable Credential 1.1"
+    assert checks["anchored"]["outcome"] == "not_applicable" and checks["signature"]["outcome"] == "pass"
+    result = invoke(plain["env"], "verify", "--any-vc", str(signed))
+    assert result.exit_code == 0 and "verified" in result.stdout
+    broken = json.loads(signed.read_text())
+    broken["proof"] = [{**broken["proof"], "previousProof": "urn:proof:gone"}]
+    chained.write_text(json.dumps(broken))
+    report = cli(plain["env"], "verify", "--any-vc", str(chained), str(signed), code=1)
+    assert [r["verified"] for r in report["reports"]] == [False, True]
+    assert report["reports"][0]["checks"]["signature"]["reason"] == (
+        "previousProof 'urn:proof:gone' names no proof of this document"
+    )
+
+
+def test_verify_of_an_anchored_credential_still_asks_for_a_chain(plain, tmp_path):
+    anchored = tmp_path / "anchored.json"
+    anchored.write_text(
+        json.dumps({**UNSIGNED, "issuer": "did:example:x", "proof": {"type": "EthereumMerkleAnchorProof"}})
+    )
+    assert "devchain" in fails(plain["env"], "verify", "--any-vc", str(anchored))
+
+
 @needs_anvil
 def test_verify_a_presentation_checks_its_challenge(world, anchored, tmp_path):
     from anchor.crypto.keys import SigningKey

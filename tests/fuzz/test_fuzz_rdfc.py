@@ -22,13 +22,14 @@ from anchor.crypto import multibase
 from anchor.crypto.did import DidResolver
 from anchor.crypto.jsonld import VC_V2, document_loader
 from anchor.crypto.keys import SigningKey
-from anchor.crypto.proofs import RDFC, _generic_rdf, verify_proofs
+from anchor.crypto.proofs import RDFC, verify_proofs
 from anchor.crypto.rdfc_budget import (
     DEFAULT_LIMITS,
     CanonicalizationLimitError,
     canonicalization_budget,
     canonicalize_dataset,
 )
+from anchor.crypto.transform import _generic_rdf
 
 from .conftest import fuzz_settings
 

@@ -156,3 +156,22 @@ def test_demo_on_a_chain_without_a_recorded_deployment_records_its_own(settings,
     files = sorted(str(p) for p in (tmp_path / "out" / "credentials").glob("*.json"))
     result = runner.invoke(app, ["verify", *files, "--rpc", anvil.url, "--json"])  # no --registry
     assert sorted(r["verified"] for r in json.loads(result.stdout)["reports"]) == [False, True, True, True]
+
+
+@pytest.mark.anvil
+def test_doctor_reports_the_devchain_and_code_that_differs_from_the_artifacts(settings):
+    cli("devchain", "up", "--port", str(devchain.free_port()))
+    report = runner.invoke(app, ["doctor", "--json"])
+    assert report.exit_code == 0, report.output
+    found = {f["name"]: f for f in json.loads(report.stdout)["findings"]}
+    assert found["chain"]["status"] == "ok" and "chain 31337" in found["chain"]["found"]
+    assert found["contracts"]["status"] == "ok" and "code equals the committed artifacts" in found["contracts"]["found"]
+
+    path = settings.deployments_dir / "31337.json"
+    recorded = json.loads(path.read_text())
+    path.write_text(json.dumps({**recorded, "credential_anchor": recorded["credential_nft"]}))
+    report = runner.invoke(app, ["doctor", "--json"])
+    found = {f["name"]: f for f in json.loads(report.stdout)["findings"]}
+    assert report.exit_code == 1
+    assert found["contracts"]["status"] == "problem"
+    assert "CredentialAnchor is not deployed at" in found["contracts"]["found"]

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.anvil
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"^```bash quickstart-([a-z-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-BLOCK_TIMEOUT_SECONDS = 600
+BLOCK_TIMEOUT_SECONDS = 300
 
 
 def quickstarts() -> list[tuple[str, str]]:

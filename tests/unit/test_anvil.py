@@ -18,7 +18,7 @@ PACKAGE = "@foundry-rs/anvil-linux-amd64"
 
 def test_the_pinned_version_is_the_one_package_json_pins():
     pinned = json.loads((REPO / "package.json").read_text())["devDependencies"][PACKAGE]
-    assert anvil.ANVIL_VERSION == pinned
+    assert pinned == anvil.ANVIL_VERSION
 
 
 def test_each_supported_platform_has_its_package_and_others_a_clear_error():

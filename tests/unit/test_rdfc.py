@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from anchor.credentials.model import Award, AwardingBody, Learner, MicroCredentialSpec, Skill, build_credential
 from anchor.crypto.jsonld import document_loader
-from anchor.crypto.proofs import ProofError, _generic_rdf, _safe_mode, canonical_rdf
 from anchor.crypto.rdfc import ShapeCanonicalizer
+from anchor.crypto.transform import ProofError, _generic_rdf, _safe_mode, canonical_rdf
 
 VECTORS = Path(__file__).parent / "vectors"
 LOADER = document_loader()

@@ -19,7 +19,7 @@ from anchor.crypto import multibase
 from anchor.crypto.did import DidResolver
 from anchor.crypto.jsonld import VC_V2, document_loader
 from anchor.crypto.keys import SigningKey
-from anchor.crypto.proofs import JCS, RDFC, _generic_rdf, add_proof, canonical_rdf, verify_proofs
+from anchor.crypto.proofs import JCS, RDFC, add_proof, canonical_rdf, verify_proofs
 from anchor.crypto.rdfc_budget import (
     DEFAULT_LIMITS,
     CanonicalizationLimitError,
@@ -28,6 +28,7 @@ from anchor.crypto.rdfc_budget import (
     canonicalize_dataset,
     node_map_comparisons,
 )
+from anchor.crypto.transform import _generic_rdf
 from anchor.errors import ConfigurationError, CredAnchorError
 
 from .test_rdfc import credential as micro_credential
