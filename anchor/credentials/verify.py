@@ -54,6 +54,7 @@ from anchor.credentials.signed_view import (
     unsigned_fields,
 )
 from anchor.credentials.status import read_entry
+from anchor.crypto import jcs
 from anchor.crypto.did import DidResolver
 from anchor.crypto.jsonld import LoaderFn
 from anchor.crypto.merkle import process_proof
@@ -141,6 +142,12 @@ class Verifier:
         self._accreditations: dict[tuple[str, int], bool] = {}
 
     def verify(self, credential: Any) -> VerificationReport:
+        # The checks canonicalize the same values up to three times (proof configuration, document,
+        # anchoring hash) and change none of them: each container is checked as plain JSON once.
+        with jcs.checked_once():
+            return self._verify(credential)
+
+    def _verify(self, credential: Any) -> VerificationReport:
         identifier = credential.get("id") if isinstance(credential, dict) else None
         report = VerificationReport(identifier if isinstance(identifier, str) else None)
         add = report.checks.append

@@ -13,6 +13,9 @@ refuses what is not JSON. A property test checks the two paths agree.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -50,6 +53,40 @@ class KnownPlain:
         known = self._known.get(id(container))
         return known is not None and known[0] is container and orjson.dumps(container) == known[1]
 
+    def found_plain(self, containers: list[Any]) -> None:
+        """What a walk that found its value plain walked through (remembered only by `checked_once`)."""
+
+
+class _CheckedOnce(KnownPlain):
+    """Containers found plain within one piece of work that changes none of them (one verification):
+    remembered by identity without their bytes, and not walked again until the work ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: dict[int, Any] = {}  # id -> the container, kept so that its id is not reused
+
+    def unchanged(self, container: Any) -> bool:
+        return self._seen.get(id(container)) is container
+
+    def found_plain(self, containers: list[Any]) -> None:
+        for container in containers:
+            self._seen[id(container)] = container
+
+
+_SCOPE: ContextVar[_CheckedOnce | None] = ContextVar("jcs_checked_once", default=None)
+
+
+@contextmanager
+def checked_once() -> Iterator[None]:
+    """Within the block, a container found plain by one canonicalization is not walked again by the
+    next: for work that canonicalizes the same values several times and changes none of them, such
+    as verifying a credential (its proof configuration, its document, its anchoring hash)."""
+    token = _SCOPE.set(_CheckedOnce())
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
 
 def _holds_null(value: Any) -> bool:
     if value is None:
@@ -69,6 +106,8 @@ def _plain(value: Any, known: KnownPlain | None = None) -> bool:
     plain and unchanged are not walked.
     """
     pending = [value]
+    walked: list[Any] | None = [] if known is not None else None
+    unchanged = known.unchanged if known is not None else None
     while pending:
         current = pending.pop()
         kind = type(current)
@@ -81,15 +120,19 @@ def _plain(value: Any, known: KnownPlain | None = None) -> bool:
             items = current
         else:
             items = (current,)
+        if walked is not None and (kind is dict or kind is list):
+            walked.append(current)
         for item in items:
             kind = type(item)
             if kind is str or kind is bool or item is None:
                 continue
             if kind is dict or kind is list:
-                if known is None or not known.unchanged(item):
+                if unchanged is None or not unchanged(item):
                     pending.append(item)
             elif kind is not int or not -_I_JSON_LIMIT < item < _I_JSON_LIMIT:
                 return False
+    if known is not None and walked:
+        known.found_plain(walked)  # all of them plain: the walk reached its end
     return True
 
 
@@ -109,9 +152,10 @@ def serialize_plain(value: Any) -> bytes | None:
 
 
 def canonicalize(value: Any, *, known: KnownPlain | None = None) -> bytes:
-    """The JCS serialization of `value` as UTF-8 bytes (`known`: containers checked before, see KnownPlain)."""
+    """The JCS serialization of `value` as UTF-8 bytes (`known`: containers checked before, see KnownPlain;
+    by default, those of the enclosing `checked_once` block, if any)."""
     try:
-        if _plain(value, known):
+        if _plain(value, known if known is not None else _SCOPE.get()):
             text = serialize_plain(value)
             if text is not None:
                 return text

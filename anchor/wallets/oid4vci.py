@@ -139,6 +139,9 @@ def token(store: Store, form: dict[str, str]) -> dict[str, Any]:
 
 
 def nonce(store: Store) -> dict[str, Any]:
+    """A fresh c_nonce; expired wallet secrets are deleted on the way (anyone may ask for nonces, so their
+    table holds at most NONCE_LIFETIME's worth, and the route is rate limited)."""
+    store.forget_expired_wallet_secrets()
     value = bearer.token()
     store.add_wallet_secret("nonce", bearer.digest(value), now() + NONCE_LIFETIME)
     return {"c_nonce": value, "c_nonce_expires_in": int(NONCE_LIFETIME.total_seconds())}

@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +22,7 @@ from anchor.wallets import oid4vci
 from anchor.wallets.offers import WalletError
 
 from ..problems import PROBLEM_CONTENT, responses
+from ..security import rate_limited
 from ..services import ServicesDep
 
 router = APIRouter(tags=["wallets"], responses=responses(500))
@@ -113,7 +114,8 @@ async def token(request: Request, services: ServicesDep) -> JSONResponse:
     return JSONResponse(answer, headers=NO_STORE)
 
 
-@router.post("/oid4vci/nonce", summary="Nonce endpoint: a fresh single-use c_nonce")
+@router.post("/oid4vci/nonce", summary="Nonce endpoint: a fresh single-use c_nonce",
+             dependencies=[Depends(rate_limited)], responses=responses(429))  # fmt: skip
 def nonce(services: ServicesDep) -> JSONResponse:
     return JSONResponse(oid4vci.nonce(services.store), headers=NO_STORE)
 

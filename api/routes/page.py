@@ -3,7 +3,9 @@
 `/` is the workshop page (docs/workshop.md): verification for anyone; issuing panels for the holder of
 the workshop's issuer key, which travels in the URL fragment (never sent to a server) and then only as
 a Bearer header. `/verify` is the page that QR verify links open: the credential travels in the
-fragment, the page decodes it and asks POST /v1/verify for the report.
+fragment, the page decodes it and asks POST /v1/verify for the report. `/ask` is the verifier's page: it
+makes a presentation request (a QR code for the learner's wallet) and shows the report once a wallet
+answered; the request's key stays in the fragment.
 """
 
 from __future__ import annotations
@@ -56,3 +58,13 @@ def verify_script() -> FileResponse:
 @router.get("/verify.css")
 def verify_style() -> FileResponse:
     return _file("verify.css", "text/css; charset=utf-8")
+
+
+@router.get("/ask")
+def ask_page() -> FileResponse:
+    return _file("ask.html", "text/html; charset=utf-8")
+
+
+@router.get("/ask.js")
+def ask_script() -> FileResponse:
+    return _file("ask.js", "text/javascript; charset=utf-8")

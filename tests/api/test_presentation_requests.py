@@ -63,7 +63,10 @@ def test_the_verifier_reads_the_full_report_of_the_wallets_answer(api: Api) -> N
     assert seen["state"] == "answered" and seen["verified"] is True and seen["holder"] == holder.did
     full = seen["report"]
     assert {c: v["outcome"] for c, v in full["request_checks"].items()} == {
-        "requested_achievements": "pass", "accredited_issuers": "pass", "named_issuers": "not_applicable"}
+        "requested_achievements": "pass",
+        "accredited_issuers": "pass",
+        "named_issuers": "not_applicable",
+    }
     assert full["checks"]["holder_binding"]["outcome"] == "pass"
     checks = full["credentials"][0]["checks"]
     for name in ("signature", "merkle_inclusion", "anchored", "issuer_accredited", "revocation", "suspension"):
@@ -97,5 +100,14 @@ def test_a_presentation_that_is_not_the_holders_answer_is_refused_and_not_record
     assert seen["verified"] is False and seen["report"]["credentials"][0]["checks"]["signature"]["outcome"] == "fail"
     assert_problem(api.client.post("/v1/presentation-requests", json={"achievements": [TITLE], "issuers": ["x"]}),
                    422)  # fmt: skip
-    assert_problem(api.client.post("/v1/presentation-requests", json={"achievements": [TITLE],
-                                                                      "issuers": ["https://not-a-did"]}), 400)  # fmt: skip
+    not_a_did = {"achievements": [TITLE], "issuers": ["https://not-a-did"]}
+    assert_problem(api.client.post("/v1/presentation-requests", json=not_a_did), 400)
+
+
+def test_the_ask_page_is_served_self_contained(api: Api) -> None:
+    page = api.client.get("/ask")
+    assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
+    assert '<script src="/ask.js"' in page.text
+    script = api.client.get("/ask.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "/v1/presentation-requests" in script.text and "Authorization: `Bearer ${key}`" in script.text

@@ -174,8 +174,13 @@ def test_no_issuer_yet(data_dir, tmp_path):
 
 
 def test_bench_issue_prints_both_rates_and_the_ceiling():
-    report = cli("bench", "issue", "--jcs", "20", "--rdfc", "3")
+    report = cli("bench", "issue", "--jcs", "20", "--rdfc", "3", "--peer", "20")
     assert report["ed25519_signs_per_second"] > 0
+    assert report["machine"]["cpus"] >= 1 and report["machine"]["python"].startswith("CPython")
+    peer = report["peer"]
+    assert peer["name"].startswith("OpenAttestation") and peer["target_ratio"] == 10
+    if "not_measured" not in peer:  # Node and the npm packages are there
+        assert peer["documents"] == 20 and peer["documents_per_second"] > 0 and peer["jcs_ratio"] > 0
     assert set(report["cryptosuites"]) == {"eddsa-jcs-2022", "eddsa-rdfc-2022"}
     for figures in report["cryptosuites"].values():
         assert figures["credentials_per_second"] > 0 and 0 < figures["share_of_sign_ceiling"] < 1

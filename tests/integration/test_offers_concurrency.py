@@ -89,3 +89,12 @@ def test_a_wrong_transaction_code_never_wins_and_locks_the_offer(database_url: s
     assert [store.add_tx_code_failure(offer.id) for _ in range(2)] == [1, 2]
     assert not store.use_offer_code(offer.id, drawn.tx_code_hash, 2)  # locked: even the right code
     assert store.use_offer_code(offer.id, drawn.tx_code_hash, 3)
+
+
+def test_expired_wallet_secrets_are_forgotten_and_live_ones_kept(database_url: str) -> None:
+    store = Store.open(database_url)
+    store.add_wallet_secret("nonce", digest("old"), now() - timedelta(seconds=1))
+    store.add_wallet_secret("nonce", digest("live"), now() + timedelta(minutes=5))
+    assert store.forget_expired_wallet_secrets() == 1
+    assert store.wallet_secret("nonce", digest("old")) is None
+    assert store.use_wallet_secret("nonce", digest("live"))
