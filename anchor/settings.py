@@ -79,6 +79,14 @@ def private_folder(path: Path) -> Path:
     return path
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write `data` to a new or existing file `path` that only its owner may read (mode 0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "wb") as file:
+        os.fchmod(file.fileno(), PRIVATE_FILE_MODE)  # an existing file keeps its mode through O_CREAT
+        file.write(data)
+
+
 def check_private(path: Path, *, error: type[CredAnchorError] = ConfigurationError) -> None:
     """Refuse (`error`, with the `chmod` to run) a file or folder that other users can read, list or
     change — any group or other permission bit — or that belongs to another user."""

@@ -143,13 +143,15 @@ def bench_api_command(
     if as_json:
         emit_json(result)
         return
-    console.print(f"{result['machine']}, {result['cpus']} CPUs; {result['server_workers']} server workers, "
+    console.print(f"{_machine_line(result['machine'])}; {result['server_workers']} server workers, "
                   f"{result['connections']} connections, {result['seconds']} s measured")  # fmt: skip
     console.print(
-        f"POST /v1/verify: {result['requests_per_second']:,} requests/s (target {result['target_per_second']}: "
-        f"{result['ratio_to_target']}x); p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
-        f"(target ≤ {result['target_p99_ms']} ms); {result['verified']:,}/{result['requests']:,} verified; "
-        f"statuses {result['statuses']}"
+        f"POST /v1/verify: {result['requests_per_second']:,} requests/s (target {result['target_per_second']:,}: "
+        f"{result['ratio_to_target']}x; {result['share_of_verify_ceiling']:.1%} of {result['server_workers']} "
+        f"cores' Ed25519 verify ceiling, {result['verify_ceiling_per_second']:,}/s); p50 {result['p50_ms']} ms, "
+        f"p99 {result['p99_ms']} ms (target ≤ {result['target_p99_ms']} ms); "
+        f"{result['verified']:,}/{result['requests']:,} verified; statuses {result['statuses']}; every answer "
+        f"correct: {result['every_answer_correct']}"
     )
 
 
@@ -172,8 +174,11 @@ def bench_pipeline_command(
         emit_json(result)
         return
     gib = 1024**3
-    console.print(f"{result['credentials']:,} credentials on {result['workers']} workers ({result['cpus']} CPUs), "
-                  f"{result['cryptosuite']}, written to {result['output']} ({result['output_bytes'] / gib:.2f} GiB)")  # fmt: skip
+    size = result["output_bytes"] / gib
+    console.print(
+        f"{result['credentials']:,} credentials on {result['workers']} workers ({result['cpus']} CPUs), "
+        f"{result['cryptosuite']}, written to {result['output']} ({size:.2f} GiB)"
+    )
     console.print(
         f"{result['seconds']} s (target ≤ {result['target_seconds']} s: {result['ratio_to_target']}x) = "
         f"{result['credentials_per_second']:,}/s, {result['share_of_sign_ceiling']:.1%} of {result['workers']} "

@@ -31,6 +31,7 @@ from anchor.cli.common import (
 from anchor.credentials.issuers import issuer_public_url, load_profile
 from anchor.credentials.qr import qr_svg
 from anchor.errors import ConfigurationError
+from anchor.settings import private_folder, write_private
 from anchor.storage.database import now
 from anchor.wallets.offers import MAX_EXPIRY, create_offer, request_errors, roster_requests
 
@@ -82,9 +83,9 @@ def offer_create(
                 continue
             made.append({**offer.to_dict(now()), "line": line})
             if qr_dir is not None:
-                qr_dir.mkdir(parents=True, exist_ok=True)
+                private_folder(qr_dir)  # the codes carry bearer secrets
                 for name in QR_LINKS:
-                    (qr_dir / f"{offer.offer.id}-{name}.svg").write_bytes(qr_svg(offer.links[name]))
+                    write_private(qr_dir / f"{offer.offer.id}-{name}.svg", qr_svg(offer.links[name]))
         return {"offers": made, "failed": failed, "public_url": base}
 
     result = run_or_exit(make)

@@ -18,6 +18,7 @@ import typer
 from anchor.cli.common import JsonFlag, console, emit_json, open_store, run_or_exit, settings_or_exit
 from anchor.credentials.qr import qr_svg
 from anchor.errors import ConfigurationError
+from anchor.settings import private_folder, write_private
 from anchor.storage.database import now
 from anchor.wallets import verifier_requests
 from anchor.wallets.offers import WalletError
@@ -50,9 +51,9 @@ def request_command(
         record, key, links = verifier_requests.create_request(open_store(settings), public_url, query,
                                                               expires_in=timedelta(hours=hours))  # fmt: skip
         if qr_dir is not None:
-            qr_dir.mkdir(parents=True, exist_ok=True)
+            private_folder(qr_dir)  # the codes carry bearer secrets
             for name in ("vcapi_interaction", "lcw_deep_link"):
-                (qr_dir / f"{record.id}-{name}.svg").write_bytes(qr_svg(links[name]))
+                write_private(qr_dir / f"{record.id}-{name}.svg", qr_svg(links[name]))
         return {"id": record.id, "verifier_key": key, "expires_at": record.expires_at.isoformat(),
                 "query": record.query, "links": links}  # fmt: skip
 

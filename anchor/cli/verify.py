@@ -23,12 +23,15 @@ from anchor.cli.common import (
     emit_json,
     print_checks,
     resolver,
+    rpc_urls,
     run_or_exit,
     settings_or_exit,
     verifier,
 )
 from anchor.credentials.presentation import is_presentation, verify_presentation
 from anchor.credentials.verify import Verifier, needs_chain
+from anchor.errors import ConfigurationError
+from anchor.types import check_address
 
 
 def verify(
@@ -58,6 +61,12 @@ def verify(
     settings = settings_or_exit()
 
     def body() -> list[dict[str, Any]]:
+        # The command line is checked before any file is read, whether or not a chain is needed.
+        if registry is not None:
+            check_address(registry, "--registry")
+        endpoints = max(len(rpc_urls(settings, rpc)), 1)
+        if not 1 <= rpc_quorum <= endpoints:
+            raise ConfigurationError(f"--rpc-quorum {rpc_quorum} needs 1 to {endpoints} endpoints (the --rpc given)")
         documents: dict[Path, Any] = {}
         unreadable: dict[Path, dict[str, Any]] = {}
         for path in files:

@@ -10,7 +10,6 @@ Issuers' keys and profiles on disk are `anchor.credentials.issuers`.
 
 from __future__ import annotations
 
-import copy
 import csv
 import hashlib
 import re

@@ -85,10 +85,14 @@ class MerkleTree:
 
 def path_at(nodes: Sequence[bytes], index: int) -> list[bytes]:
     """The sibling hashes from `nodes[index]` up to the root of a tree stored as `MerkleTree.nodes`."""
+    return [nodes[sibling] for sibling in sibling_indices(index)]
+
+
+def sibling_indices(index: int) -> list[int]:
+    """Where in `MerkleTree.nodes` the siblings on the path from `nodes[index]` up to the root sit."""
     path = []
     while index > 0:
-        sibling = index - 1 if index % 2 == 0 else index + 1
-        path.append(nodes[sibling])
+        path.append(index - 1 if index % 2 == 0 else index + 1)
         index = (index - 1) // 2
     return path
 

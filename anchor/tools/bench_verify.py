@@ -52,7 +52,7 @@ def bench_verify(count_jcs: int = 2_000, count_rdfc: int = 300, *, peer_count: i
     with one_core() as pinned:
         ceiling = _verify_ceiling(setup)
         suites = {suite: _rate(verifier, credentials, ceiling) for suite, credentials in batches.items()}
-        peer = (
+        peer: dict[str, Any] = (
             run_peer({"peer": "vcjs-verify", "credentials": batches[RDFC][:peer_count]})
             if peer_count
             else {"not_measured": "--peer 0"}

@@ -29,7 +29,7 @@ def npm_version(package: str) -> str | None:
 
 
 def run_peer(request: dict[str, Any], *, timeout: float = 600) -> dict[str, Any]:
-    """The peer's figures ({"per_second": …}), or {"not_measured": why}."""
+    """The peer's figures ({"count": int, "per_second": float, …}), or {"not_measured": why}."""
     node = shutil.which("node")
     if node is None:
         return {"not_measured": "node is not on PATH"}

@@ -5,6 +5,7 @@ and an issuer sees and withdraws only its own offers."""
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -43,7 +44,11 @@ def test_offers_are_made_per_row_listed_shown_and_withdrawn(env: dict[str, str],
         assert all(unquote(link).startswith(("openid-credential-offer://", PUBLIC, "https://lcw.app/"))
                    for link in offer["links"].values())  # fmt: skip
         assert not any(offer["learner"].split()[0] in unquote(link) for link in offer["links"].values())
-    assert len(list((tmp_path / "qr").glob("*.svg"))) == 3 * len(offers)
+    codes = list((tmp_path / "qr").glob("*.svg"))
+    assert len(codes) == 3 * len(offers)
+    # The codes carry the offers' bearer secrets: only their owner may read them.
+    assert stat.S_IMODE((tmp_path / "qr").stat().st_mode) == 0o700
+    assert {stat.S_IMODE(code.stat().st_mode) for code in codes} == {0o600}
 
     listed = json.loads(runner.invoke(app, ["offer", "list", "--issuer", "uni", "--json"], env=env).stdout)
     assert {o["id"] for o in listed["offers"]} >= {o["id"] for o in offers}

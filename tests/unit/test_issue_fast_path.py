@@ -22,9 +22,9 @@ from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.model import Award, AwardingBody, Learner
 from anchor.credentials.status import RandomStatusAllocator
 from anchor.crypto import jcs
+from anchor.crypto.did import DidResolver
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, add_proof, verify_proofs
-from anchor.crypto.did import DidResolver
 from anchor.errors import ConfigurationError
 from anchor.tools.bench import BENCH_SPEC
 
@@ -34,7 +34,9 @@ BODY = AwardingBody(KEY.did, "Universidade Exemplo", "PT", "Lisboa", "https://un
 NAMES = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20).filter(str.strip)
 AWARDS = st.builds(
     Award,
-    learner=st.builds(Learner, name=NAMES, email=st.none() | st.emails(), did=st.none() | st.just("did:example:learner")),
+    learner=st.builds(
+        Learner, name=NAMES, email=st.none() | st.emails(), did=st.none() | st.just("did:example:learner")
+    ),
     issued_on=st.datetimes(datetime(2000, 1, 1), datetime(2090, 1, 1), timezones=st.just(UTC)),
     grade=st.none() | NAMES,
     valid_until=st.none() | st.just(datetime(2099, 1, 1, tzinfo=UTC)),
@@ -61,7 +63,9 @@ def test_the_fast_path_signs_what_add_proof_signs(awards, created, status):
 @settings(max_examples=100, deadline=None)
 @given(awards=st.lists(AWARDS, min_size=1, max_size=3))
 def test_issue_hashed_gives_the_anchoring_hash(awards):
-    issuer = CredentialIssuer(BODY, KEY, cryptosuite=JCS, status=RandomStatusAllocator(1, "0x" + "11" * 20, "0x" + "22" * 20))
+    issuer = CredentialIssuer(
+        BODY, KEY, cryptosuite=JCS, status=RandomStatusAllocator(1, "0x" + "11" * 20, "0x" + "22" * 20)
+    )
     for award in awards:
         credential, hashed = issuer.issue_hashed(BENCH_SPEC, award)
         assert hashed == credential_hash(credential) == issuer.anchoring_hash(credential)
@@ -98,7 +102,8 @@ SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**60), 2**60), st.floats(allow_nan=False), st.text(max_size=5)
 )
 VALUES = st.recursive(
-    SCALARS, lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+    SCALARS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
     max_leaves=20,
 )
 
