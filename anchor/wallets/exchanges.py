@@ -20,18 +20,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from anchor.credentials.presentation import verify_presentation
 from anchor.credentials.verify import Verifier
 from anchor.crypto.jsonld import VC_V2
 from anchor.storage.database import now
 from anchor.storage.records import Offer
 from anchor.storage.store import Store
-from anchor.types import as_list
 from anchor.wallets import bearer
+from anchor.wallets.didauth import checked_answer, failed_answer_checks
 from anchor.wallets.offers import IssuerSource, WalletError, claim_and_issue, exchange_url, origin, refusal
 
 CHALLENGE_LIFETIME = timedelta(minutes=10)
-PRESENTATION_CHECKS = ("presentation_schema", "presentation_proof", "challenge", "domain")
 
 
 def exchange_offer(store: Store, exchange_id: str) -> Offer:
@@ -83,21 +81,10 @@ def presentation_request(store: Store, public_url: str, exchange_id: str, offer:
 def _answer(
     store: Store, source: IssuerSource, verifier: Verifier, public_url: str, offer: Offer, presentation: Any
 ) -> dict[str, Any]:
-    proofs = [p for p in as_list(presentation.get("proof")) if isinstance(p, dict)] if isinstance(
-        presentation, dict) else []  # fmt: skip
-    challenges = {p.get("challenge") for p in proofs if isinstance(p.get("challenge"), str)}
-    if len(challenges) != 1:
-        raise WalletError(400, "invalid-presentation", "the presentation must carry one authentication proof with "
-                          "the challenge of this exchange: POST {} to get one")  # fmt: skip
-    challenge = str(next(iter(challenges)))
-    secret = store.wallet_secret("challenge", bearer.digest(challenge))
-    if secret is None or secret.owner != offer.id:
-        raise WalletError(400, "invalid-presentation", "the presentation answers a challenge this exchange did not "
-                          "make: POST {} to get one")  # fmt: skip
-    report = verify_presentation(presentation, verifier, challenge=challenge, domain=origin(public_url))
-    failed = [c for c in report.checks if c.name in PRESENTATION_CHECKS and c.outcome.value == "fail"]
-    if failed:
-        reasons = "; ".join(f"{c.name}: {c.reason}" for c in failed)
+    answer = checked_answer(store, verifier, public_url, offer.id, presentation, what="exchange")
+    report, challenge, proofs = answer.report, answer.challenge, answer.proofs
+    reasons = failed_answer_checks(report)
+    if reasons:
         raise WalletError(400, "invalid-presentation", f"the DIDAuthentication presentation does not verify: {reasons}")
     holder = report.holder or _signer(proofs)
     if holder is None or not holder.startswith("did:"):

@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-from anchor.credentials.presentation import PresentationReport, verify_presentation
+from anchor.credentials.presentation import PresentationReport
 from anchor.credentials.verify import Verifier
 from anchor.crypto.jsonld import OB_V3, VC_V2
 from anchor.errors import ConfigurationError
@@ -34,12 +34,12 @@ from anchor.storage.records import PresentationRequest
 from anchor.storage.store import Store
 from anchor.types import as_list
 from anchor.wallets import bearer
+from anchor.wallets.didauth import checked_answer, failed_answer_checks
 from anchor.wallets.offers import LCW_REQUEST, WalletError, issuer_identifier, origin
 
 DEFAULT_EXPIRY = timedelta(hours=24)
 MAX_EXPIRY = timedelta(days=30)
 CHALLENGE_LIFETIME = timedelta(minutes=10)
-HOLDER_CHECKS = ("presentation_schema", "presentation_proof", "challenge", "domain")
 REQUEST_CHECKS = ("requested_achievements", "accredited_issuers", "named_issuers")
 
 
@@ -131,21 +131,11 @@ def _presentation_request(store: Store, public_url: str, exchange_id: str, reque
 
 
 def _answer(store: Store, verifier: Verifier, public_url: str, request: PresentationRequest, presentation: Any) -> None:
-    proofs = [p for p in as_list(presentation.get("proof")) if isinstance(p, dict)] if isinstance(
-        presentation, dict) else []  # fmt: skip
-    challenges = {p.get("challenge") for p in proofs if isinstance(p.get("challenge"), str)}
-    if len(challenges) != 1:
-        raise WalletError(400, "invalid-presentation", "the presentation must carry one authentication proof with "
-                          "the challenge of this request: POST {} to get one")  # fmt: skip
-    challenge = str(next(iter(challenges)))
-    secret = store.wallet_secret("challenge", bearer.digest(challenge))
-    if secret is None or secret.owner != request.id:
-        raise WalletError(400, "invalid-presentation", "the presentation answers a challenge this request did not "
-                          "make: POST {} to get one")  # fmt: skip
-    report = verify_presentation(presentation, verifier, challenge=challenge, domain=origin(public_url))
-    failed = [c for c in report.checks if c.name in HOLDER_CHECKS and c.outcome.value == "fail"]
-    if failed or report.holder is None:
-        reasons = "; ".join(f"{c.name}: {c.reason}" for c in failed) or "the presentation names no holder"
+    answer = checked_answer(store, verifier, public_url, request.id, presentation, what="request")
+    report, challenge = answer.report, answer.challenge
+    reasons = failed_answer_checks(report)
+    if reasons or report.holder is None:
+        reasons = reasons or "the presentation names no holder"
         raise WalletError(400, "invalid-presentation", f"the presentation is not the holder's answer: {reasons}")
     if not store.use_wallet_secret("challenge", bearer.digest(challenge), request.id):
         raise WalletError(400, "invalid-presentation", "this challenge was answered already, or expired: POST {} "

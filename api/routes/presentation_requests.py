@@ -16,9 +16,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from anchor import jsonsafe
 from anchor.credentials.qr import render_qr
 from anchor.errors import ConfigurationError
 from anchor.storage.database import now
@@ -28,6 +26,7 @@ from anchor.wallets.offers import WalletError
 from ..problems import ApiProblem, responses
 from ..security import rate_limited
 from ..services import Services, ServicesDep
+from .exchanges import run_exchange_step, wallet_problem
 
 router = APIRouter(tags=["wallets"], responses=responses(422))
 RequestId = Annotated[str, PathParam(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
@@ -69,10 +68,6 @@ class PresentationRequestOut(BaseModel):
     report: dict[str, Any] | None = Field(description="The presentation's full report and `request_checks`.")
 
 
-def _problem(exc: WalletError) -> ApiProblem:
-    return ApiProblem(exc.status, exc.code, exc.detail, headers=exc.headers or None)
-
-
 @router.post("/v1/presentation-requests", response_model=PresentationRequestCreated, status_code=201,
              summary="Ask a wallet for credentials: exchange links and QR codes, and a key to read the answer",
              dependencies=[Depends(rate_limited)], responses=responses(400, 429))  # fmt: skip
@@ -106,7 +101,7 @@ def read(
         record = verifier_requests.read_request(services.store, request_id,
                                                 key.strip() if scheme.lower() == "bearer" else None)  # fmt: skip
     except WalletError as exc:
-        raise _problem(exc) from None
+        raise wallet_problem(exc) from None
     return PresentationRequestOut(**record.to_dict(now()))
 
 
@@ -116,7 +111,7 @@ def protocols(services: ServicesDep, exchange_id: str = ExchangeId) -> dict[str,
     try:
         return verifier_requests.protocols(services.store, services.settings.public_url, exchange_id)
     except WalletError as exc:
-        raise _problem(exc) from None
+        raise wallet_problem(exc) from None
 
 
 def _participate(services: Services, exchange_id: str, body: Any) -> dict[str, Any]:
@@ -127,13 +122,4 @@ def _participate(services: Services, exchange_id: str, body: Any) -> dict[str, A
 @router.post("/workflows/present/exchanges/{exchange_id}", responses=responses(400, 404, 409, 410),
              summary="Answer a presentation request: {} → the query; a presentation → for the verifier")  # fmt: skip
 async def participate(request: Request, services: ServicesDep, exchange_id: str = ExchangeId) -> JSONResponse:
-    raw = await request.body()
-    try:
-        body = jsonsafe.loads(raw, what="the exchange request") if raw.strip() else {}
-    except ValueError as exc:
-        raise ApiProblem(400, "bad-request", str(exc)) from None
-    try:
-        answer = await run_in_threadpool(_participate, services, exchange_id, body)
-    except WalletError as exc:
-        raise _problem(exc) from None
-    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+    return await run_exchange_step(request, services, exchange_id, _participate)
