@@ -1,6 +1,6 @@
-"""Issuance benchmark: credentials/s for build + validate + sign, per cryptosuite, one core.
+"""Issuance benchmark: credentials/s for build + validate + sign, per cryptosuite, one core (and OpenAttestation).
 
-python scripts/bench_issue.py [--jcs N] [--rdfc N] [--json]     (same as `credanchor bench issue`)
+python scripts/bench_issue.py [--jcs N] [--rdfc N] [--peer N] [--json]     (same as `credanchor bench issue`)
 """
 
 import sys
