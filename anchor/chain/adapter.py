@@ -10,7 +10,7 @@ carrying the custom error's name and arguments, decoded from its selector by
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any
@@ -204,11 +204,18 @@ class Chain:
             self._contracts[key] = self._w3.eth.contract(address=key[1], abi=load_artifact(name).abi)
         return self._contracts[key]
 
-    def deploy(self, name: str, args: Sequence[Any] = (), *, sender: str) -> tuple[ChecksumAddress, TxReceipt]:
-        """Deploy the committed artifact `name`; returns its address and the receipt."""
+    def deploy(
+        self, name: str, args: Sequence[Any] = (), *, sender: str | LocalAccount
+    ) -> tuple[ChecksumAddress, TxReceipt]:
+        """Deploy the committed artifact `name` from a node-managed account or a local one (signed here,
+        as :meth:`transact` does); returns its address and the receipt."""
         artifact = load_artifact(name)
         factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-        raw = self._send(lambda: factory.constructor(*args).transact({"from": sender}), name, "constructor")
+        if isinstance(sender, str):
+            raw = self._send(lambda: factory.constructor(*args).transact({"from": sender}), name, "constructor")
+        else:
+            build = lambda params: factory.constructor(*args).build_transaction(params)  # noqa: E731
+            raw = self._send_own(name, "constructor", build, sender)
         address = to_checksum_address(raw["contractAddress"])
         tx = bytes(raw["transactionHash"]).hex()
         log.info("deployed %s at %s (chain %s, tx 0x%s)", name, address, self.chain_id, tx)
@@ -221,15 +228,24 @@ class Chain:
         return self._guard(lambda: contract.functions[function](*args).call(params), name, function)
 
     def transact(
-        self, name: str, address: str, function: str, args: Sequence[Any] = (), *, sender: str | LocalAccount
+        self,
+        name: str,
+        address: str,
+        function: str,
+        args: Sequence[Any] = (),
+        *,
+        sender: str | LocalAccount,
+        on_sent: Callable[[bytes], None] | None = None,
     ) -> TxReceipt:
         """Send a transaction — from a node-managed account, or signed here by a local account — and
-        wait for it to be mined."""
+        wait for it to be mined. `on_sent(tx_hash)` runs as soon as the node has accepted it (before
+        the receipt: a caller that dies while waiting can find the transaction again by its hash)."""
         contract = self.contract(name, address)
         if not isinstance(sender, str):
-            raw = self._send_own(name, address, function, args, sender)
+            raw = self._send_own(name, function, self._builder(contract, function, args), sender, on_sent)
         else:
-            raw = self._send(lambda: contract.functions[function](*args).transact({"from": sender}), name, function)
+            send = lambda: contract.functions[function](*args).transact({"from": sender})  # noqa: E731
+            raw = self._send(send, name, function, on_sent)
         receipt = self._receipt(raw, contract)
         log.info(
             "%s.%s mined: tx 0x%s block %d gas %d (chain %d)",
@@ -242,18 +258,28 @@ class Chain:
         )
         return receipt
 
-    def _send_own(self, name: str, address: str, function: str, args: Sequence[Any], account: LocalAccount) -> Any:
+    def _send_own(
+        self,
+        name: str,
+        function: str,
+        build: Callable[[TxParams], TxParams],
+        account: LocalAccount,
+        on_sent: Callable[[bytes], None] | None = None,
+    ) -> Any:
         """Sign for the next nonce and send; when another process sending from the same account (the
         anchoring writer, a second API worker) takes that nonce first, sign again for the next one.
+        `build` is a contract call's (or constructor's) `build_transaction`: gas and EIP-1559 fees
+        come from the chain.
 
         Safe: a refused transaction was never accepted, and one that was in fact mined is found by
         its hash instead of being sent twice.
         """
         attempt = 1
         while True:
-            signed = self.sign(name, address, function, args, account=account)
+            signed = self._sign_built(build, name, function, account)
             try:
-                return self._send(partial(self._w3.eth.send_raw_transaction, signed.raw), name, function)
+                send = partial(self._w3.eth.send_raw_transaction, signed.raw)
+                return self._send(send, name, function, on_sent)
             except ChainError as exc:
                 if not nonce_clash(exc) or attempt == NONCE_ATTEMPTS:
                     raise
@@ -277,15 +303,19 @@ class Chain:
 
     def sign(self, name: str, address: str, function: str, args: Sequence[Any], *, account: LocalAccount) -> SignedTx:
         """A signed transaction for the account's next nonce (the caller owns the account's nonces)."""
-        contract = self.contract(name, address)
+        return self._sign_built(self._builder(self.contract(name, address), function, args), name, function, account)
+
+    @staticmethod
+    def _builder(contract: Contract, function: str, args: Sequence[Any]) -> Callable[[TxParams], TxParams]:
+        """`build_transaction` of a call, made lazily (inside _guard, which words an ABI mismatch)."""
+        return lambda params: contract.functions[function](*args).build_transaction(params)
+
+    def _sign_built(
+        self, build: Callable[[TxParams], TxParams], name: str, function: str, account: LocalAccount
+    ) -> SignedTx:
         nonce = self._rpc(lambda: self._w3.eth.get_transaction_count(account.address, "pending"), "read a nonce")
-        tx = self._guard(
-            lambda: contract.functions[function](*args).build_transaction(
-                {"from": account.address, "nonce": nonce, "chainId": self.chain_id}
-            ),
-            name,
-            function,
-        )
+        tx = self._guard(lambda: build({"from": account.address, "nonce": nonce, "chainId": self.chain_id}), name,
+                         function)  # fmt: skip
         signed = account.sign_transaction(tx)
         return SignedTx(bytes(signed.raw_transaction), bytes(signed.hash), int(nonce))
 
@@ -314,6 +344,28 @@ class Chain:
     def _receipt_or_none(self, tx_hash: HexBytes) -> Any:
         try:
             return self._w3.eth.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            return None
+
+    def sent_receipt(self, name: str, address: str, tx_hash: bytes, *, timeout: float = 120) -> TxReceipt | None:
+        """The receipt of a transaction sent earlier, found by its hash (its `block_number` is the block
+        of this chain that mined it, whatever the EVM's `block.number` said); waits up to `timeout`
+        seconds while it is pending. None when the node does not know it (dropped, or never sent) or
+        it reverted."""
+        if self._rpc(lambda: self._pending_or_mined(HexBytes(tx_hash)), "read a transaction") is None:
+            return None
+        try:
+            raw = self._rpc(
+                lambda: self._w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=timeout),
+                "await a receipt",
+            )
+        except TimeExhausted as exc:
+            raise ChainError(f"{name}: tx 0x{bytes(tx_hash).hex()} not mined within {timeout:g} s") from exc
+        return self._receipt(raw, self.contract(name, address)) if raw["status"] == 1 else None
+
+    def _pending_or_mined(self, tx_hash: HexBytes) -> Any:
+        try:
+            return self._w3.eth.get_transaction(tx_hash)
         except TransactionNotFound:
             return None
 
@@ -373,8 +425,10 @@ class Chain:
             raise ChainError(scrub(f"{self.description} failed {method}: {response['error']}"))
         return response["result"]
 
-    def _send(self, send: Any, name: str, function: str) -> Any:
+    def _send(self, send: Any, name: str, function: str, on_sent: Callable[[bytes], None] | None = None) -> Any:
         tx_hash = self._guard(send, name, function)
+        if on_sent is not None:
+            on_sent(bytes(tx_hash))
         crash_point(AFTER_SEND)
         try:
             raw = self._rpc(lambda: self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120), "await a receipt")

@@ -26,7 +26,7 @@ from anchor.settings import private_folder
 
 log = logging.getLogger(__name__)
 
-#: The pinned anvil release (the checkout's package.json pins the same; tests/unit/test_anvil.py checks it).
+#: The pinned anvil release (the checkout's package.json pins the same; tests/unit/chain/test_anvil.py checks it).
 ANVIL_VERSION = "1.7.1"
 #: Foundry's npm packages, one per platform: (system, machine) → package name.
 ANVIL_PACKAGES = {

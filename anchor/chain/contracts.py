@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,8 +86,10 @@ class _Client:
     def _call(self, function: str, *args: Any) -> Any:
         return self.chain.call(self.NAME, self.address, function, args)
 
-    def _transact(self, function: str, *args: Any, sender: Sender) -> TxReceipt:
-        return self.chain.transact(self.NAME, self.address, function, args, sender=sender)
+    def _transact(
+        self, function: str, *args: Any, sender: Sender, on_sent: Callable[[bytes], None] | None = None
+    ) -> TxReceipt:
+        return self.chain.transact(self.NAME, self.address, function, args, sender=sender, on_sent=on_sent)
 
 
 class CredentialAnchorClient(_Client):
@@ -95,11 +97,29 @@ class CredentialAnchorClient(_Client):
 
     NAME = "CredentialAnchor"
 
-    def anchor_batch(self, root: Root, *, sender: Sender) -> TxReceipt:
-        return self._transact("anchorBatch", root.value, sender=sender)
+    def anchor_batch(self, root: Root, *, sender: Sender, on_sent: Callable[[bytes], None] | None = None) -> TxReceipt:
+        """Anchor `root`; `on_sent(tx_hash)` runs once the node accepted the transaction (see Chain.transact)."""
+        return self._transact("anchorBatch", root.value, sender=sender, on_sent=on_sent)
+
+    def sent_anchoring(self, issuer: str, root: Root, tx_hash: bytes) -> TxReceipt | None:
+        """The receipt of the transaction `tx_hash`, sent earlier to anchor `root` for `issuer`, found by its
+        hash — not by the block the contract recorded, which on Arbitrum is the parent chain's. None when
+        that transaction is unknown, reverted, or anchored something else."""
+        receipt = self.chain.sent_receipt(self.NAME, self.address, tx_hash)
+        if receipt is None:
+            return None
+        anchored = any(
+            event.name == "BatchAnchored"
+            and bytes(event.args["root"]) == root.value
+            and str(event.args["issuer"]).lower() == issuer.lower()
+            for event in receipt.events
+        )
+        return receipt if anchored else None
 
     def anchoring_receipt(self, issuer: str, root: Root) -> TxReceipt | None:
-        """The receipt of the transaction that anchored `root` for `issuer` (None if it never was)."""
+        """The receipt of the transaction that anchored `root` for `issuer` (None if it never was), looked
+        up in the block the contract recorded: on a chain whose `block.number` is the parent chain's
+        (Arbitrum) it is not found there — recovery then relies on :meth:`sent_anchoring`."""
         record = self.batch(issuer, root)
         if not record.anchored:
             return None

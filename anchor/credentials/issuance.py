@@ -153,7 +153,7 @@ class _JcsSigning:
     """eddsa-jcs-2022 proofs on the credentials of one issuer: the same proof as `add_proof`, made cheaper
     by what all of them share. The shared @context, achievement and issuer profile are checked as plain
     JSON once (`jcs.KnownPlain`), and the proof configuration, which differs only by its `created` second,
-    is hashed once per second. tests/unit/test_issue_fast_path.py checks the proofs equal `add_proof`'s.
+    is hashed once per second. tests/unit/credentials/test_issue_fast_path.py checks the proofs equal `add_proof`'s.
     """
 
     def __init__(self, key: SigningKey, known: jcs.KnownPlain) -> None:

@@ -16,7 +16,7 @@ Three phases, the signing and the writing spread over `workers` processes:
    is a complete credential with its proof set of two.
 
 The output is written to ``OUT.partial`` and renamed to OUT at the end, so a run that dies leaves no
-half-written OUT, and running again starts afresh. tests/unit/test_pipeline.py verifies every line of
+half-written OUT, and running again starts afresh. tests/unit/tools/test_pipeline.py verifies every line of
 a small run with credanchor's verifier and follows its Merkle path to the anchored root.
 """
 

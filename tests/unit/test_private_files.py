@@ -129,6 +129,7 @@ OUTPUT_FOLDER_WRITERS = {
     "anchor/comparison/report.py",  # `compare --out DIR`
     "anchor/cli/qr.py",  # `qr encode --out FILE`
     "anchor/tools/soak_actors.py",  # worker logs inside the soak's own mkdtemp (0700) data directory
+    "anchor/tools/pipeline.py",  # `bench pipeline --out FILE`: the benchmark's JSON Lines output
 }
 
 

@@ -1,4 +1,5 @@
-"""The NFT-vs-VC comparison (anchor/comparison/compare.py) and its outputs (anchor/comparison/report.py) on the embedded chain.
+"""The NFT-vs-VC comparison (anchor/comparison/compare.py) and its outputs (anchor/comparison/report.py) on the
+embedded chain.
 
 A comparison run sends a few dozen transactions, so each roster is run once per module (module-scoped
 fixtures) and every test reads the same run. Gas figures are checked exactly: a figure the comparison

@@ -29,7 +29,14 @@ from anchor.crypto.jsonld import CREDANCHOR_TERMS, MICROCREDENTIAL_V1, VC_V2
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, RDFC, add_proof, canonical_rdf, default_loader, verify_proofs
 from anchor.types import BatchRecord, StatusPurpose
-from tests.unit.test_verify_chain_view import ACCOUNT, ANCHORED_AT, CHAIN_ID, CONTRACT, _batch, anchored_chain
+from tests.unit.credentials.test_verify_chain_view import (
+    ACCOUNT,
+    ANCHORED_AT,
+    CHAIN_ID,
+    CONTRACT,
+    _batch,
+    anchored_chain,
+)
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 CRED = "https://www.w3.org/2018/credentials#"

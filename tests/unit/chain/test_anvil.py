@@ -12,7 +12,7 @@ import pytest
 from anchor.chain import anvil
 from anchor.errors import DevchainError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PACKAGE = "@foundry-rs/anvil-linux-amd64"
 
 

@@ -258,7 +258,7 @@ def test_verification_loads_no_chain_library():
     probe = "import sys, anchor.credentials.verify, anchor.credentials.chain_view; print('web3' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", probe],
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
         capture_output=True,
         text=True,
         check=True,
