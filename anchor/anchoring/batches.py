@@ -37,6 +37,8 @@ def anchor_credentials(
     sender: str | LocalAccount,
     signed: bytes | None = None,
     on_signed: Callable[[bytes], None] | None = None,
+    sent: bytes | None = None,
+    on_sent: Callable[[bytes], None] | None = None,
 ) -> AnchoredBatch:
     """Anchor one batch and return the credentials with their anchor proofs added.
 
@@ -44,23 +46,41 @@ def anchor_credentials(
     original anchoring transaction instead of anchoring again. With a local account, the signed
     transaction is handed to `on_signed` before it is sent (to be stored), and a stored one is
     passed back as `signed` to be sent again unchanged — same nonce, same hash, never a second one.
+    From a node-managed account, the transaction's hash is handed to `on_sent` as soon as the node
+    accepts it, and a stored one is passed back as `sent`: a retry finds that transaction's receipt by
+    its hash (waiting while it is pending) before anything else. Finding it by hash matters where the
+    contract's recorded block is not this chain's (Arbitrum's `block.number` is the parent chain's).
     """
     hashes, tree = _tree_of(credentials)
     root = Root(tree.root)
     address = sender if isinstance(sender, str) else str(sender.address)
+    receipt = anchor.sent_anchoring(address, root, sent) if sent is not None else None
+    if receipt is None:
+        receipt = _anchor_or_find(anchor, root, sender, address, signed, on_signed, on_sent)
+    return _with_proofs(credentials, hashes, tree, anchor, address, receipt)
+
+
+def _anchor_or_find(
+    anchor: CredentialAnchorClient,
+    root: Root,
+    sender: str | LocalAccount,
+    address: str,
+    signed: bytes | None,
+    on_signed: Callable[[bytes], None] | None,
+    on_sent: Callable[[bytes], None] | None,
+) -> TxReceipt:
     try:
         if isinstance(sender, str):
-            receipt = anchor.anchor_batch(root, sender=sender)
-        else:
-            receipt = _send_signed(anchor, root, sender, signed, on_signed)
+            return anchor.anchor_batch(root, sender=sender, on_sent=on_sent)
+        return _send_signed(anchor, root, sender, signed, on_signed)
     except ContractRevertError as exc:
-        # Anchored before (a retry after a crash between the transaction and writing the proofs):
-        # the chain has the receipt, so the proofs can still be made — never a second anchoring.
+        # Anchored before (a retry after a crash between the transaction and writing the proofs, its
+        # hash unknown): the chain has the receipt, so the proofs can still be made — never a second
+        # anchoring. Looked up in the block the contract recorded (not found on Arbitrum).
         found = anchor.anchoring_receipt(address, root) if exc.error == "CredentialAnchorRootExists" else None
         if found is None:
             raise
-        receipt = found
-    return _with_proofs(credentials, hashes, tree, anchor, address, receipt)
+        return found
 
 
 def _send_signed(
