@@ -34,9 +34,9 @@ from anchor.chain.profiles import profile as chain_profile
 from anchor.chain.quorum import QuorumChainView, connect_first
 from anchor.chain.view import ChainReader, signed_status_list
 from anchor.comparison.nft import describe_token
-from anchor.comparison.workshop import WORKSHOP_FILE, Workshop, issue_anchored, mint_token, observer_view
+from anchor.comparison.workshop import WORKSHOP_FILE, Workshop, anchor_queued, mint_token, observer_view
 from anchor.credentials.chain_view import ChainView
-from anchor.credentials.issuance import CredentialIssuer
+from anchor.credentials.issuance import CredentialIssuer, issue_and_queue
 from anchor.credentials.issuers import (
     PROFILE_FILE,
     issuer_account,
@@ -152,8 +152,7 @@ class Services:
             return self._store
 
     def chain_head(self) -> tuple[int, int]:
-        """(chain id, latest block number); a chain that does not answer is forgotten, so the next call
-        connects again."""
+        """(chain id, latest block number); a chain that does not answer is forgotten: the next call connects again."""
         try:
             chain, _ = self.connect()
             return chain.chain_id, chain.block_number()
@@ -276,9 +275,8 @@ class Services:
 
     # -- the issuer registry ----------------------------------------------------------------------
 
-    def change_registry(
-        self, body: str, action: RegistryAction, issuer: str, **arguments: Any
-    ) -> tuple[str, TxReceipt]:
+    def change_registry(self, body: str, action: RegistryAction, issuer: str,
+                        **arguments: Any) -> tuple[str, TxReceipt]:  # fmt: skip
         """Send the registry transaction `action` (an IssuerRegistryClient method) about `issuer` from the
         accreditation body account `body`; a `valid_days` argument becomes `valid_until`, counted from
         the chain's latest block. Returns the issuer's checksummed address and the receipt."""
@@ -305,23 +303,16 @@ class Services:
     # -- verification -----------------------------------------------------------------------------
 
     def verify(
-        self,
-        document: dict[str, Any],
-        *,
-        presentation: bool,
-        profile: str,
-        challenge: str | None = None,
-        domain: str | None = None,
-        require_proof: bool = True,
-    ) -> dict[str, Any]:
+        self, document: dict[str, Any], *, presentation: bool, profile: str, challenge: str | None = None,
+        domain: str | None = None, require_proof: bool = True,
+    ) -> dict[str, Any]:  # fmt: skip
         """The library's report on a credential or presentation, counted for /metrics (require_proof=False: bare VP)."""
         verifier = self.verifier(profile, offline=not needs_chain(document))
         # One canonicalization budget per request (presentation and credentials): none spends more than one's worth.
         with canonicalization_budget():
             if presentation:
-                report = verify_presentation(
-                    document, verifier, challenge=challenge, domain=domain, require_proof=require_proof
-                ).to_dict()
+                report = verify_presentation(document, verifier, challenge=challenge, domain=domain,
+                                             require_proof=require_proof).to_dict()  # fmt: skip
             else:
                 report = verifier.verify(document).to_dict()
         self.counters.verified(bool(report["verified"]))
@@ -425,8 +416,7 @@ class Services:
     # -- the workshop and NFT mode ----------------------------------------------------------------
 
     def workshop(self) -> Workshop | None:
-        """The workshop this data directory records (anchor.comparison.workshop), or None: read again when its
-        file changed."""
+        """The workshop this data directory records (anchor.comparison.workshop) or None; read again on a change."""
         with self._lock:
             version = _file_version(self.settings.data.data_dir / WORKSHOP_FILE)
             if self._workshop is None or self._workshop[0] != version:
@@ -436,13 +426,25 @@ class Services:
     def workshop_issue(
         self, workshop: Workshop, spec: MicroCredentialSpec, award: Award, *, dated: bool, cryptosuite: str
     ) -> dict[str, Any]:
-        """Issue as an anchored VC at once (a batch of one): anchor.comparison.workshop.issue_anchored."""
+        """Issue as an anchored VC at once (a batch of one): issue_and_queue, then workshop_anchor."""
+        credential, created = issue_and_queue(self.credential_issuer(workshop.issuer, cryptosuite), self.store,
+                                              workshop.issuer_account, spec, award, dated=dated)  # fmt: skip
+        return {"created": created, **self.workshop_anchor(workshop, str(credential["id"]))}
+
+    def claimed(self, slug: str, credential: dict[str, Any]) -> dict[str, Any]:
+        """What the wallet that claimed `slug`'s offer receives (anchor.wallets.offers.IssuerSource): in a workshop
+        the credential anchored at once, a batch of its own (docs/workshop.md); elsewhere as issued."""
+        workshop = self.workshop()
+        if workshop is None or workshop.issuer != slug:
+            return credential  # anchored in the issuer's next batch (docs/wallets.md)
+        return dict(self.workshop_anchor(workshop, str(credential["id"]))["credential"])
+
+    def workshop_anchor(self, workshop: Workshop, credential_id: str) -> dict[str, Any]:
+        """Anchor the workshop issuer's queued credentials now: anchor.comparison.workshop.anchor_queued."""
         chain, deployment = self.connect()
-        sender = self.sender(workshop.issuer_account)
-        issuer = self.credential_issuer(workshop.issuer, cryptosuite)
         try:
-            return issue_anchored(issuer, self.store, deployment.anchor(chain), workshop.issuer_account, sender,
-                                  spec, award, dated=dated)  # fmt: skip
+            return anchor_queued(self.store, deployment.anchor(chain), workshop.issuer_account,
+                                 self.sender(workshop.issuer_account), credential_id)  # fmt: skip
         finally:
             self.status_changed()  # a new batch on-chain: cached verifier answers are stale
 
@@ -459,14 +461,12 @@ class Services:
 
     def workshop_observer(self, workshop: Workshop) -> dict[str, Any]:
         """What a stranger reading the chain learns of the workshop's credentials."""
-        chain, _ = self.connect()
-        return observer_view(chain, workshop)
+        return observer_view(self.connect()[0], workshop)
 
     def nft_token(self, token_id: int) -> dict[str, Any]:
         """An NFT-mode token's metadata with its minter and that account's accreditation (anchor.comparison.nft
         .describe_token; ContractRevertError: no such token)."""
-        chain, deployment = self.connect()
-        return describe_token(chain, deployment, token_id)
+        return describe_token(*self.connect(), token_id)
 
 
 @dataclass(frozen=True)

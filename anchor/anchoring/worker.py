@@ -2,9 +2,13 @@
 
 Restartable at any point. A batch is closed (its credentials and root fixed) in one database
 transaction before anything is sent; anchoring a root that is already on-chain is reconciled from
-its BatchAnchored log instead of sent again (`anchor_credentials`); the anchored documents are
+its anchoring transaction instead of sent again (`anchor_credentials`); the anchored documents are
 recorded with the batch in one transaction. So a crash before sending, after sending, or after
 the receipt but before recording leaves a closed batch that the next run finishes — exactly once.
+
+The anchoring transaction is found again by its hash, never by the block the contract recorded
+(on Arbitrum `block.number` is the parent chain's): a transaction signed here is stored before it
+is sent, and the hash of one a node signs is stored as soon as the node accepts it.
 """
 
 from __future__ import annotations
@@ -62,21 +66,26 @@ def recheck_anchored(
     block gets its proofs rewritten from the new transaction. Returns the batches changed.
 
     With `block_number_is_parent` (Arbitrum, whose EVM block.number is the parent chain's) the block the
-    contract recorded is not the receipt's, so only whether the root is still anchored is checked.
+    contract recorded is not the receipt's: the block of the recorded transaction's receipt, found by its
+    hash, is compared instead.
     """
     latest = anchor.chain.block_number()
     changed = []
     for batch, block, tx_hash in store.anchored_batches(issuer_account, since_block=max(0, latest - depth)):
-        record = anchor.batch(issuer_account, Root.from_hex(batch.root))
-        if record.anchored and (block_number_is_parent or record.anchored_block == block):
+        root = Root.from_hex(batch.root)
+        record = anchor.batch(issuer_account, root)
+        if record.anchored and block_number_is_parent:
+            receipt = anchor.sent_anchoring(issuer_account, root, bytes.fromhex(tx_hash.removeprefix("0x")))
+            if receipt is not None and receipt.block_number == block:
+                continue
+        elif record.anchored and record.anchored_block == block:
             continue
         documents = [without_anchor_proofs(d) for d in store.documents(batch)]
         if not record.anchored:
             log.warning("batch %d: anchoring tx %s is gone (reorg); anchoring again", batch.id, tx_hash)
             store.reopen(batch, documents)
         else:
-            log.warning("batch %d moved from block %d to %d (reorg); updating its proofs", batch.id, block,
-                        record.anchored_block)  # fmt: skip
+            log.warning("batch %d is no longer in block %d (reorg); updating its proofs", batch.id, block)
             _anchor(store, anchor, batch, documents)
         changed.append(batch)
     return changed
@@ -157,7 +166,13 @@ def _send(
     if batch_root(documents) != batch.root:
         raise BatchMismatchError(f"batch {batch.id}: its credentials do not hash to its root {batch.root}")
     if account is None:
-        anchored = anchor_credentials(documents, anchor, sender=batch.issuer_account)
+        anchored = anchor_credentials(
+            documents,
+            anchor,
+            sender=batch.issuer_account,
+            sent=store.sent_transaction(batch),
+            on_sent=lambda tx_hash: store.record_sent(batch, tx_hash),
+        )
     else:
         anchored = anchor_credentials(
             documents,

@@ -215,7 +215,8 @@ class Chain:
             raw = self._send(lambda: factory.constructor(*args).transact({"from": sender}), name, "constructor")
         else:
             build = lambda params: factory.constructor(*args).build_transaction(params)  # noqa: E731
-            raw = self._send_own(name, "constructor", build, sender)
+            raw = self._send_own(name, "constructor", lambda: self._sign_built(build, name, "constructor", sender),
+                                 sender)  # fmt: skip
         address = to_checksum_address(raw["contractAddress"])
         tx = bytes(raw["transactionHash"]).hex()
         log.info("deployed %s at %s (chain %s, tx 0x%s)", name, address, self.chain_id, tx)
@@ -242,7 +243,9 @@ class Chain:
         the receipt: a caller that dies while waiting can find the transaction again by its hash)."""
         contract = self.contract(name, address)
         if not isinstance(sender, str):
-            raw = self._send_own(name, function, self._builder(contract, function, args), sender, on_sent)
+            account = sender
+            sign = lambda: self.sign(name, address, function, args, account=account)  # noqa: E731
+            raw = self._send_own(name, function, sign, sender, on_sent)
         else:
             send = lambda: contract.functions[function](*args).transact({"from": sender})  # noqa: E731
             raw = self._send(send, name, function, on_sent)
@@ -262,21 +265,20 @@ class Chain:
         self,
         name: str,
         function: str,
-        build: Callable[[TxParams], TxParams],
+        sign: Callable[[], SignedTx],
         account: LocalAccount,
         on_sent: Callable[[bytes], None] | None = None,
     ) -> Any:
-        """Sign for the next nonce and send; when another process sending from the same account (the
-        anchoring writer, a second API worker) takes that nonce first, sign again for the next one.
-        `build` is a contract call's (or constructor's) `build_transaction`: gas and EIP-1559 fees
-        come from the chain.
+        """Sign (`sign()`: the call or constructor for the account's next nonce, gas and EIP-1559 fees from
+        the chain) and send; when another process sending from the same account (the anchoring writer,
+        a second API worker) takes that nonce first, sign again for the next one.
 
         Safe: a refused transaction was never accepted, and one that was in fact mined is found by
         its hash instead of being sent twice.
         """
         attempt = 1
         while True:
-            signed = self._sign_built(build, name, function, account)
+            signed = sign()
             try:
                 send = partial(self._w3.eth.send_raw_transaction, signed.raw)
                 return self._send(send, name, function, on_sent)

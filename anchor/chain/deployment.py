@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
+
 from anchor.chain.adapter import Chain
 from anchor.chain.artifacts import DEPLOYED_CONTRACT_NAMES, load_artifact
 from anchor.chain.contracts import CredentialAnchorClient, CredentialNFTClient, IssuerRegistryClient
@@ -79,9 +81,10 @@ class Deployment:
         return self.issuer_registry, self.credential_anchor, self.credential_nft
 
 
-def deploy_contracts(chain: Chain, *, deployer: str, admin: str | None = None) -> Deployment:
-    """Deploy IssuerRegistry (administered by `admin`, default the deployer), CredentialAnchor and CredentialNFT."""
-    admin = admin or deployer
+def deploy_contracts(chain: Chain, *, deployer: str | LocalAccount, admin: str | None = None) -> Deployment:
+    """Deploy IssuerRegistry (administered by `admin`, default the deployer), CredentialAnchor and CredentialNFT,
+    from an account the node manages or a local one (each transaction signed here)."""
+    admin = admin or (deployer if isinstance(deployer, str) else str(deployer.address))
     registry, receipt = chain.deploy("IssuerRegistry", [admin], sender=deployer)
     anchor, _ = chain.deploy("CredentialAnchor", sender=deployer)
     nft, _ = chain.deploy("CredentialNFT", sender=deployer)

@@ -38,7 +38,8 @@ app = typer.Typer(help="The on-chain trust registry: accreditation bodies accred
 
 AccountArgument = Annotated[str, typer.Argument(help="An Ethereum account (0x…).", metavar="ADDRESS")]
 FromOption = Annotated[
-    str | None, typer.Option("--from", help="Sending account, managed by the node (default: see each command).")
+    str | None,
+    typer.Option("--from", help="Sending account: its key here, or node-managed (default: see each command)."),
 ]
 FromBody = Annotated[str, typer.Option("--from", help="The body's account (its key here, or node-managed).")]
 ScopeOption = Annotated[str, typer.Option("--scope", help="What the issuer is accredited for.")]
@@ -68,14 +69,20 @@ def _body_action(rpc: str | None, body: str, as_json: bool, call: RegistryCall, 
 
 @app.command("grant-body")
 def accreditation_grant_body(
-    body: AccountArgument, sender: FromOption = None, rpc: RpcOption = None, as_json: JsonFlag = False
+    body: AccountArgument,
+    sender: FromOption = None,
+    rpc: RpcOption = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Admin: make ADDRESS an accreditation body (default sender: the deployment's admin)."""
+    """Admin: make ADDRESS an accreditation body (default sender: the deployment's admin, its key here or
+    node-managed)."""
+    settings = settings_or_exit()
 
     def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
-        receipt = deployment.registry(chain).grant_body(
-            check_address(body, "ADDRESS"), sender=sender or deployment.admin
-        )
+        admin = check_address(sender, "--from") if sender else deployment.admin
+        who = sender_of(settings, chain, admin, passphrase_env)
+        receipt = deployment.registry(chain).grant_body(check_address(body, "ADDRESS"), sender=who)
         return {"accreditation_body": body, **receipt.summary()}
 
     _registry_action(rpc, action, as_json)

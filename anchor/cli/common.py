@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -174,8 +174,13 @@ def open_store(settings: Settings) -> Store:
 
 
 def sender_of(settings: Settings, chain: Chain, address: str, passphrase_env: str) -> LocalAccount | str:
-    """How to send as `address`: its key in the data directory (passphrase asked then), or the node's account."""
-    return sender_for(settings, chain.accounts, address, lambda: passphrase(passphrase_env))
+    """How to send as `address`: its key in the data directory (passphrase asked then), or the node's account
+    (the node is asked for its accounts only then: a public provider may not answer `eth_accounts`)."""
+
+    def node_accounts() -> Iterator[str]:
+        yield from chain.accounts
+
+    return sender_for(settings, node_accounts(), address, lambda: passphrase(passphrase_env))
 
 
 def signer(settings: Settings, chain: Chain, address: str, passphrase_env: str) -> LocalAccount | None:

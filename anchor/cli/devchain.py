@@ -7,19 +7,23 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
+from eth_account.signers.local import LocalAccount
 
 from anchor.chain import devchain as devchain_mod
 from anchor.chain.deployment import deploy_contracts
 from anchor.chain.profiles import profile_for_chain_id
 from anchor.cli.common import (
+    PASSPHRASE_ENV,
     ChainOption,
     JsonFlag,
+    PassphraseEnv,
     RpcOption,
     connect,
     console,
     emit_json,
     errors,
     run_or_exit,
+    sender_of,
     settings_or_exit,
 )
 from anchor.errors import CredAnchorError
@@ -33,21 +37,35 @@ def deploy(
         list[str], typer.Option("--rpc", help="JSON-RPC URL of the chain (repeat: the first that answers).")
     ],
     chain_name: ChainOption = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Deploy from this account: its key in the data directory (credanchor account create), signed "
+            "here, or one the node manages (default: the node's first unlocked account). It becomes the "
+            "IssuerRegistry's admin.",
+            metavar="ADDRESS",
+        ),
+    ] = None,
+    passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
-    """Deploy the three contracts from the node's first unlocked account; record them in the data directory
-    (deployments/<chain id>.json). With --chain, an RPC serving another chain is refused."""
+    """Deploy the three contracts (from --from, else the node's first unlocked account); record them in the
+    data directory (deployments/<chain id>.json). With --chain, an RPC serving another chain is refused."""
     settings = settings_or_exit()
 
     def body() -> dict[str, Any]:
         chain = connect(settings, rpc, chain_name)
-        accounts = chain.accounts
-        if not accounts:
+        if sender is not None:
+            deployer: str | LocalAccount = sender_of(settings, chain, check_address(sender, "--from"), passphrase_env)
+        elif accounts := chain.accounts:
+            deployer = accounts[0]
+        else:
             raise CredAnchorError(
-                f"{chain.description} manages no unlocked account to deploy from: use a node that holds the "
-                "deployer's key (docs/networks.md)"
+                f"{chain.description} manages no unlocked account to deploy from: create one here with "
+                "`credanchor account create`, fund it, and deploy with --from ADDRESS (docs/networks.md)"
             )
-        deployment = deploy_contracts(chain, deployer=accounts[0])
+        deployment = deploy_contracts(chain, deployer=deployer)
         path = deployment.save(settings.deployments_dir)
         known = profile_for_chain_id(chain.chain_id)
         return {**asdict(deployment), "chain": known.name if known else None, "file": str(path)}

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from anchor.cli import (
+    account,
     accreditation,
     apikey,
     bench,
@@ -77,6 +78,7 @@ app.command("doctor")(doctor.doctor)
 app.add_typer(devchain.app, name="devchain")
 app.add_typer(issuers.app, name="issuer")
 app.add_typer(accreditation.app, name="accreditation")
+app.add_typer(account.app, name="account")
 app.add_typer(bench.app, name="bench")
 app.add_typer(holder.app, name="holder")
 app.add_typer(qr.app, name="qr")

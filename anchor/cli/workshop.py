@@ -36,18 +36,26 @@ def workshop(
         ),
     ] = EMBEDDED,
     check: Annotated[bool, typer.Option("--check", help="Prepare the workshop and print its link, then exit.")] = False,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The URL wallets reach this server at, for the links of 'Send to a wallet' (default: http://HOST:PORT).",
+            metavar="URL",
+        ),
+    ] = None,
 ) -> None:
     """Run a workshop: fresh contracts, an accredited "Workshop Academy" issuer, and the page at / with its
     issuer key in the link's fragment (open it on the facilitator's machine only)."""
     folder = data if data is not None else Path(tempfile.mkdtemp(prefix="credanchor-workshop-"))
     try:
-        _serve(folder, host, port, rpc, check)
+        _serve(folder, host, port, rpc, check, public_url)
     finally:
         if data is None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _serve(folder: Path, host: str, port: int, rpc: str, check: bool) -> None:
+def _serve(folder: Path, host: str, port: int, rpc: str, check: bool, public_url: str | None) -> None:
     from api.app import create_app  # the API stays out of the core library's imports
     from api.config import ApiSettings
 
@@ -60,10 +68,12 @@ def _serve(folder: Path, host: str, port: int, rpc: str, check: bool) -> None:
         chain = Chain.embedded() if rpc == EMBEDDED else Chain.connect(rpc)
         return settings, chain, *prepare_workshop(settings, chain, passphrase)
 
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    wallets_reach = public_url or f"http://{shown}:{port}"
     settings, chain, deployment, made = run_or_exit(prepare)
     api_settings = run_or_exit(
         lambda: ApiSettings.from_env(
-            {"CREDANCHOR_DATA_DIR": str(settings.data_dir)}, rpc=rpc, public_url=f"http://{host}:{port}",
+            {"CREDANCHOR_DATA_DIR": str(settings.data_dir)}, rpc=rpc, public_url=wallets_reach,
             key_passphrase=passphrase,
         )
     )  # fmt: skip
@@ -71,11 +81,11 @@ def _serve(folder: Path, host: str, port: int, rpc: str, check: bool) -> None:
     services = server.state.services
     services.unlock_all()  # decrypt the issuer's key once, now
     key = run_or_exit(lambda: services.store.create_api_key("issuer", ISSUER_SLUG, "workshop page")[1])
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"workshop ready: {made.issuer_name} ({made.issuer_account}) accredited on chain {made.chain_id}")
     console.print("open this link on the facilitator's machine (it holds the issuer key; do not project it):")
     console.print(f"http://{shown}:{port}/#key={key}", highlight=False, soft_wrap=True)
     console.print(f"participants open http://{shown}:{port}/ to verify; press Ctrl+C to end the workshop")
+    console.print(f"wallets claim credentials at {wallets_reach} (--public-url)", highlight=False)
     if check:
         return
     import uvicorn

@@ -1,6 +1,10 @@
 """The workshop world behind `credanchor workshop` and the page at `/`: one accredited issuer on a fresh
 set of contracts, and the steps a facilitator shows — issue as a Verifiable Credential (anchored at
-once, a batch of one) or as a public NFT, look at the chain as a stranger, run a small comparison.
+once, a batch of one) or as a public NFT, send the VC to the learner's wallet (an offer; the claimed copy is
+anchored at once too), look at the chain as a stranger, run a small comparison.
+
+No batch worker runs in a workshop: what is queued is anchored right away (`anchor_queued`), both when the
+page issues and when a wallet claims (the API's Services.claimed, the hook anchor.wallets.offers leaves).
 
 The world is recorded in `<data dir>/workshop.json`; the workshop routes answer only where that file
 exists, so a normal server never offers them.
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +31,15 @@ from anchor.comparison.compare import COURSES, run_comparison
 from anchor.comparison.nft import nft_metadata
 from anchor.comparison.observer import observe
 from anchor.comparison.report import figure_rows, plots
-from anchor.credentials.issuance import CredentialIssuer, issue_and_queue
+from anchor.credentials.issuance import CredentialIssuer
 from anchor.credentials.issuers import create_issuer, issuer_account, list_issuers, write_json
 from anchor.credentials.model import Award, AwardingBody, MicroCredentialSpec
+from anchor.credentials.roster import parse_json_roster
 from anchor.errors import ConfigurationError
 from anchor.settings import Settings
 from anchor.storage.store import Store
 from anchor.types import check_address
+from anchor.wallets.offers import CreatedOffer, create_offer, request_errors
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,8 @@ ISSUER = AwardingBody("", "Workshop Academy", "BE", "Brussels", "https://academy
 FUNDING_WEI = 10**19
 #: Bounds of the comparison run from the page (it takes a few seconds at the upper end).
 MAX_COMPARISON_LEARNERS = 50
+#: How long an offer to a learner's wallet made from the page lasts: the workshop's day.
+OFFER_LIFETIME = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -130,30 +139,54 @@ def learner_address(name: str) -> str:
     return str(account.address)
 
 
-def issue_anchored(
-    issuer: CredentialIssuer,
-    store: Store,
-    anchor: CredentialAnchorClient,
-    account: str,
-    sender: Sender,
-    spec: MicroCredentialSpec,
-    award: Award,
-    *,
-    dated: bool = True,
+def anchor_queued(
+    store: Store, anchor: CredentialAnchorClient, account: str, sender: Sender, credential_id: str
 ) -> dict[str, Any]:
-    """Sign one credential, queue it and anchor every queued credential of `account` now (here a batch
-    of one): the credential with its anchor proof, whether it is new, and its batch."""
-    credential, created = issue_and_queue(issuer, store, account, spec, award, dated=dated)
+    """Anchor every credential `account` has queued, now — in a workshop the one just signed (issued, or
+    claimed by a wallet), so a batch of its own — and return `credential_id` as stored: the credential with
+    its anchor proof, its state, its batch and the gas of its anchoring. Safe to retry: a batch a failed
+    run left closed is finished first (anchor_due), and an anchored credential is only read back."""
     runs = anchor_due(store, anchor, account, force=True, account=sender if isinstance(sender, LocalAccount) else None)
-    stored = store.stored_credential(credential["id"])
+    stored = store.stored_credential(credential_id)
     if stored is None or stored.batch_id is None:
-        raise ConfigurationError(f"credential {credential['id']} was not anchored: run `credanchor anchor` and retry")
+        raise ConfigurationError(f"credential {credential_id} was not anchored: run `credanchor anchor` and retry")
     batch = store.batch_state(stored.batch_id)
     gas = next((run.anchored.receipt.gas_used for run in runs if run.batch.id == stored.batch_id), None)
     return {
-        "id": stored.id, "created": created, "state": stored.state, "credential": stored.document,
+        "id": stored.id, "state": stored.state, "credential": stored.document,
         "batch": batch.to_dict() if batch else None, "gas_used": gas,
     }  # fmt: skip
+
+
+def offer_to_wallet(
+    store: Store,
+    issuer: CredentialIssuer,
+    slug: str,
+    credential_id: str,
+    request: dict[str, Any],
+    public_url: str,
+    *,
+    tx_code: bool = False,
+) -> CreatedOffer:
+    """An offer of the learner's credential `credential_id` to the learner's wallet, from `request` — the
+    credential request it was issued from (the API's shape, no DID): anchor.wallets.offers.create_offer,
+    for a workshop's day. The wallet that claims it gets the same achievement signed for the wallet's own DID
+    (and anchored at once: the API's Services.claimed). ConfigurationError when `request` is not the one
+    `credential_id` was issued from (the id covers the issuer, title, learner and date) or cannot be offered."""
+    problems = request_errors(request)
+    rows = [] if problems else list(parse_json_roster(request))
+    row = rows[0] if len(rows) == 1 else None
+    if row is None or row.spec is None or row.award is None:
+        problems = problems or (list(row.errors) if row else ["one credential request"])
+        raise ConfigurationError("cannot offer this credential: " + "; ".join(problems))
+    made_from = issuer.credential_id(row.spec, row.award, dated=row.dated)
+    if made_from != credential_id:
+        raise ConfigurationError(
+            f"this request is not the one credential {credential_id} was issued from (it makes {made_from}): send "
+            "the learner and achievement it was issued with"
+        )
+    return create_offer(store, slug, request, public_url, cryptosuite=issuer.cryptosuite, tx_code=tx_code,
+                        expires_in=OFFER_LIFETIME)  # fmt: skip
 
 
 def mint_token(

@@ -5,7 +5,8 @@ country, region, web site; and `public_url`, the public base URL where `credanch
 which its credentials' `statusListCredential` URLs start with — not part of the credential's issuer
 profile), `key.json` (the Ed25519 signing key, encrypted with a passphrase) and
 `account.json` (its own Ethereum account, a v3 keystore, which signs its transactions). An
-accreditation body that keeps its key here has `<data dir>/bodies/<address>.json`.
+accreditation body that keeps its key here has `<data dir>/bodies/<address>.json`; any other account
+kept here (the deployer, who administers the IssuerRegistry) has `<data dir>/accounts/<address>.json`.
 Issuing credentials with these keys is `anchor.credentials.issuance`.
 """
 
@@ -95,21 +96,39 @@ def create_body_account(settings: Settings, passphrase: str) -> str:
     return key.address
 
 
-def local_account(settings: Settings, address: str, passphrase: str) -> EthereumKey | None:
-    """The local key of `address`: an issuer's own account or an accreditation body's, if one is here."""
-    issuer_key = signing_account(settings, address, passphrase)
-    if issuer_key is not None:
-        return issuer_key
-    for path in bodies_dir(settings).glob("*.json") if bodies_dir(settings).is_dir() else ():
-        if path.stem.lower() == address.lower():
-            return EthereumKey.load(path, passphrase)
+def accounts_dir(settings: Settings) -> Path:
+    return settings.data_dir / "accounts"
+
+
+def create_local_account(settings: Settings, passphrase: str) -> str:
+    """A new Ethereum account (e.g. a deployer's, on a public network), encrypted in
+    `<data dir>/accounts/<address>.json`."""
+    key = EthereumKey.generate()
+    key.save(accounts_dir(settings) / f"{key.address}.json", passphrase)
+    return key.address
+
+
+def _account_file(settings: Settings, address: str) -> Path | None:
+    """The body's or other account's key file of `address` in the data directory, if there is one."""
+    for folder in (bodies_dir(settings), accounts_dir(settings)):
+        for path in folder.glob("*.json") if folder.is_dir() else ():
+            if path.stem.lower() == address.lower():
+                return path
     return None
 
 
+def local_account(settings: Settings, address: str, passphrase: str) -> EthereumKey | None:
+    """The local key of `address`: an issuer's own account, an accreditation body's or another account
+    kept here, if one is."""
+    issuer_key = signing_account(settings, address, passphrase)
+    if issuer_key is not None:
+        return issuer_key
+    path = _account_file(settings, address)
+    return None if path is None else EthereumKey.load(path, passphrase)
+
+
 def has_local_account(settings: Settings, address: str) -> bool:
-    folder = bodies_dir(settings)
-    in_bodies = folder.is_dir() and any(p.stem.lower() == address.lower() for p in folder.glob("*.json"))
-    return in_bodies or issuer_owning(settings, address) is not None
+    return _account_file(settings, address) is not None or issuer_owning(settings, address) is not None
 
 
 def sender_for(
@@ -124,8 +143,8 @@ def sender_for(
     if address.lower() in {a.lower() for a in node_accounts}:
         return address
     raise ConfigurationError(
-        f"no key for {address}: it is neither an issuer's or accreditation body's account in the data "
-        "directory nor managed by the node"
+        f"no key for {address}: it is neither an issuer's, accreditation body's or other account in the data "
+        "directory (credanchor account create) nor managed by the node"
     )
 
 

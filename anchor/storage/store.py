@@ -222,6 +222,23 @@ class Store(ApiKeyStore, OfferStore):
             row.raw_tx = raw_tx.hex()
             self._audit(session, "batch.sign", batch.root, bytes=len(raw_tx))
 
+    def record_sent(self, batch: Batch, tx_hash: bytes) -> None:
+        """Remember the hash of a closed batch's anchoring transaction as soon as the node accepted it (a
+        restart finds its receipt by that hash); an anchored batch keeps the transaction it recorded."""
+        with self._session() as session:
+            row = session.get(BatchRow, batch.id)
+            if row is None:
+                raise ConfigurationError(f"no batch {batch.id}")
+            if row.state == "closed":
+                row.tx_hash = "0x" + tx_hash.hex()
+                self._audit(session, "batch.send", batch.root, tx=row.tx_hash)
+
+    def sent_transaction(self, batch: Batch) -> bytes | None:
+        """The hash of the batch's anchoring transaction: sent (closed batch) or recorded (anchored)."""
+        with self._session() as session:
+            row = session.get(BatchRow, batch.id)
+            return bytes.fromhex(row.tx_hash.removeprefix("0x")) if row is not None and row.tx_hash else None
+
     def signed_transaction(self, batch: Batch) -> bytes | None:
         with self._session() as session:
             row = session.get(BatchRow, batch.id)
@@ -252,8 +269,8 @@ class Store(ApiKeyStore, OfferStore):
             row = session.get(BatchRow, batch.id)
             if row is None:
                 raise ConfigurationError(f"no batch {batch.id}")
-            if row.state == "anchored" and row.tx_hash == tx_hash:
-                return  # a retry after success
+            if row.state == "anchored" and (row.tx_hash, row.block_number) == (tx_hash, block_number):
+                return  # a retry after success (a transaction re-mined in another block is recorded again)
             row.state, row.chain_id, row.contract = "anchored", chain_id, contract
             row.tx_hash, row.block_number, row.anchored_at = tx_hash, block_number, now()
             for credential in session.scalars(select(CredentialRow).where(CredentialRow.batch_id == batch.id)):

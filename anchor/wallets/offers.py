@@ -9,9 +9,9 @@ the achievement stay in the store until a wallet claims.
 `claim_and_issue` is the one claim step both protocols share: the store binds the offer to one holder with a
 conditional UPDATE (one winner across API workers), then the credential is issued through the one
 issue-and-queue path (anchor.credentials.issuance.issue_and_queue) with the holder's DID as its subject, so
-it is anchored in the issuer's next batch. The same holder asking again gets the same credential — as stored,
-with its anchor proof once anchored (how a wallet refreshes its copy: docs/wallets.md); nothing is issued
-twice, and anyone else is refused.
+it is anchored in the issuer's next batch (in a workshop, at once: IssuerSource.claimed). The same holder
+asking again gets the same credential — as stored, with its anchor proof once anchored (how a wallet
+refreshes its copy: docs/wallets.md); nothing is issued twice, and anyone else is refused.
 """
 
 from __future__ import annotations
@@ -58,11 +58,17 @@ class WalletError(CredAnchorError, ValueError):
 
 
 class IssuerSource(Protocol):
-    """Where the claim gets an issuer's signer and anchoring account (the API's Services)."""
+    """Where the claim gets an issuer's signer and anchoring account, and what the wallet then receives (the
+    API's Services)."""
 
     def credential_issuer(self, slug: str, cryptosuite: str) -> CredentialIssuer: ...
 
     def account_of(self, slug: str) -> str: ...
+
+    def claimed(self, slug: str, credential: dict[str, Any]) -> dict[str, Any]:
+        """The credential to hand the wallet once `slug`'s offer is issued: as it is (queued for the issuer's
+        next batch), or — in a workshop, where no batch worker runs — anchored at once, a batch of its own."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,8 @@ def claim_and_issue(store: Store, source: IssuerSource, offer: Offer, holder: st
     """Bind `offer` to `holder` (once) and issue its credential to that DID: the credential as stored.
 
     The holder who claimed it gets the same credential again on a later claim (with its anchor proof once
-    anchored); another holder gets a 409 WalletError."""
+    anchored); another holder gets a 409 WalletError. `source.claimed` has the last word on what the wallet
+    receives (a workshop anchors the credential first): if that fails, the holder's retry gets here again."""
     if not store.claim_offer(offer.id, holder, protocol):
         current = store.offer(offer.id) or offer
         problem = refusal(current, holder)
@@ -220,7 +227,7 @@ def claim_and_issue(store: Store, source: IssuerSource, offer: Offer, holder: st
         offer = current
     credential = issue_offer(store, source, offer, holder)
     store.record_offer_credential(offer.id, str(credential["id"]))
-    return credential
+    return source.claimed(offer.issuer, credential)
 
 
 def issue_offer(store: Store, source: IssuerSource, offer: Offer, holder: str) -> dict[str, Any]:

@@ -86,7 +86,8 @@ class OfferPage(BaseModel):
     items: list[OfferOut]
 
 
-def _qr(links: dict[str, str], image_format: str) -> dict[str, str]:
+def qr_images(links: dict[str, str], image_format: str) -> dict[str, str]:
+    """A QR code of each short link (QR_LINKS) as a data: URI."""
     images = {}
     for name in QR_LINKS:
         symbol = render_qr(links[name], "svg" if image_format == "svg" else "png")
@@ -96,7 +97,7 @@ def _qr(links: dict[str, str], image_format: str) -> dict[str, str]:
 
 def _created(made: CreatedOffer, image_format: str | None) -> OfferCreated:
     data: dict[str, Any] = made.to_dict(now())
-    return OfferCreated(**data, qr=_qr(made.links, image_format) if image_format else None)
+    return OfferCreated(**data, qr=qr_images(made.links, image_format) if image_format else None)
 
 
 @router.post("/offers", response_model=OffersCreated, status_code=201,

@@ -1,6 +1,7 @@
 """Workshop routes (an issuer API key, and only on a server started by `credanchor workshop`): issue a
-credential as an anchored VC or as an NFT in one step, burn a token, see what the chain shows, and run
-a small comparison. Revoking a VC and verifying use the ordinary routes.
+credential as an anchored VC or as an NFT in one step, send an issued VC to the learner's wallet (an offer
+whose claimed copy is anchored at once), burn a token, see what the chain shows, and run a small comparison.
+Revoking a VC and verifying use the ordinary routes.
 
 Elsewhere these routes answer 404: their data directory has no workshop record (anchor.comparison.workshop).
 """
@@ -19,14 +20,17 @@ from anchor.comparison.workshop import (
     comparison_with_plots,
     course_presets,
     learner_address,
+    offer_to_wallet,
 )
-from anchor.errors import ContractRevertError
+from anchor.errors import ConfigurationError, ContractRevertError
+from anchor.storage.database import now
 
 from ..models import EXAMPLE_REQUEST, CredentialRequest
 from ..problems import ApiProblem, responses
 from ..security import IssuerKey
 from ..services import ServicesDep
-from .issuers import parse_credential
+from .issuers import CredentialId, parse_credential
+from .offers import OfferCreated, qr_images
 
 router = APIRouter(prefix="/v1/workshop", tags=["workshop"], responses=responses(400, 401, 403, 404, 413, 422, 503))
 
@@ -41,6 +45,17 @@ class WorkshopIssueRequest(CredentialRequest):
         default=None, pattern=r"^0x[0-9a-fA-F]{40}$",
         description="NFT mode: the learner's wallet. Default: a stand-in address derived from the learner's name.",
     )  # fmt: skip
+
+
+class WorkshopOfferRequest(CredentialRequest):
+    """The request an issued VC was made from (as sent to POST /v1/workshop/credentials, without `mode`; no
+    learner DID): the wallet that claims the offer gets the same achievement signed for its own DID."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {k: v for k, v in EXAMPLE_REQUEST.items() if k != "learner"} | {"learner": {"name": "Ana Silva"}}
+    ]})  # fmt: skip
+
+    tx_code: bool = Field(default=False, description="Also require a 6-digit code, given to the learner apart.")
 
 
 class ComparisonRequest(BaseModel):
@@ -82,6 +97,29 @@ def workshop_issue(services: ServicesDep, workshop: WorkshopOf, item: WorkshopIs
         holder = item.learner_address or learner_address(award.learner.name)
         return {"mode": "nft", **services.workshop_mint(workshop, spec, award, holder)}
     return {"mode": "vc", **services.workshop_issue(workshop, spec, award, dated=dated, cryptosuite=suite)}
+
+
+@router.post(
+    "/credentials/{credential_id}/offer",
+    response_model=OfferCreated,
+    status_code=201,
+    summary="Send an issued VC to the learner's wallet: an offer, its links and QR codes (the claimed copy is "
+    "anchored at once)",
+)
+def workshop_offer(
+    services: ServicesDep, workshop: WorkshopOf, credential_id: CredentialId, item: WorkshopOfferRequest
+) -> OfferCreated:
+    if services.own_credential(workshop.issuer, credential_id) is None:
+        raise ApiProblem(404, "not-found", f"the workshop issued no Verifiable Credential {credential_id}: issue "
+                         "one as a VC first (an NFT goes to no wallet of this kind)")  # fmt: skip
+    issuer = services.credential_issuer(workshop.issuer, item.cryptosuite or services.settings.cryptosuite)
+    request = item.model_dump(mode="json", exclude_none=True, exclude={"cryptosuite", "tx_code"})
+    try:
+        made = offer_to_wallet(services.store, issuer, workshop.issuer, credential_id, request,
+                               services.settings.public_url, tx_code=item.tx_code)  # fmt: skip
+    except ConfigurationError as exc:
+        raise ApiProblem(422, "invalid-credential", str(exc)) from None
+    return OfferCreated(**made.to_dict(now()), qr=qr_images(made.links, "svg"))
 
 
 @router.post(

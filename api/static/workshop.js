@@ -17,7 +17,7 @@ const FIGURES = [
   ["bytes_on_chain", "Bytes of credential data on-chain"],
 ];
 
-const state = { key: null, workshop: null, held: null, lastVerified: null };
+const state = { key: null, workshop: null, held: null, heldRequest: null, lastVerified: null };
 
 const $ = (id) => document.getElementById(id);
 
@@ -152,6 +152,8 @@ async function issue(mode, button) {
       const answer = await api("/v1/workshop/credentials", { method: "POST", body: request, auth: true });
       if (mode === "vc") {
         state.held = answer.credential;
+        const { mode: _, ...asIssued } = request; // what an offer to the learner's wallet is made from
+        state.heldRequest = asIssued;
         const batch = answer.batch || {};
         say("issue-status", `Issued and anchored: ${answer.id} in batch ${batch.id} (transaction ${short(batch.tx_hash)}, ` +
           `block ${batch.block_number}).`);
@@ -241,6 +243,8 @@ function showCard(credential) {
     definitions(facts.facts));
   $("card-area").replaceChildren(card);
   $("card-actions").hidden = false;
+  $("wallet-offer").hidden = true;
+  say("wallet-status", "");
   $("raw-json").textContent = JSON.stringify(credential, null, 2);
   $("raw-json").hidden = true;
   $("toggle-json").setAttribute("aria-expanded", "false");
@@ -289,6 +293,36 @@ function download() {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+// "Send to a wallet": an offer of the held credential (POST /v1/workshop/credentials/{id}/offer). The wallet that
+// claims it receives the same achievement signed for its own DID, anchored at once (docs/workshop.md).
+function showLink(id, link) {
+  const shown = $(id);
+  shown.textContent = link;
+  if (shown.tagName === "A") shown.setAttribute("href", link);
+}
+
+async function sendToWallet(button) {
+  const credential = state.held;
+  if (!credential || !state.heldRequest) return;
+  $("wallet-offer").hidden = true;
+  say("wallet-status", "Making an offer for the learner's wallet…");
+  await busy(button, async () => {
+    try {
+      const path = `/v1/workshop/credentials/${encodeURIComponent(credential.id)}/offer`;
+      const offer = await api(path, { method: "POST", body: state.heldRequest, auth: true });
+      $("qr-openid").src = offer.qr.openid_credential_offer_uri;
+      $("qr-lcw").src = offer.qr.lcw_deep_link;
+      showLink("link-openid", offer.links.openid_credential_offer_uri);
+      showLink("link-lcw", offer.links.lcw_deep_link);
+      showLink("link-exchange", offer.links.vcapi_exchange);
+      $("wallet-offer").hidden = false;
+      say("wallet-status", `Offer ${offer.id} for ${offer.learner}: valid until ${new Date(offer.expires_at).toLocaleString("en-GB")}.`);
+    } catch (error) {
+      say("wallet-status", `No offer made: ${error.message}`, true);
+    }
+  });
 }
 
 function toggleJson() {
@@ -503,6 +537,7 @@ function showComparison({ comparison, plots }) {
 async function start() {
   setUpDropZone();
   $("download").addEventListener("click", download);
+  $("send-to-wallet").addEventListener("click", (event) => sendToWallet(event.currentTarget));
   $("toggle-json").addEventListener("click", toggleJson);
   $("verify-issued").addEventListener("click", () => state.held && verifyDocument(state.held, "the issued credential"));
   $("tamper").addEventListener("click", tamper);

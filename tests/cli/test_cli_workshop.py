@@ -56,3 +56,15 @@ def test_an_unreachable_chain_is_a_one_line_error(tmp_path: Path) -> None:
                                  "http://127.0.0.1:9"], env=ENV)  # fmt: skip
     assert result.exit_code == 1
     assert result.stderr.startswith("error:") and "is unreachable" in result.stderr and "Traceback" not in result.output
+
+
+def test_public_url_sets_where_wallets_claim(tmp_path: Path) -> None:
+    default = runner.invoke(app, ["workshop", "--check", "--data", str(tmp_path / "a"), "--port", "8124"], env=ENV)
+    assert "wallets claim credentials at http://127.0.0.1:8124 " in default.stdout, default.output
+    args = ["workshop", "--check", "--data", str(tmp_path / "b"), "--public-url", "https://room.example"]
+    given = runner.invoke(app, args, env=ENV)
+    assert given.exit_code == 0, given.output
+    assert "wallets claim credentials at https://room.example " in given.stdout
+    args = ["workshop", "--check", "--data", str(tmp_path / "c"), "--public-url", "ftp://room.example"]
+    refused = runner.invoke(app, args, env=ENV)
+    assert refused.exit_code != 0 and "must be an http(s) URL" in refused.output

@@ -1,6 +1,7 @@
 """The workshop page in headless Chromium against a real `credanchor workshop` server: issue → download →
-verify → tamper → revoke → NFT → what the chain shows → comparison, asserting what a user sees; keyboard
-use; labels, alt texts and colour contrast. A screenshot of each step lands in tests/e2e/artifacts/."""
+send to a wallet (QR codes; a wallet's claim verified) → verify → tamper → revoke → NFT → what the chain shows →
+comparison, asserting what a user sees, with no Content-Security-Policy violation; keyboard use; labels, alt
+texts and colour contrast. A screenshot of each step lands in tests/e2e/artifacts/."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
+
+from anchor.crypto.keys import SigningKey
+from anchor.crypto.proofs import add_proof
 
 from .conftest import WorkshopServer
 
@@ -57,6 +62,27 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+RECORD_CSP_VIOLATIONS = """window.cspViolations = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));"""
+
+
+def did_auth(key: SigningKey, request: dict[str, Any]) -> dict[str, Any]:
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                    "holder": key.did}  # fmt: skip
+    return add_proof(presentation, key, proof_purpose="authentication", challenge=request["challenge"],
+                     domain=request["domain"])  # fmt: skip
+
+
+def claim_by_exchange(exchange: str, holder: SigningKey) -> dict[str, Any]:
+    """Walk a VC API claim exchange as a Learner Credential Wallet does: ask, answer the DIDAuth, get the credential."""
+    with httpx.Client(timeout=TIMEOUT / 1000) as client:
+        request = client.post(exchange, json={}).json()["verifiablePresentationRequest"]
+        answer = client.post(exchange, json={"verifiablePresentation": did_auth(holder, request)})
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json()["verifiablePresentation"]["verifiableCredential"][0])
+
+
 def shot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
@@ -78,6 +104,10 @@ def drop_file(page: Page, path: Path) -> None:
 def test_issue_hold_verify_tamper_revoke_and_what_the_chain_shows(
     page: Page, workshop_server: WorkshopServer, artifacts: Path, tmp_path: Path
 ) -> None:
+    # Every Content-Security-Policy violation on the page is recorded (an image or script the policy blocks).
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
     # Open the facilitator's link: the key moves from the address bar into this tab's sessionStorage.
     page.goto(workshop_server.link)
     expect(page.locator("#session")).to_contain_text("Issuing as Workshop Academy")
@@ -123,6 +153,32 @@ def test_issue_hold_verify_tamper_revoke_and_what_the_chain_shows(
     credential = json.loads(downloaded.read_text())
     assert credential == shown
     assert {"DataIntegrityProof", "EthereumMerkleAnchorProof"} == {p["type"] for p in credential["proof"]}
+
+    # Send to a wallet: an offer of this credential, as two QR codes with their links as text.
+    page.click("#send-to-wallet")
+    expect(page.locator("#wallet-offer")).to_be_visible()
+    expect(page.locator("#wallet-status")).to_contain_text("for Ana Sousa: valid until")
+    for qr in ("#qr-openid", "#qr-lcw"):
+        expect(page.locator(qr)).to_be_visible()
+        assert page.locator(qr).evaluate("img => img.complete && img.naturalWidth > 0")
+        assert page.locator(qr).get_attribute("src").startswith("data:image/svg+xml;base64,")
+    expect(page.locator("#link-openid")).to_contain_text("openid-credential-offer://?credential_offer_uri=")
+    expect(page.locator("#link-lcw")).to_contain_text("https://lcw.app/request.html?request=")
+    exchange = page.locator("#link-exchange").text_content() or ""
+    assert exchange.startswith(workshop_server.base + "/workflows/claim/exchanges/")
+    shot(page, artifacts, "03b-send-to-wallet")
+
+    # The learner's wallet walks the exchange (DIDAuth by its own key): its copy is anchored and verifies in full.
+    holder = SigningKey.generate()
+    wallet_copy = claim_by_exchange(exchange, holder)
+    assert wallet_copy["credentialSubject"]["id"] == holder.did
+    assert {"DataIntegrityProof", "EthereumMerkleAnchorProof"} == {p["type"] for p in wallet_copy["proof"]}
+    in_wallet = tmp_path / "wallet-copy.json"
+    in_wallet.write_text(json.dumps(wallet_copy))
+    page.set_input_files("#verify-file", str(in_wallet))
+    expect(page.locator("#verdict")).to_have_text("✓ Verified: wallet-copy.json")
+    expect(page.locator("#report li.fail")).to_have_count(0)
+    expect(check(page, "anchored")).to_contain_text("✓ pass")
 
     # 3. Verify the downloaded file: every check passes.
     page.set_input_files("#verify-file", str(downloaded))
@@ -193,6 +249,8 @@ def test_issue_hold_verify_tamper_revoke_and_what_the_chain_shows(
     measured = page.evaluate(CONTRAST)
     assert len(measured) > 50
     assert [m for m in measured if m["ratio"] < m["needed"] and not m["disabled"]] == []
+    assert page.evaluate("window.cspViolations") == []
+    assert [e for e in console_errors if "Content Security Policy" in e] == []
 
 
 def test_keyboard_only_from_the_link_to_a_verification(

@@ -11,6 +11,7 @@ import sys
 import time
 
 import pytest
+from eth_utils.crypto import keccak
 from typer.testing import CliRunner
 
 from anchor.chain.deployment import Deployment
@@ -19,6 +20,8 @@ from anchor.cli.main import app
 from anchor.credentials.anchor_proofs import anchor_proofs_of
 from anchor.credentials.roster import SAMPLE_ROSTER
 from anchor.failpoints import AFTER_CLOSE, AFTER_RECEIPT, AFTER_SEND, AFTER_SIGN
+from anchor.storage.database import database_url
+from anchor.storage.store import Store
 
 runner = CliRunner()
 
@@ -62,6 +65,15 @@ def anchorings(anvil, issued) -> list:
     return contract.events.BatchAnchored().get_logs(from_block=0, argument_filters={"issuer": issued["issuer"]})
 
 
+def sent_transaction(tmp_path, issuer: str) -> bytes | None:
+    """The hash of the closed batch's anchoring transaction as the store knows it: the one the node accepted
+    (node account), or the signed one stored before sending (own key)."""
+    store = Store.open(database_url(tmp_path / "data"))
+    (batch,) = store.open_batches(issuer)
+    signed = store.signed_transaction(batch)
+    return keccak(signed) if signed is not None else store.sent_transaction(batch)
+
+
 @pytest.mark.parametrize(
     ("point", "sent", "own_key"),
     [
@@ -78,6 +90,9 @@ def test_a_killed_worker_is_finished_by_the_next_run_exactly_once(anvil, tmp_pat
     crashed = worker(anvil, issued, crash_at=point)
     assert crashed.returncode == -signal.SIGKILL
     assert len(anchorings(anvil, issued)) == sent
+    if sent:  # the restart finds the transaction by its hash, not by the block the contract recorded
+        (logged,) = anchorings(anvil, issued)
+        assert sent_transaction(tmp_path, issued["issuer"]) == bytes(logged["transactionHash"])
     files = sorted(issued["out"].glob("*.json"))
     assert len(files) == 4 and not any(anchor_proofs_of(json.loads(f.read_text())) for f in files)
 
