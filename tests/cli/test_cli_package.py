@@ -53,6 +53,6 @@ def test_every_command_is_registered_in_help_order():
     assert list(root.list_commands(None)) == [
         "demo", "deploy", "issue", "anchor", "verify", "revoke", "suspend", "reinstate", "compare", "observe",
         "present", "serve", "status-list", "ready", "sign", "soak", "workshop", "chains", "doctor",
-        "devchain", "issuer", "accreditation", "account", "bench", "holder", "qr", "apikey", "offer", "verifier", "credentials",
-        "batches", "nft", "stack",
+        "devchain", "issuer", "accreditation", "account", "bench", "holder", "qr", "apikey", "offer", "verifier",
+        "credentials", "batches", "nft", "stack",
     ]  # fmt: skip
