@@ -20,7 +20,7 @@ from anchor.credentials.verify import CHECKS
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, RDFC, add_proof
 from tests.api.conftest import Api, World, api_client, assert_problem, request_body
-from tests.unit.test_qr import rasterize_svg, scan, scan_png
+from tests.unit.credentials.test_qr import rasterize_svg, scan, scan_png
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 

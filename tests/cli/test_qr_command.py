@@ -19,7 +19,7 @@ from anchor.credentials.qr import COMPACT_PREFIX, decode_compact, encode_compact
 from anchor.crypto.did import DidResolver
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, RDFC, add_proof, verify_proofs
-from tests.unit.test_qr import LOADER, rasterize_svg, scan, scan_png, signed_credential
+from tests.unit.credentials.test_qr import LOADER, rasterize_svg, scan, scan_png, signed_credential
 
 runner = CliRunner()
 ENV = {"COLUMNS": "200"}
