@@ -33,6 +33,8 @@ from .routes import (
 )
 from .security import BodySizeLimit, RateLimiter
 from .services import Services
+from .verify_endpoint import PATH as VERIFY_PATH
+from .verify_endpoint import VerifyEndpoint
 
 DESCRIPTION = """\
 Blockchain-anchored micro-credentials: issue Open Badges 3.0 / W3C VC 2.0 micro-credentials, anchor them
@@ -85,7 +87,9 @@ def create_app(settings: ApiSettings, *, chain: Chain | None = None, deployment:
         workshop.router,
     ):
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    # Added first, so inside the body limit (which caps, depth-checks and parses the body first).
+    app.add_middleware(VerifyEndpoint, services=services, limiter=app.state.verify_limiter)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, keep_parsed=frozenset({VERIFY_PATH}))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -87,12 +87,31 @@ def _status_of(exc: CredAnchorError) -> tuple[int, str]:
     )
 
 
+def exception_response(request: Request, exc: Exception, *, on_chain_error: Callable[[], None]) -> JSONResponse:
+    """The problem document for an exception a route raised: what the handlers :func:`install` puts in place
+    answer, and what `POST /v1/verify` (api/verify_endpoint.py, outside the router) answers too."""
+    if isinstance(exc, ApiProblem):
+        return problem_response(request, exc.status, exc.kind, exc.detail, exc.headers, **exc.extra)
+    if isinstance(exc, CredAnchorError):
+        status, kind = _status_of(exc)
+        if kind == "chain-unavailable":
+            on_chain_error()
+        extra: dict[str, Any] = {}
+        if isinstance(exc, CredentialValidationError):
+            extra["errors"] = [{"pointer": "/" + e.path.replace(".", "/"), "detail": e.message} for e in exc.errors]
+        return problem_response(request, status, kind, str(exc), **extra)
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request, 500, "internal-error", "the server failed on this request; it is logged, nothing was changed"
+    )
+
+
 def install(app: FastAPI, *, on_chain_error: Callable[[], None]) -> None:
     """The exception handlers; `on_chain_error` is called for each request answered 503 because the chain failed."""
 
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem_response(request, exc.status, exc.kind, exc.detail, exc.headers, **exc.extra)
+        return exception_response(request, exc, on_chain_error=on_chain_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -113,20 +132,11 @@ def install(app: FastAPI, *, on_chain_error: Callable[[], None]) -> None:
 
     @app.exception_handler(CredAnchorError)
     async def credanchor_problem(request: Request, exc: CredAnchorError) -> JSONResponse:
-        status, kind = _status_of(exc)
-        if kind == "chain-unavailable":
-            on_chain_error()
-        extra: dict[str, Any] = {}
-        if isinstance(exc, CredentialValidationError):
-            extra["errors"] = [{"pointer": "/" + e.path.replace(".", "/"), "detail": e.message} for e in exc.errors]
-        return problem_response(request, status, kind, str(exc), **extra)
+        return exception_response(request, exc, on_chain_error=on_chain_error)
 
     @app.exception_handler(Exception)
     async def unexpected_problem(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem_response(
-            request, 500, "internal-error", "the server failed on this request; it is logged, nothing was changed"
-        )
+        return exception_response(request, exc, on_chain_error=on_chain_error)
 
 
 PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}

@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from anchor.jsonsafe import MAX_DEPTH, JsonDepthError, nesting_depth
+from anchor.jsonsafe import MAX_DEPTH, UNPARSED, JsonDepthError, checked_value
 from anchor.storage.store import ApiKey
 
 from .problems import ApiProblem, problem_response
@@ -102,10 +102,23 @@ class RateLimiter:
             return 0.0 if allowed else (1 - tokens) / self.rate
 
 
+#: Scope keys this module sets for the app inside it: the JSON body as parsed by the depth check (only when
+#: it is what json.loads would give), and that the request was counted by the verification rate limit.
+JSON_BODY = "credanchor.json_body"
+RATE_COUNTED = "credanchor.rate_counted"
+
+
 def rate_limited(request: Request) -> None:
-    """Dependency of the public verification routes."""
+    """Dependency of the public verification routes (a request counts once: see api/verify_endpoint.py)."""
+    if request.scope.get(RATE_COUNTED):
+        return
     client = request.client.host if request.client else "unknown"
-    wait = request.app.state.verify_limiter.wait_time(client)
+    check_rate(request.app.state.verify_limiter, client)
+
+
+def check_rate(limiter: RateLimiter, client: str) -> None:
+    """Count a verification request from `client`: ApiProblem 429 when it is over the limit."""
+    wait = limiter.wait_time(client)
     if wait > 0:
         retry = max(1, round(wait + 0.5))
         raise ApiProblem(
@@ -117,10 +130,14 @@ def rate_limited(request: Request) -> None:
 class BodySizeLimit:
     """Refuse request bodies over `limit` bytes with 413, whether or not Content-Length is given, and JSON
     bodies nested deeper than `max_depth` with 400 — before any route parses them (anchor.jsonsafe: a body
-    of nested brackets would otherwise recurse through the JSON parser and every walk of its result)."""
+    of nested brackets would otherwise recurse through the JSON parser and every walk of its result). The
+    check parses the body; for the paths in `keep_parsed` the parse is left in ``scope[JSON_BODY]`` when it
+    is what json.loads gives (elsewhere it is dropped at once: a 2 MB body parses to many times that)."""
 
-    def __init__(self, app: ASGIApp, limit: int, max_depth: int = MAX_DEPTH) -> None:
-        self.app, self.limit, self.max_depth = app, limit, max_depth
+    def __init__(
+        self, app: ASGIApp, limit: int, max_depth: int = MAX_DEPTH, keep_parsed: frozenset[str] = frozenset()
+    ) -> None:
+        self.app, self.limit, self.max_depth, self.keep_parsed = app, limit, max_depth, keep_parsed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -149,12 +166,15 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         content = b"".join(chunks)
-        json_body = _parsed_as_json(headers.get(b"content-type"))
-        if json_body and nesting_depth(content, stop_after=self.max_depth) > self.max_depth:
-            problem = JsonDepthError("the request body", self.max_depth)
-            response = problem_response(None, 400, "too-deeply-nested", str(problem))
-            await response(scope, receive, send)
-            return
+        if _parsed_as_json(headers.get(b"content-type")):
+            try:
+                parsed = checked_value(content, max_depth=self.max_depth, what="the request body")
+            except JsonDepthError as problem:
+                response = problem_response(None, 400, "too-deeply-nested", str(problem))
+                await response(scope, receive, send)
+                return
+            if parsed is not UNPARSED and route_path(scope) in self.keep_parsed:
+                scope[JSON_BODY] = parsed
         body = {"type": "http.request", "body": content, "more_body": False}
         await self.app(scope, _replay([body], receive), send)
 
@@ -163,6 +183,15 @@ class BodySizeLimit:
             None, 413, "too-large", f"the request body is over {self.limit:,} bytes: send fewer credentials at once"
         )
         await response(scope, receive, send)
+
+
+def route_path(scope: Scope) -> str:
+    """The path the router matches: below the app's root path (as starlette's get_route_path)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path != root and path[len(root)] == "/":
+        return path[len(root) :]
+    return path
 
 
 def _parsed_as_json(content_type: bytes | None) -> bool:

@@ -27,7 +27,7 @@ from fastapi import Depends, Request
 from anchor.anchoring.status_changes import change_status
 from anchor.chain import devchain
 from anchor.chain.adapter import Chain
-from anchor.chain.contracts import Accreditation, IssuerRecord, days_after
+from anchor.chain.contracts import RegistryView, days_after
 from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
 from anchor.chain.profiles import check_chain_id
 from anchor.chain.profiles import profile as chain_profile
@@ -42,6 +42,7 @@ from anchor.credentials.issuers import (
     issuer_account,
     issuer_did_document,
     issuer_public_url,
+    issuer_status_purposes,
     issuers_dir,
     key_file,
     list_issuers,
@@ -61,14 +62,14 @@ from anchor.errors import ConfigurationError, CredAnchorError, DeploymentError
 from anchor.storage.store import BatchState, Store, StoredCredential, StoreStatusAllocator
 from anchor.types import StatusPurpose, TxReceipt, check_address
 
+from .chain_guard import OffLoopChainView, off_the_loop
 from .config import EMBEDDED, ApiSettings
 
-#: The IssuerRegistryClient methods an accreditation body calls about an issuer.
 #: Signed status lists kept per worker, least recently served dropped first: each is ~2 KB and costs a chain
 #: read and a signature to rebuild, and there are at most two per allocated list (issue 19, item 8).
 STATUS_LIST_CACHE_SIZE = 256
 
-RegistryAction = Literal["register_issuer", "update_issuer", "accredit", "deaccredit"]
+RegistryAction = Literal["register_issuer", "update_issuer", "accredit", "deaccredit"]  # what a body calls
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class Services:
         self._issuers: dict[tuple[str, str], tuple[tuple[int, int], CredentialIssuer]] = {}
         self._verifiers: dict[str, tuple[float, Verifier]] = {}
         self._status_lists: OrderedDict[tuple[str, int, StatusPurpose], tuple[float, dict[str, Any]]] = OrderedDict()
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()  # public: POST /v1/verify tries it without waiting (verify_endpoint.py)
         self.loader = default_loader()
         self.counters = Counters()
         #: The clock the caches age by (seconds, monotonic); tests swap in one they can advance.
@@ -108,7 +109,7 @@ class Services:
 
     def connect(self) -> tuple[Chain, Deployment]:
         """The chain and the contracts on it (connecting on first use, or again after a failure)."""
-        with self._lock:
+        with self.lock:
             if self._chain is None or self._deployment is None:
                 self._chain, self._deployment = self._open_chain()
             return self._chain, self._deployment
@@ -139,14 +140,14 @@ class Services:
 
     def forget_chain(self) -> None:
         """Drop the connection (after an RPC failure): the next request connects again."""
-        with self._lock:
+        with self.lock:
             if self.settings.rpc != EMBEDDED:
                 self._chain = self._deployment = None
             self._verifiers.clear()
 
     @property
     def store(self) -> Store:
-        with self._lock:
+        with self.lock:
             if self._store is None:
                 self._store = Store.open(self.settings.database_url)
             return self._store
@@ -193,7 +194,7 @@ class Services:
 
     def key(self, slug: str) -> SigningKey:
         """The issuer's current signing key, loaded again when its key file changed (a key rotation)."""
-        with self._lock:
+        with self.lock:
             version = self._key_file_version(slug)
             cached = self._keys.get(slug)
             if cached is None or cached[0] != version:
@@ -206,7 +207,7 @@ class Services:
 
     def use_keys(self, keys: Mapping[str, SigningKey]) -> None:
         """Keys the caller has already decrypted from the current key files (saves a slow unlock)."""
-        with self._lock:
+        with self.lock:
             self._keys.update({slug: (self._key_file_version(slug), key) for slug, key in keys.items()})
 
     def _key_file_version(self, slug: str) -> tuple[int, int]:
@@ -222,7 +223,7 @@ class Services:
         key = self.key(slug)
         version = _file_version(issuers_dir(self.settings.data) / slug / PROFILE_FILE)
         name = (slug, cryptosuite if anchored else f"plain:{cryptosuite}")
-        with self._lock:
+        with self.lock:
             cached = self._issuers.get(name)
             if cached is not None and cached[0] == version and cached[1].key is key:
                 return cached[1]
@@ -234,7 +235,8 @@ class Services:
                 account = self.account_of(slug)
                 status = StoreStatusAllocator(self.store, chain.chain_id, deployment.credential_anchor, account)
                 made = CredentialIssuer(body, key, cryptosuite=cryptosuite, loader=self.loader, status=status,
-                                        status_base_url=self._status_base_url(slug, warn=True))  # fmt: skip
+                                        status_base_url=self._status_base_url(slug, warn=True),
+                                        status_purposes=issuer_status_purposes(self.settings.data, slug))  # fmt: skip
             self._issuers[name] = (version, made)
             return made
 
@@ -328,7 +330,7 @@ class Services:
     def did_document(self, slug: str) -> dict[str, Any]:
         """The issuer's DID document from its key file's public part: current and retired keys (read
         again when the key file changed, as `key` does: a rotation shows at once). Do not modify it."""
-        with self._lock:
+        with self.lock:
             version = self._key_file_version(slug)
             cached = self._did_documents.get(slug)
             if cached is None or cached[0] != version:
@@ -339,24 +341,24 @@ class Services:
         """A verifier whose cached chain answers are at most `verify_cache_seconds` old (offline: reads no chain)."""
         if offline:  # what needs no chain (verify.needs_chain: a plain VC, malformed input) is answered without one
             return Verifier(None, resolver=self.resolver(), loader=self.loader, profile=profile)
-        with self._lock:
+        with self.lock:
             made = self._verifiers.get(profile)
             if made is not None and self.clock() - made[0] < self.settings.verify_cache_seconds:
                 return made[1]
-            chain, deployment = self.connect()
+            chain, deployment = off_the_loop(self.connect)  # a new verifier may connect: api/chain_guard.py
             urls, quorum = self.settings.rpc_urls, self.settings.rpc_quorum
             view: ChainView = (
                 QuorumChainView.connect(urls, deployment.issuer_registry, quorum)
                 if len(urls) > 1 or quorum > 1
                 else ChainReader(chain, deployment.issuer_registry)
             )
-            verifier = Verifier(view, resolver=self.resolver(), loader=self.loader, profile=profile)
+            verifier = Verifier(OffLoopChainView(view), resolver=self.resolver(), loader=self.loader, profile=profile)
             self._verifiers[profile] = (self.clock(), verifier)
             return verifier
 
     def status_changed(self) -> None:
         """Forget cached chain answers (after this server changed status bits or accreditations)."""
-        with self._lock:
+        with self.lock:
             self._verifiers.clear()
             self._status_lists.clear()
 
@@ -383,7 +385,7 @@ class Services:
         issued credentials carry."""
         ttl = self.settings.status_list_ttl_seconds
         key = (slug, list_id, purpose)
-        with self._lock:
+        with self.lock:
             cached = self._status_lists.get(key)
             if cached is not None:
                 self._status_lists.move_to_end(key)
@@ -395,7 +397,7 @@ class Services:
         credential = signed_status_list(chain, deployment.credential_anchor, account, list_id, purpose, url=url,
                                         key=self.key(slug), cryptosuite=self.settings.cryptosuite,
                                         ttl=timedelta(seconds=ttl))  # fmt: skip
-        with self._lock:
+        with self.lock:
             self._status_lists[key] = (built, credential)
             self._status_lists.move_to_end(key)
             while len(self._status_lists) > STATUS_LIST_CACHE_SIZE:
@@ -405,7 +407,7 @@ class Services:
     @property
     def status_lists_cached(self) -> int:
         """How many signed status lists this worker keeps (at most STATUS_LIST_CACHE_SIZE)."""
-        with self._lock:
+        with self.lock:
             return len(self._status_lists)
 
     def keeps_status_lists(self, chain_id: int, contract: str) -> bool:
@@ -417,7 +419,7 @@ class Services:
 
     def workshop(self) -> Workshop | None:
         """The workshop this data directory records (anchor.comparison.workshop) or None; read again on a change."""
-        with self._lock:
+        with self.lock:
             version = _file_version(self.settings.data.data_dir / WORKSHOP_FILE)
             if self._workshop is None or self._workshop[0] != version:
                 self._workshop = (version, Workshop.load(self.settings.data))
@@ -467,17 +469,6 @@ class Services:
         """An NFT-mode token's metadata with its minter and that account's accreditation (anchor.comparison.nft
         .describe_token; ContractRevertError: no such token)."""
         return describe_token(*self.connect(), token_id)
-
-
-@dataclass(frozen=True)
-class RegistryView:
-    """What the on-chain registry at `registry` says of the issuer account `issuer` (record None: not registered)."""
-
-    registry: str
-    issuer: str
-    record: IssuerRecord | None
-    accredited_now: bool
-    windows: list[Accreditation]
 
 
 async def get_services(request: Request) -> Services:

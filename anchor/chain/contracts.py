@@ -67,6 +67,17 @@ class Accreditation:
     scope: str
 
 
+@dataclass(frozen=True)
+class RegistryView:
+    """What the on-chain registry at `registry` says of the issuer account `issuer` (record None: not registered)."""
+
+    registry: str
+    issuer: str
+    record: IssuerRecord | None
+    accredited_now: bool
+    windows: list[Accreditation]
+
+
 def days_after(now: int, days: int | None) -> int | None:
     """The end of an accreditation window `days` from `now` (a Unix time), or None for open-ended."""
     return now + days * 86_400 if days else None

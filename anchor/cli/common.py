@@ -30,7 +30,14 @@ from anchor.chain.profiles import profile as chain_profile
 from anchor.chain.quorum import QuorumChainView, connect_first
 from anchor.chain.view import ChainReader
 from anchor.credentials.issuance import CredentialIssuer
-from anchor.credentials.issuers import issuer_account, issuer_public_url, load_key, load_profile, sender_for
+from anchor.credentials.issuers import (
+    issuer_account,
+    issuer_public_url,
+    issuer_status_purposes,
+    load_key,
+    load_profile,
+    sender_for,
+)
 from anchor.credentials.model import AwardingBody
 from anchor.credentials.status import no_public_url_warning, status_list_base
 from anchor.credentials.verify import Verifier
@@ -243,7 +250,8 @@ def credential_issuer(
     if public_url is None:
         errors.print(f"warning: {no_public_url_warning(slug)}")
     base = None if public_url is None else queue.status_base_url(public_url)
-    return CredentialIssuer(profile, key, cryptosuite=cryptosuite.value, status=queue.status(), status_base_url=base)
+    return CredentialIssuer(profile, key, cryptosuite=cryptosuite.value, status=queue.status(), status_base_url=base,
+                            status_purposes=issuer_status_purposes(settings, slug))  # fmt: skip
 
 
 # -- reading files, verifying -----------------------------------------------------------------------

@@ -24,18 +24,29 @@ from anchor.credentials.issuers import (
     issuer_account,
     issuer_did_document,
     issuer_public_url,
+    issuer_status_purposes,
     key_file,
     list_issuers,
     load_profile,
     rotate_issuer_key,
     set_issuer_public_url,
+    set_issuer_status_purposes,
 )
 from anchor.credentials.model import AwardingBody
-from anchor.credentials.status import STATUS_PATH, no_public_url_warning
+from anchor.credentials.status import STATUS_PATH, no_public_url_warning, public_base_url, status_purposes
 from anchor.crypto.keys import key_entries
 from anchor.errors import ConfigurationError
 
 app = typer.Typer(help="Issuer profiles and their encrypted signing keys.", no_args_is_help=True)
+StatusPurposesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--status-purposes",
+        metavar="revocation[,suspension]",
+        help="Status entries its credentials carry: both (default; stock verifiers see a suspension too) or "
+        "revocation alone (the one credentialStatus Open Badges 3.0 allows; such credentials cannot be suspended).",
+    ),
+]
 PUBLIC_URL_HELP = (
     "Public base URL where `credanchor serve` answers for this issuer, e.g. https://credentials.example: "
     "credentials' statusListCredential URLs start with it, so stock verifiers see revocation and suspension."
@@ -51,6 +62,7 @@ def issuer_create(
     url: Annotated[str | None, typer.Option("--url", help="Awarding body's web site.")] = None,
     did_web: Annotated[str | None, typer.Option("--did-web", help="Use this did:web DID instead of did:key.")] = None,
     public_url: Annotated[str | None, typer.Option("--public-url", help=PUBLIC_URL_HELP, metavar="URL")] = None,
+    purposes: StatusPurposesOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
@@ -62,9 +74,10 @@ def issuer_create(
             raise ConfigurationError(f"--country must be an ISO 3166-1 alpha-2 code such as PT, got {country!r}")
         profile = AwardingBody("", display_name, country, region, url)
         key = create_issuer(settings, name, profile, passphrase(passphrase_env, confirm=True), did_web=did_web,
-                            public_url=public_url)  # fmt: skip
+                            public_url=public_url, purposes=purposes)  # fmt: skip
         return {"issuer": name, "did": key.did, "verificationMethod": key.verification_method,
                 "ethereum_account": issuer_account(settings, name), "public_url": issuer_public_url(settings, name),
+                "status_purposes": list(issuer_status_purposes(settings, name)),
                 "did_document": key.did_document()}  # fmt: skip
 
     result = run_or_exit(body)
@@ -86,21 +99,36 @@ def issuer_update(
     no_public_url: Annotated[
         bool, typer.Option("--no-public-url", help="Remove the public URL (status lists become on-chain URNs).")
     ] = False,
+    purposes: StatusPurposesOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Change an issuer's settings: its public URL. Credentials issued before keep the URL they carry."""
+    """Change an issuer's settings: its public URL, its status purposes. Credentials issued before keep what
+    they carry."""
     settings = settings_or_exit()
 
     def body() -> dict[str, Any]:
-        if (public_url is None) == (not no_public_url):
-            raise ConfigurationError("give either --public-url URL or --no-public-url")
-        slug = set_issuer_public_url(settings, issuer, None if no_public_url else public_url)
-        return {"issuer": slug, "public_url": issuer_public_url(settings, slug)}
+        if public_url is not None and no_public_url:
+            raise ConfigurationError("give either --public-url URL or --no-public-url, not both")
+        if public_url is None and not no_public_url and purposes is None:
+            raise ConfigurationError("nothing to change: give --public-url URL, --no-public-url or --status-purposes")
+        slug = load_profile(settings, issuer)[0]
+        if purposes is not None:  # both checked before either is written: a refusal changes nothing
+            status_purposes(purposes)
+        if public_url is not None:
+            public_base_url(public_url, "--public-url")
+        if purposes is not None:
+            set_issuer_status_purposes(settings, slug, purposes)
+        if public_url is not None or no_public_url:
+            set_issuer_public_url(settings, slug, None if no_public_url else public_url)
+        return {"issuer": slug, "public_url": issuer_public_url(settings, slug),
+                "status_purposes": list(issuer_status_purposes(settings, slug))}  # fmt: skip
 
     result = run_or_exit(body)
     if as_json:
         emit_json(result)
-    elif result["public_url"] is None:
+        return
+    console.print(f"issuer [bold]{result['issuer']}[/] status purposes: {', '.join(result['status_purposes'])}")
+    if result["public_url"] is None:
         console.print(f"issuer [bold]{result['issuer']}[/] has no public URL now")
         errors.print(f"warning: {no_public_url_warning(result['issuer'])}")
     else:
@@ -128,6 +156,7 @@ def issuer_show(issuer: IssuerOption = None, as_json: JsonFlag = False) -> None:
         slug, profile = load_profile(settings, issuer)
         _, entries = key_entries(key_file(settings, slug))
         return {"issuer": slug, **asdict(profile), "public_url": issuer_public_url(settings, slug),
+                "status_purposes": list(issuer_status_purposes(settings, slug)),
                 "ethereum_account": issuer_account(settings, slug), "keys": [entry.to_json() for entry in entries],
                 "did_document": issuer_did_document(settings, slug)}  # fmt: skip
 

@@ -47,6 +47,9 @@ def serve(
         float | None, typer.Option("--verify-rate", help="Public verifications/s per client (0: unlimited).", min=0)
     ] = None,
     check: Annotated[bool, typer.Option("--check", help="Validate the settings and keys, then exit.")] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log a line per request (the benchmark turns it off).")
+    ] = True,
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs). Settings come from CREDANCHOR_* variables and these options."""
     # The API reads its settings from the environment in each worker process: the options go there.
@@ -74,7 +77,8 @@ def serve(
         return
     import uvicorn
 
-    uvicorn.run("api.asgi:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("api.asgi:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info",
+                access_log=access_log)  # fmt: skip
 
 
 def ready(rpc: RpcsOption = None, chain_name: ChainOption = None, as_json: JsonFlag = False) -> None:

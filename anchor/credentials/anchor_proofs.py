@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from anchor.crypto.jcs import canonicalize
-from anchor.crypto.merkle import keccak
+from anchor.crypto.merkle import keccak, leaf_hash
 from anchor.crypto.proofs import proofs_of
 from anchor.types import Root, xsd_timestamp
 
@@ -35,7 +35,41 @@ def without_anchor_proofs(credential: dict[str, Any]) -> dict[str, Any]:
 
 def credential_hash(credential: dict[str, Any]) -> bytes:
     """keccak256 of the JCS serialization of the credential as its issuer signed it (its Merkle leaf's input)."""
-    return keccak(canonicalize(without_anchor_proofs(credential)))
+    return signed_hash(without_anchor_proofs(credential))
+
+
+def signed_hash(signed: dict[str, Any]) -> bytes:
+    """The credential hash of a credential already cut down to what its issuer signed (`without_anchor_proofs`)."""
+    return keccak(canonicalize(signed))
+
+
+class PairHashes:
+    """The root a Merkle path leads to (`anchor.crypto.merkle.process_proof`), with the hash of each
+    sorted node pair remembered: the paths of one batch share their upper nodes, so verifying its
+    credentials one after another hashes most pairs once instead of once per credential.
+
+    Remembering the values of a pure function changes no answer (a property test compares it with
+    `process_proof` on valid and tampered paths). At most `size` pairs are kept; when full, all are
+    forgotten at once (atomic, so one instance may serve several threads).
+    """
+
+    def __init__(self, size: int = 1 << 14) -> None:  # ≈ 3 MB when full
+        self._size = size
+        self._parents: dict[bytes, bytes] = {}  # sorted pair (64 bytes) -> keccak256 of it
+
+    def root_of(self, credential_hash: bytes, path: Sequence[bytes]) -> bytes:
+        parents = self._parents
+        node = leaf_hash(credential_hash)
+        for sibling in path:
+            pair = node + sibling if node < sibling else sibling + node
+            parent = parents.get(pair)
+            if parent is None:
+                parent = keccak(pair)
+                if len(parents) >= self._size:
+                    parents.clear()
+                parents[pair] = parent
+            node = parent
+        return node
 
 
 def anchor_proofs_of(credential: dict[str, Any]) -> list[dict[str, Any]]:

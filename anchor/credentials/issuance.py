@@ -17,6 +17,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,17 +29,20 @@ from anchor.credentials.model import (
     Award,
     AwardingBody,
     CredentialValidationError,
+    Learner,
     MicroCredentialSpec,
     achievement_errors,
     build_achievement,
     build_credential,
     build_issuer,
     graded,
+    proof_as_array,
     validate_credential,
-    xsd_datetime,
 )
 from anchor.credentials.roster import RosterRow
-from anchor.credentials.status import StatusAllocator
+from anchor.credentials.status import PURPOSES, StatusAllocator
+from anchor.credentials.status import status_purposes as checked_purposes
+from anchor.credentials.templates import TemplateSigning, fast_xsd_datetime
 from anchor.crypto import jcs, multibase
 from anchor.crypto.jsonld import LoaderFn
 from anchor.crypto.keys import SigningKey
@@ -60,14 +64,22 @@ def slugify(text: str) -> str:
 def url_uuid5_urn(name: str) -> str:
     """`urn:uuid:` + RFC 9562 UUIDv5 of `name` in the URL namespace — `uuid.uuid5`'s value, written
     without building a UUID object (a sixth of the cost; it runs once per issued credential)."""
-    digest = bytearray(hashlib.sha1(_URL_NAMESPACE + name.encode(), usedforsecurity=False).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 9562 variant
-    h = digest.hex()
-    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = hashlib.sha1(_URL_NAMESPACE + name.encode(), usedforsecurity=False).hexdigest()
+    # the first 16 bytes, with version 5 in the high nibble of byte 6 and the RFC 9562 variant in byte 8
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 _URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
+#: the high nibble of byte 8 (a hex digit) with its top two bits set to the variant's 10
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+def _xsd_or_none(moment: datetime) -> str | None:
+    """`xsd_datetime(moment)`, or None where that raises (the plain path raises it in its own order)."""
+    try:
+        return fast_xsd_datetime(moment)
+    except (ValueError, OverflowError):
+        return None
 
 
 class CredentialIssuer:
@@ -82,60 +94,124 @@ class CredentialIssuer:
         loader: LoaderFn | None = None,
         status: StatusAllocator | None = None,
         status_base_url: str | None = None,
+        status_purposes: Iterable[str] = tuple(PURPOSES),
     ):
+        """`status` allocates on-chain status entries (none without it), one for each of `status_purposes`
+        (`status.status_purposes`; default revocation and suspension), their list credentials under
+        `status_base_url` (else the lists' URNs)."""
         if cryptosuite not in CRYPTOSUITES:
             raise ConfigurationError(f"unknown cryptosuite {cryptosuite!r}; use one of {', '.join(CRYPTOSUITES)}")
         if body.did != key.did:
             raise ConfigurationError(f"the profile's DID {body.did} is not the key's DID {key.did}")
         self.body, self.key, self.cryptosuite = body, key, cryptosuite
         self.status, self.status_base_url = status, status_base_url
+        self.status_purposes = checked_purposes(status_purposes)
         self.loader = loader or default_loader()
         self._issuer_profile = build_issuer(body)
         # One achievement object per course (and graded or not), validated once.
         self._achievements: dict[tuple[MicroCredentialSpec, bool], dict[str, Any]] = {}
+        self._last_achievement: tuple[MicroCredentialSpec, bool, dict[str, Any]] | None = None
         # What all its credentials share, checked as plain JSON once (see jcs.KnownPlain).
         self._known = jcs.KnownPlain()
         self._known.remember(_CONTEXT_TERMS)
         self._known.remember(self._issuer_profile)
         self._jcs = _JcsSigning(key, self._known) if cryptosuite == JCS else None
+        self._templates = TemplateSigning(body, key, self._issuer_profile, proof_as_array) if self._jcs else None
 
     def credential_id(self, spec: MicroCredentialSpec, award: Award, *, dated: bool = True) -> str:
         """A stable id: the same issuer, learner, achievement (and date, if `dated`) give the same id."""
-        learner = award.learner
-        when = xsd_datetime(award.issued_on) if dated else "undated"
+        return self._credential_id(spec, award.learner, fast_xsd_datetime(award.issued_on) if dated else "undated")
+
+    def _credential_id(self, spec: MicroCredentialSpec, learner: Learner, when: str) -> str:
         seed = "|".join((self.body.did, spec.title, learner.name, learner.email or "", learner.did or "", when))
         return url_uuid5_urn(seed)
 
     def issue(self, spec: MicroCredentialSpec, award: Award, *, created: str | None = None) -> dict[str, Any]:
         return self._issue(spec, award, created)[0]
 
+    def issue_json(self, spec: MicroCredentialSpec, award: Award, *, created: str | None = None) -> bytes:
+        """The signed credential as its canonical JSON (RFC 8785) bytes, ready to write or send: `json.loads`
+        of them is what `issue` returns for the same award and `created`. eddsa-jcs-2022 credentials are
+        filled into templates (anchor.credentials.templates), in less than half the time `issue` takes."""
+        return self._issue_json(spec, award, created, hashed=False)[0]
+
+    def issue_json_hashed(self, spec: MicroCredentialSpec, award: Award) -> tuple[bytes, bytes]:
+        """`issue_json`, and the credential's anchoring hash (`anchor_proofs.credential_hash`), as `issue_hashed`."""
+        data, hashed = self._issue_json(spec, award, None, hashed=True)
+        if hashed is None:
+            raise AssertionError("_issue_json(hashed=True) gave no hash")
+        return data, hashed
+
+    def _issue_json(
+        self, spec: MicroCredentialSpec, award: Award, created: str | None, *, hashed: bool
+    ) -> tuple[bytes, bytes | None]:
+        created = created or now_xsd()
+        achievement = self._achievement(spec, bool(award.grade))
+        issued = _xsd_or_none(award.issued_on) if self._templates is not None else None
+        if self._templates is None or issued is None:  # eddsa-rdfc-2022, or a date the plain path refuses
+            credential, canonical = self._issue(spec, award, created)
+        else:
+            credential_id = award.credential_id
+            if credential_id is None:
+                credential_id = self._credential_id(spec, award.learner, issued)
+            status = award.extra_status if self.status is None else self._status(award)
+            filled = self._templates.issue(spec, award, credential_id, issued, status, created, hashed=hashed)
+            if filled is not None:
+                return filled
+            award = replace(award, credential_id=credential_id, extra_status=status)
+            credential, canonical = self._signed(spec, award, achievement, created)
+        data = jcs.canonicalize(credential, known=self._known)
+        if not hashed:
+            return data, None
+        return data, keccak(canonical) if canonical is not None else self.anchoring_hash(credential)
+
     def _issue(
         self, spec: MicroCredentialSpec, award: Award, created: str | None
     ) -> tuple[dict[str, Any], bytes | None]:
-        """The signed credential, and its JCS bytes when signing had them for free."""
-        key = (spec, bool(award.grade))
+        """The signed credential, and the JCS bytes of its anchoring-hash input (the credential with its one
+        proof as an object, `anchor_proofs.without_anchor_proofs`) when signing had them for free."""
+        achievement = self._achievement(spec, bool(award.grade))
+        credential_id = award.credential_id if award.credential_id is not None else self.credential_id(spec, award)
+        award = replace(award, credential_id=credential_id, extra_status=self._status(award))
+        return self._signed(spec, award, achievement, created)
+
+    def _achievement(self, spec: MicroCredentialSpec, grade: bool) -> dict[str, Any]:
+        """The course's achievement object (graded or not), built and validated once."""
+        last = self._last_achievement  # most calls repeat the last course: no hash of the spec for them
+        if last is not None and last[0] is spec and last[1] is grade:
+            return last[2]
+        key = (spec, grade)
         achievement = self._achievements.get(key)
         if achievement is None:
             achievement = build_achievement(self.body, spec)
-            achievement = graded(achievement) if award.grade else achievement
+            achievement = graded(achievement) if grade else achievement
             problems = achievement_errors(achievement)
             if problems:
                 raise CredentialValidationError(problems)
             self._achievements[key] = achievement
             self._known.remember(achievement)
-        if award.credential_id is None:
-            award = replace(award, credential_id=self.credential_id(spec, award))
-        if self.status is not None:
-            entries = self.status.allocate().entries(self.status_base_url)
-            award = replace(award, extra_status=(*award.extra_status, *entries))
+        self._last_achievement = (spec, grade, achievement)
+        return achievement
+
+    def _status(self, award: Award) -> tuple[dict[str, Any], ...]:
+        """The award's status entries: with a status allocator, a fresh location's after the award's own."""
+        if self.status is None:
+            return award.extra_status
+        return (*award.extra_status, *self.status.allocate().entries(self.status_base_url, self.status_purposes))
+
+    def _signed(
+        self, spec: MicroCredentialSpec, award: Award, achievement: dict[str, Any], created: str | None
+    ) -> tuple[dict[str, Any], bytes | None]:
         credential = build_credential(
             self.body, spec, award, achievement=achievement, issuer_profile=self._issuer_profile
         )
         validate_credential(credential, validated_achievement=achievement)
         if self._jcs is not None:
-            return self._jcs.secured(credential, created or now_xsd())
-        secured = add_proof(credential, self.key, cryptosuite=self.cryptosuite, created=created, loader=self.loader)
-        return secured, None
+            secured, canonical = self._jcs.secured(credential, created or now_xsd())
+        else:
+            secured = add_proof(credential, self.key, cryptosuite=self.cryptosuite, created=created, loader=self.loader)
+            canonical = None
+        return proof_as_array(secured), canonical
 
     def issue_hashed(self, spec: MicroCredentialSpec, award: Award) -> tuple[dict[str, Any], bytes]:
         """A signed credential and its hash for anchoring (`anchor_proofs.credential_hash`), for less

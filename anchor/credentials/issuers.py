@@ -1,13 +1,13 @@
 """Issuers and accreditation bodies on disk: profiles, encrypted keys and Ethereum accounts.
 
-An issuer lives in `<data dir>/issuers/<slug>/`: `profile.json` (awarding body: DID, name,
-country, region, web site; and `public_url`, the public base URL where `credanchor serve` answers for it,
-which its credentials' `statusListCredential` URLs start with — not part of the credential's issuer
-profile), `key.json` (the Ed25519 signing key, encrypted with a passphrase) and
-`account.json` (its own Ethereum account, a v3 keystore, which signs its transactions). An
-accreditation body that keeps its key here has `<data dir>/bodies/<address>.json`; any other account
-kept here (the deployer, who administers the IssuerRegistry) has `<data dir>/accounts/<address>.json`.
-Issuing credentials with these keys is `anchor.credentials.issuance`.
+An issuer lives in `<data dir>/issuers/<slug>/`: `profile.json` (awarding body: DID, name, country, region,
+web site; and two settings that are not part of the credential's issuer profile: `public_url`, the public
+base URL where `credanchor serve` answers for it, which its credentials' `statusListCredential` URLs start
+with, and `status_purposes`, the status entries its credentials carry), `key.json` (the Ed25519 signing
+key, encrypted with a passphrase) and `account.json` (its own Ethereum account, a v3 keystore, which signs
+its transactions). An accreditation body that keeps its key here has `<data dir>/bodies/<address>.json`;
+any other account kept here (the deployer, who administers the IssuerRegistry) has
+`<data dir>/accounts/<address>.json`. Issuing credentials with these keys is `anchor.credentials.issuance`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from anchor.credentials.model import AwardingBody
-from anchor.credentials.status import public_base_url
+from anchor.credentials.status import PURPOSES, public_base_url, status_purposes
 from anchor.crypto.accounts import EthereumKey, account_address
 from anchor.crypto.keys import Rotation, SigningKey, public_did_document, rotate_key
 from anchor.errors import ConfigurationError
@@ -35,6 +35,10 @@ ACCOUNT_FILE = "account.json"
 PROFILE_FILE = "profile.json"
 #: The profile member holding the issuer's public base URL (absent: none).
 PUBLIC_URL = "public_url"
+#: The profile member naming the status purposes its credentials carry entries for (absent: both).
+STATUS_PURPOSES = "status_purposes"
+#: Profile members that are settings of the issuer, not part of the credential's issuer profile.
+_SETTINGS = (PUBLIC_URL, STATUS_PURPOSES)
 
 
 def issuers_dir(settings: Settings) -> Path:
@@ -49,20 +53,24 @@ def create_issuer(
     *,
     did_web: str | None = None,
     public_url: str | None = None,
+    purposes: str | None = None,
 ) -> SigningKey:
     """Generate the issuer's key (did:key, or the given did:web) and write profile and encrypted key;
-    `public_url`: its public base URL (see the module docstring)."""
+    `public_url`: its public base URL (see the module docstring); `purposes`: the status purposes of its
+    credentials (`status.status_purposes`; None: revocation and suspension)."""
     if not _SLUG.match(slug):
         raise ConfigurationError(f"issuer name {slug!r} must be lower-case letters, digits and dashes")
     folder = issuers_dir(settings) / slug
     if (folder / PROFILE_FILE).exists():
         raise ConfigurationError(f"issuer {slug!r} already exists in {folder}")
     checked = None if public_url is None else public_base_url(public_url, "--public-url")
+    chosen = None if purposes is None else list(status_purposes(purposes))
     key = SigningKey.generate(did_web)
     key.save(folder / "key.json", passphrase)
     EthereumKey.generate().save(folder / ACCOUNT_FILE, passphrase)  # signs its transactions
     profile = asdict(replace(body, did=key.did))
-    write_json(folder / PROFILE_FILE, profile if checked is None else {**profile, PUBLIC_URL: checked})
+    settings_members = {PUBLIC_URL: checked, STATUS_PURPOSES: chosen}
+    write_json(folder / PROFILE_FILE, {**profile, **{k: v for k, v in settings_members.items() if v is not None}})
     return key
 
 
@@ -156,7 +164,8 @@ def list_issuers(settings: Settings) -> list[str]:
 def load_profile(settings: Settings, slug: str | None) -> tuple[str, AwardingBody]:
     """The issuer `slug`, or the only issuer when none is named."""
     slug, data = _profile_data(settings, slug)
-    data.pop(PUBLIC_URL, None)
+    for member in _SETTINGS:
+        data.pop(member, None)
     try:
         return slug, AwardingBody(**data)
     except TypeError as exc:
@@ -169,6 +178,21 @@ def issuer_public_url(settings: Settings, slug: str) -> str | None:
     """The issuer's public base URL (where `credanchor serve` answers for it), or None when it has none."""
     url = _profile_data(settings, slug)[1].get(PUBLIC_URL)
     return None if url is None else public_base_url(str(url), f"{slug}'s public URL")
+
+
+def issuer_status_purposes(settings: Settings, slug: str) -> tuple[str, ...]:
+    """The status purposes the issuer's credentials carry entries for (default: revocation and suspension)."""
+    chosen = _profile_data(settings, slug)[1].get(STATUS_PURPOSES)
+    return tuple(PURPOSES) if chosen is None else status_purposes(chosen, f"{slug}'s status purposes")
+
+
+def set_issuer_status_purposes(settings: Settings, slug: str | None, purposes: str) -> str:
+    """Set the status purposes of the issuer `slug` (or the only one); returns the slug. Credentials issued
+    before keep the entries they carry."""
+    slug, data = _profile_data(settings, slug)
+    data[STATUS_PURPOSES] = list(status_purposes(purposes))
+    write_json(issuers_dir(settings) / slug / PROFILE_FILE, data)
+    return slug
 
 
 def set_issuer_public_url(settings: Settings, slug: str | None, public_url: str | None) -> str:

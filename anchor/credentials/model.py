@@ -277,8 +277,15 @@ def build_credential(
     if award.valid_until is not None:
         credential["validUntil"] = xsd_datetime(award.valid_until)
     if award.extra_status:
-        credential["credentialStatus"] = list(award.extra_status)
+        credential["credentialStatus"] = status_value(award.extra_status)
     return credential
+
+
+def status_value(entries: Sequence[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    """`credentialStatus` for these entries: one entry as an object — Open Badges 3.0 allows one
+    (`credentialStatus` is 0..1 there, and 1EdTech's JSON Schema refuses an array) — several as a list,
+    as VC 2.0 allows (docs/credentials.md, "1EdTech's OB 3.0 JSON Schema")."""
+    return entries[0] if len(entries) == 1 else list(entries)
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -435,3 +442,12 @@ def _is_uri(value: Any) -> bool:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def proof_as_array(secured: dict[str, Any]) -> dict[str, Any]:
+    """An Open Badge with its proof in a JSON array, even when it holds one proof: OB 3.0's JSON binding
+    writes every 0..* property as an array (§ Serialization) and 1EdTech's JSON Schema requires it for
+    `proof`; VC Data Integrity allows a single proof or a set, so the signature and every verifier are
+    unaffected. Generic VCs signed through `sign_credential` keep the single object."""
+    proof = secured.get("proof")
+    return secured if isinstance(proof, list) else {**secured, "proof": [proof]}

@@ -75,6 +75,7 @@ CHECKED = {
 ONCHAIN_STATUS_KEYS = ("chainId", "statusContract", "statusIssuer", "statusListId")
 
 _KEYWORD_FREE = ("issuer", "holder")  # objects in which no JSON-LD keyword may appear
+_PLAIN_VALUES = (str, int)  # a tuple, not `str | int`: that union would be built anew per value
 
 
 def mismatch_reason(fields: list[str]) -> str:
@@ -122,7 +123,7 @@ def plain_json_problems(document: dict[str, Any]) -> list[str]:
         for key, value in entry.items():
             if key.startswith("@") or ":" in key:
                 problems.append(f"{where}.{key} (a JSON-LD keyword or IRI key: use the entry's terms)")
-            elif isinstance(value, bool) or not isinstance(value, str | int):
+            elif isinstance(value, bool) or not isinstance(value, _PLAIN_VALUES):
                 problems.append(f"{where}.{key} (must be a plain string or integer)")
         if isinstance(entry.get("id"), str) and entry["id"].startswith("_:"):
             problems.append(f"{where}.id (a blank node label)")

@@ -27,6 +27,7 @@ only credanchor's verifier understands (:func:`no_public_url_warning` says so).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -42,6 +43,19 @@ CREDENTIALS_PER_LIST = LIST_SIZE // 2
 PURPOSES = {"revocation": StatusPurpose.REVOCATION, "suspension": StatusPurpose.SUSPENSION}
 #: Where `credanchor serve` answers status lists, below a public base URL (api/routes/public.py serves it).
 STATUS_PATH = "/v1/status"
+
+
+def status_purposes(value: str | Iterable[str], what: str = "--status-purposes") -> tuple[str, ...]:
+    """The status purposes an issuer's credentials carry entries for, from "revocation" or
+    "revocation,suspension" (or a list of them), in a fixed order. Revocation is always one of them.
+
+    Both (the default) let stock status checkers see a suspension too, in two `credentialStatus` entries;
+    revocation alone gives the one entry Open Badges 3.0 allows (`credentialStatus` is 0..1 there, and
+    1EdTech's JSON Schema refuses an array), and credentials that cannot be suspended."""
+    names = [name.strip() for name in (value.split(",") if isinstance(value, str) else value)]
+    if "revocation" not in names or any(name not in PURPOSES for name in names):
+        raise ConfigurationError(f"{what} must be 'revocation' or 'revocation,suspension', got {','.join(names)!r}")
+    return tuple(purpose for purpose in PURPOSES if purpose in names)
 
 
 def public_base_url(url: str, what: str = "public URL") -> str:
@@ -96,10 +110,13 @@ class StatusLocation:
     def list_urn(self) -> str:
         return f"urn:eip155:{self.chain_id}:{self.contract}:status:{self.issuer}:{self.list_id}"
 
-    def entries(self, status_base_url: str | None = None) -> list[dict[str, Any]]:
-        """The credential's `credentialStatus` entries (revocation and suspension)."""
+    def entries(
+        self, status_base_url: str | None = None, purposes: Iterable[str] = tuple(PURPOSES)
+    ) -> list[dict[str, Any]]:
+        """The credential's `credentialStatus` entries: one for each of `purposes` (checked by `status_purposes`;
+        default both), in a fixed order."""
         entries = []
-        for purpose in PURPOSES:
+        for purpose in (purpose for purpose in PURPOSES if purpose in purposes):
             list_credential = (
                 f"{status_base_url.rstrip('/')}/{self.list_id}/{purpose}"
                 if status_base_url

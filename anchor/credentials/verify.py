@@ -44,7 +44,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from anchor.credentials.anchor_proofs import ANCHOR_PROOF_TYPE, anchor_proofs_of, credential_hash, without_anchor_proofs
+from anchor.credentials.anchor_proofs import (
+    ANCHOR_PROOF_TYPE,
+    PairHashes,
+    anchor_proofs_of,
+    signed_hash,
+    without_anchor_proofs,
+)
 from anchor.credentials.chain_view import ChainView
 from anchor.credentials.model import CredentialValidationError, validate_credential
 from anchor.credentials.signed_view import (
@@ -57,7 +63,6 @@ from anchor.credentials.status import read_entry
 from anchor.crypto import jcs
 from anchor.crypto.did import DidResolver
 from anchor.crypto.jsonld import LoaderFn
-from anchor.crypto.merkle import process_proof
 from anchor.crypto.proofs import RDFC, default_loader, verify_proofs
 from anchor.errors import ChainError, ConfigurationError, ContractRevertError
 from anchor.types import BatchRecord, Root, StatusPurpose, as_list, check_address, merkle_path_from_hex, xsd_timestamp
@@ -140,10 +145,11 @@ class Verifier:
         self._words: dict[tuple[str, str, int, StatusPurpose, int], list[int]] = {}
         self._did_owners: dict[str, str | None] = {}
         self._accreditations: dict[tuple[str, int], bool] = {}
+        self._pairs = PairHashes()  # the Merkle paths of one batch share their upper nodes
 
     def verify(self, credential: Any) -> VerificationReport:
         # The checks canonicalize the same values up to three times (proof configuration, document,
-        # anchoring hash) and change none of them: each container is checked as plain JSON once.
+        # anchoring hash) and change none of them: each member is checked and serialized once.
         with jcs.checked_once():
             return self._verify(credential)
 
@@ -154,9 +160,10 @@ class Verifier:
         if not isinstance(credential, dict):
             add(Check("schema", Outcome.FAIL, "a credential is a JSON object"))
             return report
-        add(self._schema(credential))
-        signature, graph_signed = self._signature(credential)
-        inclusion, anchor = self._anchoring(credential)
+        signed = without_anchor_proofs(credential)  # the credential as its issuer signed it
+        add(self._schema(credential, signed))
+        signature, graph_signed = self._signature(credential, signed)
+        inclusion, anchor = self._anchoring(credential, signed)
         accreditation = self._accreditation(credential, anchor)
         pinned = all(c.outcome is Outcome.PASS for c in (*inclusion, accreditation))
         if graph_signed and not pinned:
@@ -175,7 +182,7 @@ class Verifier:
 
     # -- checks -----------------------------------------------------------------------------------
 
-    def _schema(self, credential: dict[str, Any]) -> Check:
+    def _schema(self, credential: dict[str, Any], signed: dict[str, Any]) -> Check:
         if self.profile == "vc":
             problems = vc_data_model_errors(credential)
             if problems:
@@ -183,16 +190,15 @@ class Verifier:
             version = "1.1" if _is_vc_v1(credential) else "2.0"
             return Check("schema", Outcome.PASS, f"a W3C Verifiable Credential {version}")
         try:
-            validate_credential(without_anchor_proofs(credential))
+            validate_credential(signed)
         except CredentialValidationError as exc:
             return Check("schema", Outcome.FAIL, "; ".join(str(e) for e in exc.errors))
         return Check("schema", Outcome.PASS, "an Open Badges 3.0 micro-credential with every EU element")
 
-    def _signature(self, credential: dict[str, Any]) -> tuple[Check, bool]:
+    def _signature(self, credential: dict[str, Any], signed: dict[str, Any]) -> tuple[Check, bool]:
         """The `signature` check, and whether an eddsa-rdfc-2022 proof (which signs the graph) verified."""
         issuer = credential.get("issuer")
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-        signed = without_anchor_proofs(credential)
         unsecured = {k: v for k, v in signed.items() if k != "proof"}
         # What the checks read must be what was signed (anchor.credentials.signed_view): the cheap
         # look at the JSON first, the graph after the signature verified.
@@ -223,7 +229,9 @@ class Verifier:
         hidden = unsigned_fields(unsecured, self.loader or default_loader())
         return Check("signature", Outcome.FAIL, mismatch_reason(hidden)) if hidden else None
 
-    def _anchoring(self, credential: dict[str, Any]) -> tuple[tuple[Check, Check], _Anchor | None]:
+    def _anchoring(
+        self, credential: dict[str, Any], signed: dict[str, Any]
+    ) -> tuple[tuple[Check, Check], _Anchor | None]:
         proofs = anchor_proofs_of(credential)
         if not proofs and self.profile == "vc" and carries_onchain_status(credential):
             # A batch revocation is only seen through the anchor proof's root: without it a credential
@@ -247,11 +255,11 @@ class Verifier:
             issuer = check_address(proof["anchoredBy"], "anchoredBy")
             contract = check_address(proof["anchorContract"], "anchorContract")
             chain_id = int(proof["chainId"])
-            hashed = credential_hash(credential)
+            hashed = signed_hash(signed)
         except (KeyError, TypeError, ValueError) as exc:
             reason = f"the {ANCHOR_PROOF_TYPE} is malformed ({exc.__class__.__name__}: {exc})"
             return (_fail("merkle_inclusion", reason), _fail("anchored", reason)), None
-        if process_proof(hashed, path) != root.value:
+        if self._pairs.root_of(hashed, path) != root.value:
             changed = "the Merkle path does not lead to the anchored root: the credential was changed"
             inclusion = _fail("merkle_inclusion", changed)
         else:

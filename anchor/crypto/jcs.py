@@ -53,35 +53,28 @@ class KnownPlain:
         known = self._known.get(id(container))
         return known is not None and known[0] is container and orjson.dumps(container) == known[1]
 
-    def found_plain(self, containers: list[Any]) -> None:
-        """What a walk that found its value plain walked through (remembered only by `checked_once`)."""
 
-
-class _CheckedOnce(KnownPlain):
-    """Containers found plain within one piece of work that changes none of them (one verification):
-    remembered by identity without their bytes, and not walked again until the work ends."""
+class _MemberTexts:
+    """The JCS text of each member value canonicalized within one piece of work that changes none of
+    them (one verification), by identity; None for a value only the reference implementation writes."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self._seen: dict[int, Any] = {}  # id -> the container, kept so that its id is not reused
-
-    def unchanged(self, container: Any) -> bool:
-        return self._seen.get(id(container)) is container
-
-    def found_plain(self, containers: list[Any]) -> None:
-        for container in containers:
-            self._seen[id(container)] = container
+        self.texts: dict[int, tuple[Any, bytes | None]] = {}  # id -> (the value, kept alive; its text)
 
 
-_SCOPE: ContextVar[_CheckedOnce | None] = ContextVar("jcs_checked_once", default=None)
+_SCOPE: ContextVar[_MemberTexts | None] = ContextVar("jcs_checked_once", default=None)
 
 
 @contextmanager
 def checked_once() -> Iterator[None]:
-    """Within the block, a container found plain by one canonicalization is not walked again by the
-    next: for work that canonicalizes the same values several times and changes none of them, such
-    as verifying a credential (its proof configuration, its document, its anchoring hash)."""
-    token = _SCOPE.set(_CheckedOnce())
+    """Within the block, an object is canonicalized from the JCS texts of its members, each member
+    checked and serialized once however many objects hold it: for work that canonicalizes objects
+    sharing members several times and changes none of them, such as verifying a credential (its
+    proof configuration, its document, and the document with its proof for the anchoring hash).
+
+    The text of an object is `{`, its members `"key":text` in JCS key order, `}` (RFC 8785 §3.2.3);
+    a property test checks it equals the reference's for any value, members shared or not."""
+    token = _SCOPE.set(_MemberTexts())
     try:
         yield
     finally:
@@ -106,7 +99,6 @@ def _plain(value: Any, known: KnownPlain | None = None) -> bool:
     plain and unchanged are not walked.
     """
     pending = [value]
-    walked: list[Any] | None = [] if known is not None else None
     unchanged = known.unchanged if known is not None else None
     while pending:
         current = pending.pop()
@@ -120,19 +112,17 @@ def _plain(value: Any, known: KnownPlain | None = None) -> bool:
             items = current
         else:
             items = (current,)
-        if walked is not None and (kind is dict or kind is list):
-            walked.append(current)
         for item in items:
             kind = type(item)
-            if kind is str or kind is bool or item is None:
+            if kind is str:  # the commonest first
                 continue
             if kind is dict or kind is list:
                 if unchanged is None or not unchanged(item):
                     pending.append(item)
+            elif kind is bool or item is None:
+                continue
             elif kind is not int or not -_I_JSON_LIMIT < item < _I_JSON_LIMIT:
                 return False
-    if known is not None and walked:
-        known.found_plain(walked)  # all of them plain: the walk reached its end
     return True
 
 
@@ -153,12 +143,49 @@ def serialize_plain(value: Any) -> bytes | None:
 
 def canonicalize(value: Any, *, known: KnownPlain | None = None) -> bytes:
     """The JCS serialization of `value` as UTF-8 bytes (`known`: containers checked before, see KnownPlain;
-    by default, those of the enclosing `checked_once` block, if any)."""
+    within a `checked_once` block, an object is written from its members' remembered texts)."""
+    scope = _SCOPE.get() if known is None else None
+    if scope is not None and type(value) is dict:
+        text = _from_members(value, scope.texts, depth=1)
+        if text is not None:
+            return text
     try:
-        if _plain(value, known if known is not None else _SCOPE.get()):
+        if _plain(value, known):
             text = serialize_plain(value)
             if text is not None:
                 return text
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:
         raise ConfigurationError(f"value cannot be canonicalized as JSON (RFC 8785): {exc}") from exc
+
+
+def _from_members(value: dict[str, Any], texts: dict[int, tuple[Any, bytes | None]], depth: int) -> bytes | None:
+    """The JCS text of the object `value` from its members' texts — or None when only the reference
+    implementation writes it. A container member's text is remembered in `texts`; a member object
+    that holds a remembered value is assembled the same way (down `depth` more levels)."""
+    members: dict[str, Any] = {}
+    for key, member in value.items():
+        if type(key) is not str or (not key.isascii() and max(key) > "\uffff"):
+            return None  # not JSON; or a key that sorts by UTF-16 code units otherwise than by code point
+        kind = type(member)
+        if kind is str or kind is bool or member is None or (kind is int and -_I_JSON_LIMIT < member < _I_JSON_LIMIT):
+            members[key] = member  # written by orjson as JCS writes it (any character: only keys sort)
+            continue
+        known = texts.get(id(member))  # an id in `texts` is of the value kept there: never reused
+        if known is not None:
+            text = known[1]
+        else:
+            if depth and kind is dict and not texts.keys().isdisjoint(map(id, member.values())):
+                text = _from_members(member, texts, depth - 1)
+            else:
+                text = serialize_plain(member) if _plain(member) else None
+            texts[id(member)] = (member, text)
+        if text is None:
+            return None
+        members[key] = orjson.Fragment(text)
+    try:
+        # orjson writes the keys as JCS does (BMP keys: code-point order is UTF-16 order), the plain
+        # scalars as JCS does, and the members' texts as they are.
+        return orjson.dumps(members, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return None  # a lone surrogate, which is not JSON text: let rfc8785 say so

@@ -13,7 +13,8 @@ binary tree in one array (leaves at the end, in reverse), root at index 0.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 
 from sha3 import keccak_256 as _keccak_new  # type: ignore[import-untyped]  # safe-pysha3: C keccak, a million-leaf tree in seconds
 
@@ -34,13 +35,23 @@ def hash_pair(a: bytes, b: bytes) -> bytes:
     return keccak(a + b) if a < b else keccak(b + a)
 
 
-class MerkleTree:
-    """A built tree: `nodes[0]` is the root, the leaves sit at the end of `nodes` in reverse order."""
+def leaf_hashes(credential_hashes: Iterable[bytes]) -> list[bytes]:
+    """`leaf_hash` of each credential hash (a pipeline's workers make their leaves in parallel)."""
+    new = _keccak_new  # a local name: this loop runs a million times in a large batch
+    return [new(new(h).digest()).digest() for h in credential_hashes]
 
-    def __init__(self, nodes: list[bytes], order: list[bytes]) -> None:
+
+class MerkleTree:
+    """A built tree: `nodes[0]` is the root, the leaves sit at the end of `nodes` in reverse order.
+
+    `positions[k]` is where the k-th leaf given to `build` or `from_leaves` sits in `nodes`.
+    """
+
+    def __init__(self, nodes: list[bytes], positions: array[int], credential_hashes: Sequence[bytes] = ()) -> None:
         self.nodes = nodes
-        self._order = order  # credential hashes, in leaf order
-        self._positions: dict[bytes, int] | None = None
+        self.positions = positions
+        self._hashes = credential_hashes  # in the order given, when the tree was built from them
+        self._by_hash: dict[bytes, int] | None = None
 
     @classmethod
     def build(cls, credential_hashes: Sequence[bytes]) -> MerkleTree:
@@ -48,21 +59,37 @@ class MerkleTree:
             raise ConfigurationError("a Merkle tree needs at least one credential")
         if any(len(h) != 32 for h in credential_hashes):
             raise ConfigurationError("credential hashes are 32 bytes")
-        new = _keccak_new  # local names: these loops run millions of times
-        # Sorting leaf+hash byte strings is much faster than sorting tuples.
-        ordered = sorted([new(new(h).digest()).digest() + h for h in credential_hashes])
-        count = len(ordered)
+        tree = cls.from_leaves(leaf_hashes(credential_hashes))
+        tree._hashes = credential_hashes
+        return tree
+
+    @classmethod
+    def from_leaves(cls, leaves: Sequence[bytes]) -> MerkleTree:
+        """The tree over leaves already double-hashed (`leaf_hash`); `proof` and `leaf_index` need `build`."""
+        if not leaves:
+            raise ConfigurationError("a Merkle tree needs at least one credential")
+        if any(len(leaf) != 32 for leaf in leaves):
+            raise ConfigurationError("Merkle leaves are 32 bytes")
+        count = len(leaves)
+        order = sorted(range(count), key=leaves.__getitem__)
+        ordered = [leaves[k] for k in order]
         if any(map(bytes.__eq__, ordered, itertools.islice(ordered, 1, None))):  # sorted: twins are adjacent
             raise ConfigurationError("a batch holds the same credential twice")
         inner = count - 1
-        nodes: list[bytes] = [b""] * inner + [entry[:32] for entry in reversed(ordered)]
+        ordered.reverse()
+        nodes: list[bytes] = [b""] * inner + ordered
+        new = _keccak_new  # a local name: this loop runs a million times in a large batch
         for i in range(inner - 1, -1, -1):
             a, b = nodes[2 * i + 1], nodes[2 * i + 2]
             nodes[i] = new(a + b if a < b else b + a).digest()
-        return cls(nodes, [entry[32:] for entry in ordered])
+        positions = array("q", bytes(8 * count))
+        last = len(nodes) - 1
+        for rank, k in enumerate(order):
+            positions[k] = last - rank
+        return cls(nodes, positions)
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self.positions)
 
     @property
     def root(self) -> bytes:
@@ -70,11 +97,12 @@ class MerkleTree:
 
     def leaf_index(self, credential_hash: bytes) -> int:
         """Where the credential's leaf sits in `nodes`."""
-        if self._positions is None:
-            last = len(self.nodes) - 1
-            self._positions = {h: last - index for index, h in enumerate(self._order)}
+        if self._by_hash is None:
+            if not self._hashes:
+                raise ConfigurationError("this tree was built from its leaves: build it from the credential hashes")
+            self._by_hash = dict(zip(self._hashes, self.positions, strict=True))
         try:
-            return self._positions[credential_hash]
+            return self._by_hash[credential_hash]
         except KeyError:
             raise ConfigurationError(f"0x{credential_hash.hex()} is not in this tree") from None
 

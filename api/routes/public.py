@@ -38,7 +38,8 @@ def document_to_verify(body: VerifyRequest) -> tuple[str, dict[str, Any]]:
     A body with a `type` (or `@context`) is the document itself — a bare presentation's own
     `verifiableCredential` member is part of it, not the wrapper's field.
     """
-    raw = {**(body.model_extra or {}), **{name: getattr(body, name) for name in body.model_fields_set}}
+    extra = body.model_extra or {}  # the members set that are not the wrapper's fields (their set values)
+    raw = {**extra, **{name: getattr(body, name) for name in body.model_fields_set if name not in extra}}
     if "type" in raw or "@context" in raw:
         if "options" in body.model_fields_set:
             raw.pop("options")  # the wrapper's options, not a property of the document
@@ -67,12 +68,18 @@ def document_to_verify(body: VerifyRequest) -> tuple[str, dict[str, Any]]:
     responses=responses(400, 413, 422, 429, 503),
 )
 def verify(services: ServicesDep, body: VerifyRequest) -> JSONResponse:
+    # The hot path to this route is api/verify_endpoint.py (outside the router); it comes here only for
+    # bodies it leaves to FastAPI's validation (422s) and shares verification_report with it.
+    # Returned as is (the report is built by the library in the documented shape): no second validation.
+    return JSONResponse(verification_report(services, body))
+
+
+def verification_report(services: Services, body: VerifyRequest) -> dict[str, Any]:
+    """The library's report on the credential or presentation in a `POST /v1/verify` body."""
     kind, document = document_to_verify(body)
     options = body.options or VerifyOptions()
-    report = services.verify(document, presentation=kind == "presentation", profile="microcredential",
-                             challenge=options.challenge, domain=options.domain)  # fmt: skip
-    # Returned as is (the report is built by the library in the documented shape): no second validation.
-    return JSONResponse(report)
+    return services.verify(document, presentation=kind == "presentation", profile="microcredential",
+                           challenge=options.challenge, domain=options.domain)  # fmt: skip
 
 
 # -- issuers' DID documents -----------------------------------------------------------------------

@@ -101,7 +101,7 @@ def request_body(**changes: Any) -> dict[str, Any]:
 def make_app(world: World, database: Path, **settings: Any) -> Any:
     api_settings = ApiSettings(
         data=world.settings, rpc=None, database_url=f"sqlite:///{database}", key_passphrase=PASSPHRASE,
-        verify_cache_seconds=0, **settings,
+        **{"verify_cache_seconds": 0, **settings},
     )  # fmt: skip
     app = create_app(api_settings, chain=world.chain, deployment=world.deployment)
     app.state.services.use_keys(world.keys)  # unlocked once per session (slow on purpose)

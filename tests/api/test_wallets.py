@@ -177,7 +177,7 @@ def test_a_wallet_redeems_an_offer_once_and_gets_a_credential_bound_to_its_key(a
     credential = answer.json()["credentials"][0]["credential"]
     holder = credential["credentialSubject"]["id"]
     assert holder.startswith("did:key:z6Mk" if curve == "Ed25519" else "did:key:zDn")
-    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     stored = api.client.get(f"/v1/offers/{offer['id']}", headers=api.headers["acme"]).json()
     assert stored["state"] == "claimed" and stored["holder"] == holder and stored["protocol"] == "oid4vci"
     assert stored["credential_id"] == credential["id"]

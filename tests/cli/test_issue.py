@@ -70,7 +70,7 @@ def test_a_did_web_issuer_rotates_its_key(data_dir, tmp_path):
         credentials = [c for c in credentials if "credentialSubject" in c]  # not the issuance report
         assert len(credentials) == sum(1 for _ in csv.DictReader(SAMPLE_ROSTER.open()))
         for credential in credentials:
-            assert credential["proof"]["verificationMethod"] == f"{did}#{method}"
+            assert credential["proof"][0]["verificationMethod"] == f"{did}#{method}"
             assert all(check.verified for check in verify_proofs(credential, resolver))
 
 

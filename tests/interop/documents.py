@@ -68,10 +68,11 @@ def micro_credential(cryptosuite: str = RDFC) -> dict[str, Any]:
     return issuer(cryptosuite=cryptosuite).issue(SPEC, Award(learner(), ISSUED, grade="A", valid_until=UNTIL))
 
 
-def anchored_credential() -> dict[str, Any]:
-    """A micro-credential with on-chain status entries, signed, then given its anchor proof (a proof set)."""
+def anchored_credential(purposes: tuple[str, ...] = ("revocation", "suspension")) -> dict[str, Any]:
+    """A micro-credential with on-chain status entries (`purposes`), signed, then given its anchor proof (a
+    proof set)."""
     location = StatusLocation(CHAIN_ID, CONTRACT, ACCOUNT, 7, 49880, 1203)
-    award = Award(learner(), ISSUED, valid_until=UNTIL, extra_status=tuple(location.entries()))
+    award = Award(learner(), ISSUED, valid_until=UNTIL, extra_status=tuple(location.entries(purposes=purposes)))
     signed = issuer().issue(STATISTICS, award)
     proof = anchor_proof(
         anchored_at=int(ISSUED.timestamp()) + 60,

@@ -4,6 +4,9 @@ by a scan that is linear and agrees with the parser on every JSON text."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -82,3 +85,82 @@ def test_a_credential_file_nested_too_deep_is_refused_by_the_cli(tmp_path: Path)
     path.write_text('{"credentialSubject": ' * 5000 + "1" + "}" * 5000, encoding="utf-8")
     with pytest.raises(ConfigurationError, match=f"cannot read a credential from {path}: .*more than 64 levels"):
         read_credential(path)
+
+
+# -- the check parses with orjson first; it must decide exactly as the scan, and parse as json.loads ------
+
+json_numbers = st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False, allow_infinity=False)
+json_values = st.recursive(
+    st.none() | st.booleans() | json_numbers | st.text(alphabet='[]{}"\\ab\u00e9\u5b00\ud7ff', max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet='[]{}"\\k', max_size=4), inner, max_size=3)
+    ),
+    max_leaves=40,
+)
+# Texts mostly invalid: brackets, quotes, escapes, separators, numbers and literals in any order.
+json_noise = st.text(alphabet='[]{}",:\\ 01-.eEnulNaI\u00e9', max_size=60)
+
+
+@st.composite
+def json_texts(draw: st.DrawFn) -> str | bytes:
+    """Valid JSON (some of it deep), invalid JSON, and valid JSON cut or with a character slipped in."""
+    kind = draw(st.sampled_from(["valid", "deep", "noise", "cut", "slipped", "json-only"]))
+    if kind == "noise":
+        text = draw(json_noise)
+    elif kind == "deep":
+        opener, closer = draw(st.sampled_from([("[", "]"), ('{"a":', "}"), ('[{"k":"]\\"[', "}]")]))
+        depth = draw(st.integers(min_value=0, max_value=12))
+        text = opener * depth + draw(st.sampled_from(["1", '"[["', "[]", "{}"])) + closer * depth
+    elif kind == "json-only":  # what json.loads reads and orjson does not
+        text = json.dumps([draw(json_values), draw(st.sampled_from([float("nan"), float("inf")]))])
+    else:
+        text = json.dumps(draw(json_values), ensure_ascii=draw(st.booleans()))
+        if kind in ("cut", "slipped") and text:
+            at = draw(st.integers(min_value=0, max_value=len(text) - 1))
+            text = text[:at] if kind == "cut" else text[:at] + draw(st.sampled_from('[]{}"\\,:')) + text[at:]
+    encoding = draw(st.sampled_from([None, "utf-8", "utf-16", "utf-32"]))
+    return text if encoding is None else text.encode(encoding, errors="surrogatepass")
+
+
+@given(json_texts(), st.integers(min_value=0, max_value=8))
+def test_the_check_decides_exactly_as_the_scan(text: str | bytes, max_depth: int) -> None:
+    refused_by_scan = nesting_depth(text, stop_after=max_depth) > max_depth
+    try:
+        value = jsonsafe.checked_value(text, max_depth=max_depth)
+    except JsonDepthError:
+        assert refused_by_scan
+        return
+    assert not refused_by_scan
+    if value is not jsonsafe.UNPARSED:  # what the check parsed is what json.loads makes of the text
+        assert json.dumps(value) == json.dumps(json.loads(text))
+
+
+@given(json_values)
+def test_a_parse_is_kept_unless_orjson_could_differ_from_json_loads(value: Any) -> None:
+    text = json.dumps(value)
+    kept = jsonsafe.checked_value(text)
+    assert kept is jsonsafe.UNPARSED or json.dumps(kept) == text
+    if "e+" not in text and not any(len(digits) > 18 for digits in re.findall(r"\d+", text)):
+        assert kept is not jsonsafe.UNPARSED  # no large number: orjson's parse is used
+    assert jsonsafe.loads(text) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", ["123456789012345678901234567890", "[-9223372036854775809]", '{"a": 1e19}'])
+def test_integers_orjson_reads_as_floats_leave_the_parse_to_json_loads(text: str) -> None:
+    assert jsonsafe.checked_value(text) is jsonsafe.UNPARSED
+    assert jsonsafe.loads(text) == json.loads(text)
+
+
+def test_orjson_refuses_100000_levels_cleanly_in_a_fresh_interpreter() -> None:
+    # The parser the check runs first raises on deep input (its own limit: 1,024 levels); it must never crash.
+    probe = (
+        "import orjson\n"
+        "for text in (b'[' * 100_000, b'[' * 100_000 + b']' * 100_000, b'{\"a\":' * 100_000 + b'1' + b'}' * 100_000):\n"
+        "    try:\n"
+        "        orjson.loads(text)\n"
+        "    except orjson.JSONDecodeError:\n"
+        "        print('refused')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, f"the interpreter died ({result.returncode}):\n{result.stderr[-2000:]}"
+    assert result.stdout.split() == ["refused"] * 3

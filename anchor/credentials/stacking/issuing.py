@@ -16,6 +16,7 @@ from anchor.credentials.model import (
     build_achievement,
     build_credential,
     graded,
+    proof_as_array,
     validate_credential,
 )
 from anchor.credentials.stacking.rules import (
@@ -159,14 +160,16 @@ def issue_stack(
     if award.credential_id is None:
         award = replace(award, credential_id=issuer.credential_id(spec, award))
     if issuer.status is not None:
-        entries = issuer.status.allocate().entries(issuer.status_base_url)
+        entries = issuer.status.allocate().entries(issuer.status_base_url, issuer.status_purposes)
         award = replace(award, extra_status=(*award.extra_status, *entries))
     credential = build_credential(issuer.body, spec, award, achievement=achievement)
     credential["evidence"] = [
         summary.reference(component_digest(component)) for summary, component in zip(summaries, components, strict=True)
     ]
     validate_credential(credential, validated_achievement=achievement)
-    return add_proof(credential, issuer.key, cryptosuite=issuer.cryptosuite, created=created, loader=loader)
+    return proof_as_array(
+        add_proof(credential, issuer.key, cryptosuite=issuer.cryptosuite, created=created, loader=loader)
+    )
 
 
 def _learner_problems(component: Mapping[str, Any], label: str, learner: Learner) -> list[str]:

@@ -133,8 +133,8 @@ def test_a_file_whose_content_or_signature_was_changed_is_refused(issued, change
     elif change == "name":
         forged["credentialSubject"]["name"] = "someone else"
     elif change == "proof value":
-        value = forged["proof"]["proofValue"]
-        forged["proof"]["proofValue"] = value[:-2] + ("11" if value[-2:] != "11" else "22")
+        value = forged["proof"][0]["proofValue"]
+        forged["proof"][0]["proofValue"] = value[:-2] + ("11" if value[-2:] != "11" else "22")
     else:
         forged["note"] = "added"
     with pytest.raises(EditedCredentialError, match="its content or issuer proof differs"):
@@ -150,7 +150,7 @@ def test_a_file_that_is_not_plain_json_is_refused_not_a_crash(issued) -> None:
 def test_the_genuine_file_gives_the_stored_copy_with_or_without_its_anchor_proof(issued) -> None:
     ana, bea = issued
     anchor_proof = {"type": ANCHOR_PROOF_TYPE, "merkleRoot": "0x" + "11" * 32, "merklePath": []}
-    anchored = {**copy.deepcopy(ana), "proof": [copy.deepcopy(ana["proof"]), anchor_proof]}
+    anchored = {**copy.deepcopy(ana), "proof": [*copy.deepcopy(ana["proof"]), anchor_proof]}
     store = FakeStore(anchored, bea)
     assert stored_credentials(store, [copy.deepcopy(ana)]) == [anchored]  # the file from before anchoring
     assert stored_credentials(store, [copy.deepcopy(anchored)]) == [anchored]

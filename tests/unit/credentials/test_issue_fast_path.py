@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from anchor.credentials.anchor_proofs import credential_hash
 from anchor.credentials.issuance import CredentialIssuer
-from anchor.credentials.model import Award, AwardingBody, Learner
+from anchor.credentials.model import Award, AwardingBody, Learner, proof_as_array
 from anchor.credentials.status import RandomStatusAllocator
 from anchor.crypto import jcs
 from anchor.crypto.did import DidResolver
@@ -45,9 +45,9 @@ CREATED = st.sampled_from(["2026-06-30T12:00:00Z", "2026-06-30T12:00:01Z"])
 
 
 def plain_path(credential: dict, created: str) -> dict:
-    """What `add_proof` makes of the same unsigned credential."""
+    """What `add_proof` makes of the same unsigned credential, its proof in an array as issuers write it."""
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
-    return add_proof(unsigned, KEY, cryptosuite=JCS, created=created)
+    return proof_as_array(add_proof(unsigned, KEY, cryptosuite=JCS, created=created))
 
 
 @settings(max_examples=150, deadline=None)

@@ -165,7 +165,7 @@ def test_the_digest_is_a_sha256_multihash_that_anchoring_does_not_change():
     data, _, _ = components()
     digest = component_digest(data)
     assert digest.startswith("uEi") and len(decode_digest(digest) or b"") == 32
-    anchored = {**data, "proof": [data["proof"], {"type": ANCHOR_PROOF_TYPE, "merkleRoot": "0x" + "00" * 32}]}
+    anchored = {**data, "proof": [*data["proof"], {"type": ANCHOR_PROOF_TYPE, "merkleRoot": "0x" + "00" * 32}]}
     assert component_digest(anchored) == digest
     altered = copy.deepcopy(data)
     altered["credentialSubject"]["result"][0]["value"] = "A+"

@@ -147,3 +147,64 @@ def test_deep_nesting_beyond_the_fast_encoders_limit_still_canonicalizes():
     for _ in range(300):  # orjson stops at 255 levels
         value = [value]
     assert jcs.canonicalize(value) == b"[" * 300 + b'"x"' + b"]" * 300
+
+
+# -- within checked_once: objects written from their members' remembered texts ------------------------
+
+#: What may sit in a member besides JSON: what the plain path refuses, or hands to rfc8785.
+ODD_SCALARS = st.one_of(
+    st.sampled_from([Level.SIX, Name.ANA, uuid.UUID(int=7), Decimal("1.5"), float("nan"), 2**53, -(2**53), "\ud800"]),
+    st.tuples(st.integers(0, 3), TEXT),
+)
+MEMBER_VALUES = st.recursive(
+    st.one_of(SCALARS, ODD_SCALARS),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=4),
+    max_leaves=12,
+)
+ODD_KEYS = st.one_of(KEYS, st.sampled_from(["\ud800", "\U0001f600", "\ue000"]))
+
+
+def _outcome(value: Any) -> bytes | str:
+    try:
+        return jcs.canonicalize(value)
+    except ConfigurationError:
+        return "refused"
+
+
+@settings(max_examples=300)
+@given(st.lists(st.dictionaries(ODD_KEYS, MEMBER_VALUES, max_size=5), min_size=1, max_size=4), st.data())
+def test_checked_once_writes_every_object_as_the_plain_path_does(parts, data):
+    """Documents sharing member objects (as a credential, its proof configuration and the credential
+    with its proof do), canonicalized in one checked_once block: each as outside it, or refused as there."""
+    pool = [value for part in parts for value in part.values()]
+    documents: list[Any] = []
+    for part in parts:
+        document = dict(part)
+        if pool:
+            document["shared"] = data.draw(st.sampled_from(pool))
+            document["nested"] = {"x": data.draw(st.sampled_from(pool)), **part}
+        documents += [document, dict(part)]
+        if pool and data.draw(st.booleans()):
+            documents.append({**part, 1: "a non-string key"})
+    expected = [_outcome(document) for document in documents]
+    assert all(isinstance(e, str) or e == rfc8785.dumps(d) for d, e in zip(documents, expected, strict=True))
+    with jcs.checked_once():
+        assert [_outcome(document) for document in documents] == expected
+        assert [_outcome(document) for document in reversed(documents)] == expected[::-1]
+
+
+def test_checked_once_sorts_a_non_bmp_key_by_utf16_and_reads_non_bmp_values_as_they_are():
+    context = ["https://example.org/\U0001f600"]
+    config = {"@context": context, "type": "DataIntegrityProof"}
+    document = {"@context": context, "\U0001f600": 1, "\uffff": {"a": "\U00010000"}, "proof": config}
+    with jcs.checked_once():
+        assert jcs.canonicalize(config) == rfc8785.dumps(config)
+        assert jcs.canonicalize(document) == rfc8785.dumps(document)
+
+
+def test_checked_once_refuses_a_shared_member_that_is_not_json_in_every_document():
+    shared = {"when": datetime(2026, 1, 1, tzinfo=UTC)}
+    with jcs.checked_once():
+        for document in ({"a": shared}, {"b": shared, "c": 1}, {"n": {"a": shared}}):
+            with pytest.raises(ConfigurationError, match="cannot be canonicalized"):
+                jcs.canonicalize(document)

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anchor import ConfigurationError
-from anchor.crypto.merkle import MerkleTree, hash_pair, keccak, leaf_hash, process_proof
+from anchor.crypto.merkle import MerkleTree, hash_pair, keccak, leaf_hash, leaf_hashes, path_at, process_proof
 
 hashes = st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=80, unique=True)
 
@@ -58,3 +58,40 @@ def test_bad_batches_are_refused(batch, message):
 def test_a_proof_for_a_credential_not_in_the_tree_is_refused():
     with pytest.raises(ConfigurationError, match="not in this tree"):
         MerkleTree.build([b"\x01" * 32]).proof(b"\x02" * 32)
+
+
+@given(hashes)
+def test_a_tree_from_the_leaves_is_the_tree_from_the_hashes(credential_hashes):
+    built = MerkleTree.build(credential_hashes)
+    from_leaves = MerkleTree.from_leaves(leaf_hashes(credential_hashes))
+    assert from_leaves.nodes == built.nodes
+    assert list(from_leaves.positions) == [built.leaf_index(h) for h in credential_hashes]
+    for credential_hash, position in zip(credential_hashes, from_leaves.positions, strict=True):
+        assert process_proof(credential_hash, path_at(from_leaves.nodes, position)) == built.root
+
+
+def test_a_tree_from_leaves_refuses_twins_and_short_leaves():
+    with pytest.raises(ConfigurationError, match="twice"):
+        MerkleTree.from_leaves([b"\x01" * 32, b"\x02" * 32, b"\x01" * 32])
+    with pytest.raises(ConfigurationError, match="32 bytes"):
+        MerkleTree.from_leaves([b"\x01" * 31])
+    with pytest.raises(ConfigurationError, match="credential hashes"):
+        MerkleTree.from_leaves([b"\x01" * 32]).leaf_index(b"\x01" * 32)
+
+
+# Keccak-256 as Ethereum uses it (the original padding, not NIST SHA3-256): published vectors.
+KECCAK_VECTORS = {
+    b"": "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",
+    b"abc": "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45",
+}
+
+
+@pytest.mark.parametrize(("message", "digest"), KECCAK_VECTORS.items())
+def test_keccak_known_vectors(message, digest):
+    assert keccak(message).hex() == digest
+
+
+@given(st.binary(max_size=10_000))
+def test_keccak_agrees_with_pycryptodome(message):
+    crypto_keccak = pytest.importorskip("Crypto.Hash.keccak")
+    assert keccak(message) == crypto_keccak.new(data=message, digest_bits=256).digest()
