@@ -115,6 +115,12 @@ def install(app: FastAPI, *, on_chain_error: Callable[[], None]) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # A body FastAPI could not decode as JSON text (not UTF-8, -16 or -32): invalid input, as a syntax
+            # error is (422, documented), not the bare 400 FastAPI gives it.
+            detail = "the body is not JSON text: its bytes are not UTF-8, UTF-16 or UTF-32"
+            message, errors = f"the request is not valid: {detail}", [{"pointer": "", "detail": detail}]
+            return problem_response(request, 422, "invalid-request", message, errors=errors)
         kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
         if exc.status_code == 404 and detail == "Not Found":

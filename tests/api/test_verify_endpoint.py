@@ -175,3 +175,13 @@ def test_the_body_middleware_hands_on_its_parse_only_where_kept_and_exact(path: 
     scope = {"type": "http", "method": "POST", "path": path, "headers": [(b"content-type", b"application/json")]}
     asyncio.run(middleware(scope, receive, send))
     assert seen.get(JSON_BODY) == kept
+
+
+@pytest.mark.parametrize("content", [b"\xef5+\x18", b'{"verifiableCredential": "\xff"}', b"\x00\xd8\x00"])
+def test_a_body_that_is_not_json_text_is_a_documented_422_problem(api: Api, content: bytes) -> None:
+    """Bytes json.loads cannot decode got FastAPI's undocumented 400 (schemathesis found one): now 422."""
+    response = api.client.post("/v1/verify", content=content, headers={"Content-Type": "application/json"})
+    problem = assert_problem(response, 422, "invalid-request")
+    assert "not JSON text" in problem["detail"] and problem["errors"] == [
+        {"pointer": "", "detail": problem["errors"][0]["detail"]}
+    ]
