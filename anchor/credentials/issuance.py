@@ -154,10 +154,20 @@ class CredentialIssuer:
             credential_id = award.credential_id
             if credential_id is None:
                 credential_id = self._credential_id(spec, award.learner, issued)
-            status = award.extra_status if self.status is None else self._status(award)
-            filled = self._templates.issue(spec, award, credential_id, issued, status, created, hashed=hashed)
+            # The usual case, one fresh location and no entries of the award's own: its entries' JSON is
+            # written straight from the location, and the entries are built only if the plain path decides.
+            location = self.status.allocate() if self.status is not None and not award.extra_status else None
+            if location is not None:
+                status_json = location.entries_json(self.status_base_url, self.status_purposes)
+                filled = self._templates.issue(spec, award, credential_id, issued, (), created, hashed=hashed,
+                                               status_json=status_json)  # fmt: skip
+            else:
+                status = award.extra_status if self.status is None else self._status(award)
+                filled = self._templates.issue(spec, award, credential_id, issued, status, created, hashed=hashed)
             if filled is not None:
                 return filled
+            if location is not None:
+                status = tuple(location.entries(self.status_base_url, self.status_purposes))
             award = replace(award, credential_id=credential_id, extra_status=status)
             credential, canonical = self._signed(spec, award, achievement, created)
         data = jcs.canonicalize(credential, known=self._known)

@@ -26,12 +26,17 @@ only credanchor's verifier understands (:func:`no_public_url_warning` says so).
 
 from __future__ import annotations
 
+import os
 import secrets
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from anchor.credentials.model import status_value
+from anchor.crypto import jcs
 from anchor.errors import ConfigurationError
 from anchor.types import StatusPurpose, as_list, check_address
 
@@ -135,6 +140,41 @@ class StatusLocation:
             })  # fmt: skip
         return entries
 
+    def entries_json(self, status_base_url: str | None = None, purposes: Iterable[str] = tuple(PURPOSES)) -> bytes:
+        """The JCS bytes (RFC 8785) of the credential's `credentialStatus` value, `model.status_value` of
+        `entries(status_base_url, purposes)`, without building the entries: the value is the same for every
+        location of one list but for the indices, so it is canonicalized once per list (`_entries_format`)
+        and the indices written into it. tests/unit/credentials/test_status_allocation.py compares the two."""
+        key = purposes if type(purposes) is tuple else tuple(purposes)
+        template = _entries_format(self.chain_id, self.contract, self.issuer, self.list_id, status_base_url, key)
+        if template is None:
+            return jcs.canonicalize(status_value(self.entries(status_base_url, key)))
+        suspension = self.index if self.suspension_index is None else self.suspension_index
+        return template % {b"revocation": self.index, b"suspension": suspension}
+
+
+#: Indices no list has (lists hold at most 2**24 entries, `read_entry`), to find where indices go in a format.
+_PROBE_INDICES = {"revocation": 987_654_321_987, "suspension": 987_654_321_989}
+
+
+@lru_cache(maxsize=64)
+def _entries_format(
+    chain_id: int, contract: str, issuer: str, list_id: int, status_base_url: str | None, purposes: tuple[str, ...]
+) -> bytes | None:
+    """The canonical `credentialStatus` value of a location in this list as a `bytes % {purpose: index}`
+    format: each entry's index, in its id and in its statusListIndex, becomes `%(purpose)d`. None if a
+    probe index shows up anywhere else (the caller then canonicalizes the entries)."""
+    probe = StatusLocation(chain_id, contract, issuer, list_id, *_PROBE_INDICES.values())
+    text = jcs.canonicalize(status_value(probe.entries(status_base_url, purposes)))
+    text = text.replace(b"%", b"%%")
+    for purpose, index in _PROBE_INDICES.items():
+        digits = str(index).encode()
+        present = purpose in purposes
+        if text.count(digits) != 2 * present or text.count(b'"' + digits + b'"') != present:
+            return None
+        text = text.replace(digits, b"%%(%b)d" % purpose.encode())
+    return text
+
 
 def read_entry(entry: Any) -> tuple[StatusPurpose, StatusLocation]:
     """The purpose and on-chain location of a credanchor status entry; ConfigurationError if malformed."""
@@ -191,10 +231,40 @@ class RandomStatusAllocator:
 
     def _draw(self, used: set[int]) -> int:
         while True:
-            index = secrets.randbelow(self.list_size)
+            index = _RANDOM.below(self.list_size)
             if index not in used:
                 used.add(index)
                 return index
+
+
+class _RandomWords:
+    """Uniform random numbers below n (what `secrets.randbelow(n)` gives) from the OS's random bytes, read
+    4 KiB at a time (a system call per index cost more than the rest of an allocation): a 32-bit word keeps
+    the bits below n's bit length and is drawn again if not below n. Each word is used once: `next` on the
+    pool's iterator is one step under the GIL, and a forked child forgets the pool, so that two processes
+    never share words (as templates._SaltPool)."""
+
+    def __init__(self) -> None:
+        self._words: Iterator[int] = iter(())
+
+    def below(self, n: int) -> int:
+        if not 0 < n <= 2**32:
+            return secrets.randbelow(n)
+        mask = (1 << (n - 1).bit_length()) - 1
+        while True:
+            word = next(self._words, None)
+            if word is None:
+                self._words = iter(array("I", os.urandom(4096)))
+                continue
+            if word & mask < n:
+                return word & mask
+
+    def forget(self) -> None:
+        self._words = iter(())
+
+
+_RANDOM = _RandomWords()
+os.register_at_fork(after_in_child=_RANDOM.forget)
 
 
 def fresh_list_id(taken: set[int]) -> int:

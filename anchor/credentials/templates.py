@@ -169,13 +169,17 @@ class TemplateSigning:
         created: str,
         *,
         hashed: bool,
+        status_json: bytes | None = None,
     ) -> tuple[bytes, bytes | None] | None:
         """The signed credential's canonical JSON and, if `hashed`, its anchoring hash; None when the plain
         path must decide. `credential_id`, `issued` (`model.xsd_datetime(award.issued_on)`) and `status`
-        stand for the award's own: the issuer's id and status entries, without a copy of the award."""
+        stand for the award's own: the issuer's id and status entries, without a copy of the award.
+        `status_json`, if given, stands for `status`: the JCS bytes of `model.status_value(status)`, as
+        `StatusLocation.entries_json` writes them without building the entries."""
         learner = award.learner
         email, did, grade, until = learner.email, learner.did, award.grade, award.valid_until
-        shape = (bool(email), bool(did), bool(grade), until is not None, bool(status))
+        with_status = status_json is not None or bool(status)
+        shape = (bool(email), bool(did), bool(grade), until is not None, with_status)
         template = self._template(spec, shape)
         if template is None or not _vouched_for(learner.name, credential_id, did, issued):
             return None
@@ -193,8 +197,8 @@ class TemplateSigning:
                 if not checked_date(end):
                     return None
                 values[b"until"] = dumps(end)
-            if status:
-                values[b"status"] = jcs.canonicalize(status_value(status))
+            if with_status:
+                values[b"status"] = status_json if status_json is not None else jcs.canonicalize(status_value(status))
             values[b"created"] = dumps(created)
             config_hash = template.config_hashes.get(created) or self._config_hash(template, created)
         except (orjson.JSONEncodeError, ConfigurationError, ValueError, OverflowError):

@@ -15,6 +15,7 @@ Three phases, the signing and the writing spread over `workers` processes:
    back or written twice by the process. The space is the length of the longest anchor proof this
    tree can have (its paths have one of two lengths), and JSON allows whitespace between array
    elements, so every line is a complete credential with its proof set of two.
+   (The writing, of the lines and of the anchor proofs, is in anchor.tools.pipeline_output.)
 
 A credential (≈ 9 KB at a million) cannot be kept in memory until the root is known, hence the
 spaces. Before anything is written the free space is checked against the size of a sample line. The
@@ -27,7 +28,6 @@ follows its Merkle path to the anchored root, and compares the anchor proofs wri
 
 from __future__ import annotations
 
-import mmap
 import multiprocessing
 import os
 import resource
@@ -35,7 +35,7 @@ import shutil
 import tempfile
 import time
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,6 +56,7 @@ from anchor.crypto.merkle import MerkleTree, leaf_hashes, max_path_length
 from anchor.crypto.proofs import JCS, proofs_of
 from anchor.errors import ConfigurationError
 from anchor.tools.bench import BENCH_SPEC, ed25519_sign_rate
+from anchor.tools.pipeline_output import AnchorProofWriter, Chunk, Pieces, write_anchor_proofs, write_at
 from anchor.types import Root, TxReceipt
 
 #: The targets of the performance issue (second round) for a million credentials.
@@ -332,29 +333,29 @@ def _worker(pipe: Any, shard: _Shard, lock: Any, cursor: Any, together: Any) -> 
         pipe.send(ed25519_sign_rate(key))
         fd = os.open(shard.output, os.O_RDWR)
         try:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             chunks, hashes, from_parts = _sign_share(shard, key, fd, lock, cursor)
             pipe.send(b"".join(leaf_hashes(hashes)))
-            signing = time.perf_counter() - start
+            signing, signing_cpu = time.perf_counter() - start, time.process_time() - start_cpu
             del hashes
             fields, positions = pipe.recv()
             nodes = pipe.recv_bytes()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             write = AnchorProofWriter(fields, nodes.hex().encode("ascii"))
             del nodes
-            _write_anchor_proofs(fd, write, array("q", positions), chunks, shard.reserve)
-            proving = time.perf_counter() - start
+            write_anchor_proofs(fd, write, array("q", positions), chunks, shard.reserve)
+            proving, proving_cpu = time.perf_counter() - start, time.process_time() - start_cpu
         finally:
             os.close(fd)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         peak, cpu = usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
+        per_credential = signing_cpu / (shard.stop - shard.first) * 1e6
         pipe.send({"peak_memory_bytes": peak, "cpu_seconds": round(cpu, 2), "sign_and_write_seconds": round(signing, 2),
-                   "anchor_proofs_seconds": round(proving, 2), "lines_written_from_parts": from_parts})  # fmt: skip
+                   "sign_and_write_cpu_seconds": round(signing_cpu, 2), "anchor_proofs_seconds": round(proving, 2),
+                   "anchor_proofs_cpu_seconds": round(proving_cpu, 2), "lines_written_from_parts": from_parts,
+                   "sign_and_write_cpu_microseconds_per_credential": round(per_credential, 1)})  # fmt: skip
     except Exception as exc:
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))
-
-
-Pieces = list[bytes | memoryview]
 
 
 class _LineMaker:
@@ -407,9 +408,9 @@ class _LineMaker:
 
 def _sign_share(
     shard: _Shard, key: SigningKey, fd: int, lock: Any, cursor: Any
-) -> tuple[list[_Chunk], list[bytes], int]:
+) -> tuple[list[Chunk], list[bytes], int]:
     lines = _LineMaker(shard.issuer(key), shard.spec, shard.reserve)
-    chunks: list[_Chunk] = []
+    chunks: list[Chunk] = []
     hashes: list[bytes] = []
     for first in range(shard.first, shard.stop, CHUNK):
         pieces: Pieces = []
@@ -424,64 +425,6 @@ def _sign_share(
         with lock:
             base = cursor.value
             cursor.value = base + size
-        os.pwrite(fd, b"".join(pieces), base)
-        chunks.append(_Chunk(base, size, holes))
+        write_at(fd, pieces, base)
+        chunks.append(Chunk(base, size, holes))
     return chunks, hashes, lines.from_parts
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    """Lines a worker wrote at once: where in the file, how many bytes, and where in them each proof goes."""
-
-    base: int
-    size: int
-    holes: array[int]
-
-
-class AnchorProofWriter:
-    """The JSON of every anchor proof of one anchored tree, given where the credential's leaf sits.
-
-    Every anchor proof of a batch is the same but for its Merkle path: one is serialized with an empty
-    path, and each credential's path goes between the brackets, its hashes cut from the hex of all the
-    tree's nodes (made once). Equal to ``orjson.dumps(anchor_proof(path=path_at(nodes, position), ...))``,
-    which tests/unit/tools/test_pipeline.py checks on random trees.
-    """
-
-    _MARKER = b'"merklePath":[]'
-
-    def __init__(self, fields: dict[str, Any], nodes_hex: bytes) -> None:
-        empty = orjson.dumps(anchor_proof(path=[], **fields))
-        if empty.count(self._MARKER) != 1:
-            raise ConfigurationError("the anchor proof format changed: update the pipeline's writer")
-        before, after = empty.split(self._MARKER)
-        self._single = empty  # a tree of one credential: its path is empty
-        self._head = before + b'"merklePath":["0x'
-        self._tail = b'"]' + after
-        self._hex = nodes_hex
-
-    def __call__(self, position: int) -> bytes:
-        hexes, index, hashes = self._hex, position, []
-        while index > 0:
-            sibling = ((index - 1) ^ 1) + 1  # the other child of the same parent
-            hashes.append(hexes[64 * sibling : 64 * sibling + 64])
-            index = (index - 1) >> 1
-        return self._head + b'","0x'.join(hashes) + self._tail if hashes else self._single
-
-
-def _write_anchor_proofs(
-    fd: int, write: Callable[[int], bytes], positions: array[int], chunks: list[_Chunk], reserve: int
-) -> None:
-    # One memory map per chunk: only the pages that hold an anchor proof are touched, with no read back
-    # into the process and no system call per credential.
-    position = iter(positions)
-    for chunk in chunks:
-        start = chunk.base - chunk.base % mmap.ALLOCATIONGRANULARITY
-        shift = chunk.base - start
-        with mmap.mmap(fd, shift + chunk.size, offset=start) as window:
-            for hole in chunk.holes:
-                proof = write(next(position))
-                if len(proof) > reserve:
-                    raise ConfigurationError(
-                        f"an anchor proof of {len(proof)} bytes does not fit the {reserve} reserved"
-                    )
-                window[shift + hole : shift + hole + len(proof)] = proof

@@ -3,7 +3,16 @@ apart (issue 19 item 11), and entries written with one index for both lists, bef
 
 from __future__ import annotations
 
+import multiprocessing
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anchor.credentials import status
+from anchor.credentials.model import status_value
 from anchor.credentials.status import LIST_SIZE, RandomStatusAllocator, StatusLocation, locations_for, read_entry
+from anchor.crypto import jcs
 
 CONTRACT = "0x" + "33" * 20
 ISSUER = "0x" + "ab" * 20
@@ -46,3 +55,94 @@ def test_a_list_takes_half_its_entries_before_the_next() -> None:
     allocator._used = (set(range(LIST_SIZE // 2 - 1)), set(range(LIST_SIZE // 2 - 1)))
     assert allocator.allocate().list_id == 5
     assert allocator.allocate().list_id == 6
+
+
+PROBE_DIGITS = [str(index) for index in status._PROBE_INDICES.values()]
+#: base URLs and addresses with what a format must keep as it is: "%", the probe indices' digits, non-ASCII
+TEXTS = st.text(max_size=12) | st.sampled_from(["https://s.example/v1/status/%d%%", f"https://x/{PROBE_DIGITS[0]}"])
+LOCATIONS = st.builds(
+    StatusLocation,
+    chain_id=st.integers(0, 2**54),
+    contract=TEXTS,
+    issuer=st.just(ISSUER) | TEXTS,
+    list_id=st.integers(0, 2**32 - 1) | st.sampled_from([int(digits) for digits in PROBE_DIGITS]),
+    index=st.integers(0, 2**24 - 1),
+    suspension_index=st.none() | st.integers(0, 2**24 - 1),
+)
+PURPOSE_SETS = st.lists(st.sampled_from(["revocation", "suspension"]), max_size=2, unique=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(location=LOCATIONS, base=st.none() | TEXTS, purposes=PURPOSE_SETS, as_tuple=st.booleans())
+def test_entries_json_is_the_canonical_json_of_the_entries(location, base, purposes, as_tuple):
+    chosen = tuple(purposes) if as_tuple else purposes  # a list, as a caller may pass one
+    twin = StatusLocation(location.chain_id, location.contract, location.issuer, location.list_id, 7, 9)
+    for place in (location, twin):  # the second of one list reuses its format
+        expected = outcome(lambda place=place: jcs.canonicalize(status_value(place.entries(base, chosen))))
+        assert outcome(lambda place=place: place.entries_json(base, chosen)) == expected
+
+
+def outcome(action: Any) -> Any:
+    try:
+        return action()
+    except Exception as exc:  # e.g. a chain id beyond I-JSON: both refuse it alike
+        return ("raised", type(exc), str(exc))
+
+
+def reference_below(n: int, words: list[int]) -> int:
+    """Rejection sampling as the pool promises it: the first word whose low bits (n - 1's bit length) are below n."""
+    mask = (1 << (n - 1).bit_length()) - 1
+    return next(word & mask for word in words if word & mask < n)
+
+
+@settings(max_examples=300)
+@given(n=st.integers(1, 2**32), words=st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=8), data=st.data())
+def test_an_index_is_the_first_word_that_falls_below_the_bound(n, words, data):
+    mask = (1 << (n - 1).bit_length()) - 1
+    words.append(data.draw(st.integers(0, n - 1)) | (data.draw(st.integers(0, 2**32 - 1)) & ~mask))  # one that fits
+    pool = status._RandomWords()
+    pool._words = iter(words)
+    drawn = pool.below(n)
+    assert drawn == reference_below(n, words) and 0 <= drawn < n
+
+
+def test_the_pool_refills_from_the_os_and_leaves_large_bounds_to_secrets(monkeypatch: Any) -> None:
+    pool = status._RandomWords()
+    drawn = [pool.below(LIST_SIZE) for _ in range(3_000)]  # more than one 4 KiB refill
+    assert all(0 <= index < LIST_SIZE for index in drawn) and len(set(drawn)) > 2_900
+    monkeypatch.setattr(status.secrets, "randbelow", lambda n: n - 1)
+    assert pool.below(2**40) == 2**40 - 1
+
+
+def _index_in_child(queue: Any) -> None:
+    queue.put([status._RANDOM.below(2**32) for _ in range(4)])
+
+
+def test_a_forked_child_draws_other_words() -> None:
+    status._RANDOM.below(2**32)  # the parent's pool is filled
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_index_in_child, args=(queue,))
+    child.start()
+    words = queue.get(timeout=30)
+    child.join(timeout=30)
+    assert words != [status._RANDOM.below(2**32) for _ in range(4)]
+
+
+def test_indices_are_drawn_through_the_pool_not_one_system_call_each(monkeypatch: Any) -> None:
+    def refused(n: int) -> int:
+        raise AssertionError("secrets.randbelow ran: one system call per index")
+
+    monkeypatch.setattr(status.secrets, "randbelow", refused)
+    allocator = RandomStatusAllocator(1, CONTRACT, ISSUER)
+    assert len({allocator.allocate().index for _ in range(200)}) == 200
+
+
+def test_entries_json_takes_the_purposes_as_any_iterable() -> None:
+    location = StatusLocation(1, CONTRACT, ISSUER, 3, 10, 20)
+    expected = jcs.canonicalize(status_value(location.entries(None, ["revocation", "suspension"])))
+    assert location.entries_json(None, (p for p in ("suspension", "revocation"))) == expected
+    odd = StatusLocation(1, f"0x{status._PROBE_INDICES['revocation']}", ISSUER, 3, 10, 20)  # no format: entries
+    assert odd.entries_json(None, iter(["revocation"])) == jcs.canonicalize(
+        status_value(odd.entries(None, ["revocation"]))
+    )

@@ -24,7 +24,7 @@ from anchor.credentials.verify import Outcome, Verifier
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.merkle import MerkleTree, process_proof
 from anchor.errors import ConfigurationError
-from anchor.tools import pipeline
+from anchor.tools import pipeline, pipeline_output
 from anchor.tools.bench import BENCH_SPEC
 from anchor.tools.pipeline import AnchorProofWriter, PipelineChain, run_pipeline
 from anchor.types import Root
@@ -121,12 +121,13 @@ FIELDS = {
 }
 
 
-@settings(max_examples=50)
-@given(st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=70, unique=True))
-def test_the_anchor_proof_writer_writes_what_anchor_proof_makes(credential_hashes):
+@settings(max_examples=100)
+@given(st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=70, unique=True), st.integers(0, 8))
+def test_the_anchor_proof_writer_writes_what_anchor_proof_makes(credential_hashes, cached_levels):
+    # from no cached level (every path walked from its leaf) to a tree held whole in the cache
     tree = MerkleTree.build(credential_hashes)
     fields = {**FIELDS, "root": Root(tree.root)}
-    write = AnchorProofWriter(fields, b"".join(tree.nodes).hex().encode())
+    write = AnchorProofWriter(fields, b"".join(tree.nodes).hex().encode(), cached_levels=cached_levels)
     for credential_hash_ in credential_hashes:
         expected = orjson.dumps(anchor_proof(path=tree.proof(credential_hash_), **fields))
         assert write(tree.leaf_index(credential_hash_)) == expected
@@ -152,3 +153,26 @@ def test_a_line_is_the_credential_with_room_for_its_anchor_proof_on_both_paths()
             assert credential_hash(credential) == hashed
             assert credential["credentialSubject"]["identifier"][0]["identityHash"] == f"Learner {number}"
     assert (fast.from_parts, plain.from_parts) == (0, 2)
+
+
+@settings(max_examples=50)
+@given(pieces=st.lists(st.binary(max_size=40), max_size=2_500), offset=st.integers(0, 100), short=st.booleans())
+def test_a_chunk_is_written_piece_after_piece_even_when_a_write_comes_up_short(pieces, offset, short):
+    # more pieces than one pwritev takes, and (`short`) a kernel that writes only part of each gather
+    with tempfile.TemporaryFile() as file:
+        fd = file.fileno()
+        file.write(b"x" * offset)
+        file.flush()
+        real = pipeline_output.os.pwritev
+
+        def half(fd: int, buffers: list, at: int) -> int:
+            return real(fd, buffers[: len(buffers) // 2], at)
+
+        with pytest.MonkeyPatch.context() as patch:
+            if short:
+                patch.setattr(pipeline_output.os, "pwritev", half)
+            pipeline_output.write_at(
+                fd, [memoryview(piece) if n % 2 else piece for n, piece in enumerate(pieces)], offset
+            )
+        file.seek(0)
+        assert file.read() == b"x" * offset + b"".join(pieces)
