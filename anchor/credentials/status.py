@@ -26,10 +26,8 @@ only credanchor's verifier understands (:func:`no_public_url_warning` says so).
 
 from __future__ import annotations
 
-import os
 import secrets
-from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -38,6 +36,7 @@ from urllib.parse import urlsplit
 from anchor.credentials.model import status_value
 from anchor.crypto import jcs
 from anchor.errors import ConfigurationError
+from anchor.randomness import POOL
 from anchor.types import StatusPurpose, as_list, check_address
 
 LIST_SIZE = 131_072
@@ -231,40 +230,10 @@ class RandomStatusAllocator:
 
     def _draw(self, used: set[int]) -> int:
         while True:
-            index = _RANDOM.below(self.list_size)
+            index = POOL.below(self.list_size)
             if index not in used:
                 used.add(index)
                 return index
-
-
-class _RandomWords:
-    """Uniform random numbers below n (what `secrets.randbelow(n)` gives) from the OS's random bytes, read
-    4 KiB at a time (a system call per index cost more than the rest of an allocation): a 32-bit word keeps
-    the bits below n's bit length and is drawn again if not below n. Each word is used once: `next` on the
-    pool's iterator is one step under the GIL, and a forked child forgets the pool, so that two processes
-    never share words (as templates._SaltPool)."""
-
-    def __init__(self) -> None:
-        self._words: Iterator[int] = iter(())
-
-    def below(self, n: int) -> int:
-        if not 0 < n <= 2**32:
-            return secrets.randbelow(n)
-        mask = (1 << (n - 1).bit_length()) - 1
-        while True:
-            word = next(self._words, None)
-            if word is None:
-                self._words = iter(array("I", os.urandom(4096)))
-                continue
-            if word & mask < n:
-                return word & mask
-
-    def forget(self) -> None:
-        self._words = iter(())
-
-
-_RANDOM = _RandomWords()
-os.register_at_fork(after_in_child=_RANDOM.forget)
 
 
 def fresh_list_id(taken: set[int]) -> int:

@@ -25,9 +25,8 @@ same credential, hash and errors.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -58,6 +57,7 @@ from anchor.crypto import jcs, multibase
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, proof_configuration
 from anchor.errors import ConfigurationError
+from anchor.randomness import POOL
 
 #: What a credential of one course can have or lack: e-mail, DID, grade, end date, status entries.
 Shape = tuple[bool, bool, bool, bool, bool]
@@ -98,31 +98,6 @@ def checked_date(text: str) -> bool:
     has the form "%Y-%m-%dT%H:%M:%SZ" and the check fails only for a year of fewer than four digits, so
     its length tells (tests/unit/credentials/test_issue_templates.py compares it with the check)."""
     return len(text) == 20
-
-
-class _SaltPool:
-    """Salts for hashed identities, as `secrets.token_hex(8)` makes them, drawn from the OS 4 KiB at a time
-    (one system call per credential costs more than the rest of its e-mail identity). Each salt is handed
-    out once: `next` on the pool's iterator is one step under the GIL, so threads never share one, and a
-    forked child forgets the pool, so that two processes never hand out the same salts."""
-
-    def __init__(self) -> None:
-        self._salts: Iterator[str] = iter(())
-
-    def take(self) -> str:
-        salt = next(self._salts, None)
-        if salt is None:
-            pool = secrets.token_hex(4096)
-            self._salts = salts = iter([pool[at : at + 16] for at in range(0, len(pool), 16)])
-            salt = next(salts)
-        return salt
-
-    def forget(self) -> None:
-        self._salts = iter(())
-
-
-_SALTS = _SaltPool()
-os.register_at_fork(after_in_child=_SALTS.forget)
 
 
 @dataclass(frozen=True)
@@ -218,7 +193,7 @@ class TemplateSigning:
     def _email_identity(self, email: str) -> bytes:
         """The JCS bytes of the learner's hashed e-mail identity, as `build_credential` makes it: an object of
         ASCII strings and booleans (`_make` checked the probe's), which orjson writes with sorted keys as JCS."""
-        identity = hashed_identity(self._email_kind, email.strip().lower(), salt=_SALTS.take())
+        identity = hashed_identity(self._email_kind, email.strip().lower(), salt=POOL.token_hex(8))
         return orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)
 
     # -- templates ------------------------------------------------------------------------------

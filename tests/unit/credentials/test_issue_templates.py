@@ -13,8 +13,6 @@ and that
 from __future__ import annotations
 
 import json
-import multiprocessing
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from unittest import mock
@@ -101,7 +99,7 @@ def issuers(status: bool) -> tuple[CredentialIssuer, CredentialIssuer]:
 
 class OneSalt:
     """One salt for every hashed identity, drawn by the plain path (`secrets.token_hex`) and the templates
-    (`_SALTS.take`) alike, so that both sign the same bytes (the e-mails differ from award to award); by
+    (`randomness.POOL.token_hex`) alike, so that both sign the same bytes (the e-mails differ from award to award); by
     default "5a5a…", or the one `credential` holds."""
 
     def __init__(self, credential: dict[str, Any] | None = None) -> None:
@@ -113,15 +111,12 @@ class OneSalt:
     def token_hex(self, nbytes: int = 8) -> str:
         return self.salt
 
-    def take(self) -> str:
-        return self.token_hex(8)
-
 
 @settings(max_examples=200, deadline=None)
 @given(awards=st.lists(AWARDS, min_size=1, max_size=3), created=CREATED, status=st.booleans())
 def test_issue_json_is_the_json_of_what_issue_returns_or_the_same_error(awards, created, status):
     plain, fast = issuers(status)
-    with mock.patch.object(model, "secrets", OneSalt()), mock.patch.object(templates, "_SALTS", OneSalt()):
+    with mock.patch.object(model, "secrets", OneSalt()), mock.patch.object(templates, "POOL", OneSalt()):
         for award in awards:
             expected = outcome(lambda award=award: plain.issue(BENCH_SPEC, award, created=created))
             got = outcome(lambda award=award: fast.issue_json(BENCH_SPEC, award, created=created))
@@ -207,26 +202,3 @@ def test_fast_xsd_datetime_is_xsd_datetime_and_checked_as_validation_checks_it(m
     assert text == outcome(lambda: model.xsd_datetime(moment))
     if isinstance(text, str):
         assert templates.checked_date(text) == (model._XSD_DATETIME.match(text) is not None)
-
-
-def _salt_in_child(queue: Any) -> None:
-    queue.put(templates._SALTS.take())
-
-
-def test_a_forked_child_draws_other_salts():
-    templates._SALTS.take()  # the parent's pool is filled
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_salt_in_child, args=(queue,))
-    child.start()
-    salt = queue.get(timeout=30)
-    child.join(timeout=30)
-    assert salt != templates._SALTS.take() and len(salt) == 16
-
-
-def test_threads_never_share_a_salt():
-    pool = templates._SaltPool()
-    with ThreadPoolExecutor(max_workers=8) as threads:
-        batches = list(threads.map(lambda _: [pool.take() for _ in range(3_000)], range(8)))
-    salts = [salt for batch in batches for salt in batch]
-    assert len(set(salts)) == len(salts) == 24_000 and {len(salt) for salt in salts} == {16}

@@ -3,7 +3,6 @@ apart (issue 19 item 11), and entries written with one index for both lists, bef
 
 from __future__ import annotations
 
-import multiprocessing
 from typing import Any
 
 from hypothesis import given, settings
@@ -87,46 +86,6 @@ def outcome(action: Any) -> Any:
         return action()
     except Exception as exc:  # e.g. a chain id beyond I-JSON: both refuse it alike
         return ("raised", type(exc), str(exc))
-
-
-def reference_below(n: int, words: list[int]) -> int:
-    """Rejection sampling as the pool promises it: the first word whose low bits (n - 1's bit length) are below n."""
-    mask = (1 << (n - 1).bit_length()) - 1
-    return next(word & mask for word in words if word & mask < n)
-
-
-@settings(max_examples=300)
-@given(n=st.integers(1, 2**32), words=st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=8), data=st.data())
-def test_an_index_is_the_first_word_that_falls_below_the_bound(n, words, data):
-    mask = (1 << (n - 1).bit_length()) - 1
-    words.append(data.draw(st.integers(0, n - 1)) | (data.draw(st.integers(0, 2**32 - 1)) & ~mask))  # one that fits
-    pool = status._RandomWords()
-    pool._words = iter(words)
-    drawn = pool.below(n)
-    assert drawn == reference_below(n, words) and 0 <= drawn < n
-
-
-def test_the_pool_refills_from_the_os_and_leaves_large_bounds_to_secrets(monkeypatch: Any) -> None:
-    pool = status._RandomWords()
-    drawn = [pool.below(LIST_SIZE) for _ in range(3_000)]  # more than one 4 KiB refill
-    assert all(0 <= index < LIST_SIZE for index in drawn) and len(set(drawn)) > 2_900
-    monkeypatch.setattr(status.secrets, "randbelow", lambda n: n - 1)
-    assert pool.below(2**40) == 2**40 - 1
-
-
-def _index_in_child(queue: Any) -> None:
-    queue.put([status._RANDOM.below(2**32) for _ in range(4)])
-
-
-def test_a_forked_child_draws_other_words() -> None:
-    status._RANDOM.below(2**32)  # the parent's pool is filled
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_index_in_child, args=(queue,))
-    child.start()
-    words = queue.get(timeout=30)
-    child.join(timeout=30)
-    assert words != [status._RANDOM.below(2**32) for _ in range(4)]
 
 
 def test_indices_are_drawn_through_the_pool_not_one_system_call_each(monkeypatch: Any) -> None:
