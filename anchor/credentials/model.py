@@ -329,16 +329,16 @@ def validate_credential(credential: Any, *, validated_achievement: dict[str, Any
         "type",
         "must list VerifiableCredential and OpenBadgeCredential",
     )
-    need(_is_uri(credential.get("id")), "id", "must be a URI (e.g. urn:uuid:…)")
-    need(_text(credential.get("name")), "name", "must be a non-empty string")
+    need(is_uri(credential.get("id")), "id", "must be a URI (e.g. urn:uuid:…)")
+    need(is_text(credential.get("name")), "name", "must be a non-empty string")
 
     issuer = credential.get("issuer")
     if not isinstance(issuer, dict):
         element("awarding_body", "issuer", "an OB3 Profile object with id and name")
     else:
-        if not (_is_uri(issuer.get("id")) and str(issuer.get("id")).startswith("did:")):
+        if not (is_uri(issuer.get("id")) and str(issuer.get("id")).startswith("did:")):
             element("awarding_body", "issuer.id", "the awarding body's DID")
-        if not _text(issuer.get("name")):
+        if not is_text(issuer.get("name")):
             element("awarding_body", "issuer.name", "the awarding body's name")
         address = issuer.get("address")
         code = address.get("addressCountryCode") if isinstance(address, dict) else None
@@ -364,12 +364,12 @@ def validate_credential(credential: Any, *, validated_achievement: dict[str, Any
          "must list AchievementSubject")  # fmt: skip
     identifiers = subject.get("identifier")
     has_identifier = isinstance(identifiers, list) and any(
-        isinstance(i, dict) and _text(i.get("identityHash")) and _text(i.get("identityType")) for i in identifiers
+        isinstance(i, dict) and is_text(i.get("identityHash")) and is_text(i.get("identityType")) for i in identifiers
     )
-    if not (has_identifier or _is_uri(subject.get("id"))):
+    if not (has_identifier or is_uri(subject.get("id"))):
         element("learner", "credentialSubject.identifier", "an IdentityObject (name, e-mail…) or a subject id")
     if "id" in subject:
-        need(_is_uri(subject["id"]), "credentialSubject.id", "must be a URI (the learner's DID)")
+        need(is_uri(subject["id"]), "credentialSubject.id", "must be a URI (the learner's DID)")
 
     achievement = subject.get("achievement")
     if not isinstance(achievement, dict):
@@ -393,18 +393,18 @@ def achievement_errors(achievement: dict[str, Any], path: str = "credentialSubje
         message = f"EU micro-credential element '{EU_ELEMENTS[key]}' is missing or malformed: {what}"
         errors.append(FieldError(where, message))
 
-    need(_is_uri(achievement.get("id")), f"{path}.id", "must be a URI")
+    need(is_uri(achievement.get("id")), f"{path}.id", "must be a URI")
     need(isinstance(achievement.get("type"), list) and "Achievement" in achievement["type"], f"{path}.type",
          "must list Achievement")  # fmt: skip
     need(achievement.get("achievementType") == "MicroCredential", f"{path}.achievementType", "must be MicroCredential")
-    if not _text(achievement.get("name")):
+    if not is_text(achievement.get("name")):
         element("title", f"{path}.name", "a non-empty title")
-    need(_text(achievement.get("description")), f"{path}.description", "must be a non-empty string")
+    need(is_text(achievement.get("description")), f"{path}.description", "must be a non-empty string")
     criteria = achievement.get("criteria")
-    need(isinstance(criteria, dict) and _text(criteria.get("narrative")), f"{path}.criteria.narrative",
+    need(isinstance(criteria, dict) and is_text(criteria.get("narrative")), f"{path}.criteria.narrative",
          "must describe how the achievement is earned")  # fmt: skip
     outcomes = achievement.get("learningOutcomes")
-    if not (isinstance(outcomes, list) and outcomes and all(_text(o) for o in outcomes)):
+    if not (isinstance(outcomes, list) and outcomes and all(is_text(o) for o in outcomes)):
         element("learning_outcomes", f"{path}.learningOutcomes", "a non-empty list of outcome statements")
     hours, ects = achievement.get("workloadHours"), achievement.get("ectsCredits")
     if hours is None and ects is None:
@@ -413,30 +413,30 @@ def achievement_errors(achievement: dict[str, Any], path: str = "credentialSubje
         if value is not None and not (_is_number(value) and 0 < value <= 10_000):
             element("workload", f"{path}.{name}", "a positive number")
     eqf, nqf = achievement.get("eqfLevel"), achievement.get("nqfLevel")
-    if eqf is None and not _text(nqf):
+    if eqf is None and not is_text(nqf):
         element("level", f"{path}.eqfLevel", "an EQF level (1-8) and/or an NQF level (nqfLevel)")
     if eqf is not None and not (isinstance(eqf, int) and not isinstance(eqf, bool) and 1 <= eqf <= 8):
         element("level", f"{path}.eqfLevel", "an integer from 1 to 8")
-    if not _text(achievement.get("assessmentType")):
+    if not is_text(achievement.get("assessmentType")):
         element("assessment", f"{path}.assessmentType", "e.g. 'proctored online exam', 'project'")
     if achievement.get("participationForm") not in PARTICIPATION_FORMS:
         element("participation", f"{path}.participationForm", f"one of {', '.join(PARTICIPATION_FORMS)}")
-    if not _text(achievement.get("qualityAssurance")):
+    if not is_text(achievement.get("qualityAssurance")):
         element("quality_assurance", f"{path}.qualityAssurance", "e.g. 'accredited by <agency> (ESG)'")
     for index, entry in enumerate(achievement.get("alignment") or []):
         where = f"{path}.alignment[{index}]"
-        if not isinstance(entry, dict) or not _is_uri(entry.get("targetUrl")) or not _text(entry.get("targetName")):
+        if not isinstance(entry, dict) or not is_uri(entry.get("targetUrl")) or not is_text(entry.get("targetName")):
             errors.append(FieldError(where, "needs a targetName and a targetUrl URI"))
         elif entry.get("targetFramework") == "ESCO" and not entry["targetUrl"].startswith(ESCO_PREFIX):
             errors.append(FieldError(f"{where}.targetUrl", f"an ESCO alignment must point into {ESCO_PREFIX}"))
     return errors
 
 
-def _text(value: Any) -> bool:
+def is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _is_uri(value: Any) -> bool:
+def is_uri(value: Any) -> bool:
     return isinstance(value, str) and bool(_URI.match(value))
 
 

@@ -42,13 +42,13 @@ from anchor.credentials.model import (
     CredentialValidationError,
     Learner,
     MicroCredentialSpec,
-    _is_uri,
-    _text,
     achievement_errors,
     build_achievement,
     build_credential,
     graded,
     hashed_identity,
+    is_text,
+    is_uri,
     status_value,
     validate_credential,
     xsd_datetime,
@@ -90,7 +90,7 @@ def _vouched_for(name: str, credential_id: str, did: str | None, issued: str) ->
     """Whether `validate_credential` accepts these per-learner values in a template it accepted: a name
     that is not blank, an id and DID that are URIs, a date of the form it checks (`xsd_datetime` writes a
     year below 1000 with fewer digits). Otherwise the plain path decides."""
-    return _text(name) and _is_uri(credential_id) and (not did or _is_uri(did)) and checked_date(issued)
+    return is_text(name) and is_uri(credential_id) and (not did or is_uri(did)) and checked_date(issued)
 
 
 def checked_date(text: str) -> bool:
