@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from anchor.credentials.issuers import set_issuer_public_url
+from anchor.credentials.issuers import set_issuer_public_url, set_issuer_status_purposes
 from tests.api.conftest import Api, World
 
 
@@ -58,3 +58,27 @@ def test_a_new_public_url_applies_to_the_next_credential(api: Api, world: World)
         set_issuer_public_url(world.settings, "acme", None)
     assert not before["credentialStatus"][0]["statusListCredential"].startswith("https://later.acme.example/")
     assert after["credentialStatus"][0]["statusListCredential"].startswith("https://later.acme.example/v1/status/")
+
+
+@pytest.fixture
+def acme_revocation_only(world: World) -> Iterator[None]:
+    set_issuer_status_purposes(world.settings, "acme", "revocation")
+    try:
+        yield
+    finally:
+        set_issuer_status_purposes(world.settings, "acme", "revocation,suspension")
+
+
+def test_an_issuer_with_revocation_alone_gets_the_one_entry_ob3_allows_and_cannot_suspend(
+    api: Api, acme_revocation_only: None
+) -> None:
+    """`credanchor issuer update --status-purposes revocation` shows in the API at once (the profile is shared)."""
+    credential = api.issue("acme")["credential"]
+    assert isinstance(credential["credentialStatus"], dict)
+    assert credential["credentialStatus"]["statusPurpose"] == "revocation"
+    api.anchor_all()
+    refused = api.client.post(f"/v1/credentials/{credential['id']}/suspend", headers=api.headers["acme"])
+    assert refused.status_code == 400, refused.text
+    assert "has no suspension status entry" in refused.json()["detail"]
+    revoked = api.client.post(f"/v1/credentials/{credential['id']}/revoke", headers=api.headers["acme"])
+    assert revoked.status_code == 200, revoked.text
