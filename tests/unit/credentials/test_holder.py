@@ -8,7 +8,7 @@ import copy
 import json
 import stat
 from datetime import UTC, datetime
-from functools import cache
+from functools import partial
 from typing import Any
 
 import pytest
@@ -26,25 +26,16 @@ from anchor.crypto.keys import KeyFileError, SigningKey
 from anchor.crypto.proofs import JCS, RDFC, add_proof
 from anchor.errors import ConfigurationError
 from anchor.tools.bench import BENCH_SPEC
+from tests.unit.credentials.keys import key
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 PASSPHRASE = "the holder's own long passphrase"
 SUITES = (RDFC, JCS)
 
 
-@cache
-def issuer() -> SigningKey:
-    return SigningKey.generate()
-
-
-@cache
-def holder() -> SigningKey:
-    return SigningKey.generate()
-
-
-@cache
-def other_holder() -> SigningKey:
-    return SigningKey.generate()
+issuer = partial(key, "issuer")
+holder = partial(key, "holder")
+other_holder = partial(key, "other_holder")
 
 
 def credential(subject_id: str | None = None, name: str = "Ana", **changes: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ presentation binds nothing). The VC API route's side is in tests/api/test_vc_api
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import pytest
@@ -19,21 +19,11 @@ from anchor.credentials.verify import Verifier
 from anchor.crypto.jsonld import VC_V2
 from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, RDFC, add_proof
+from tests.unit.credentials.keys import key
 
-
-@cache
-def issuer() -> SigningKey:
-    return SigningKey.generate()
-
-
-@cache
-def holder() -> SigningKey:
-    return SigningKey.generate()
-
-
-@cache
-def stranger() -> SigningKey:
-    return SigningKey.generate()
+issuer = partial(key, "issuer")
+holder = partial(key, "holder")
+stranger = partial(key, "stranger")
 
 
 @cache

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
+from functools import partial
 from typing import Any
 
 import pytest
@@ -26,9 +26,9 @@ from anchor.credentials.status import StatusLocation
 from anchor.credentials.verify import Outcome, Verifier
 from anchor.crypto.did import DidResolver
 from anchor.crypto.jsonld import CREDANCHOR_TERMS, MICROCREDENTIAL_V1, VC_V2
-from anchor.crypto.keys import SigningKey
 from anchor.crypto.proofs import JCS, RDFC, add_proof, canonical_rdf, default_loader, verify_proofs
 from anchor.types import BatchRecord, StatusPurpose
+from tests.unit.credentials.keys import key
 from tests.unit.credentials.test_verify_chain_view import (
     ACCOUNT,
     ANCHORED_AT,
@@ -47,19 +47,9 @@ LOCATION = StatusLocation(CHAIN_ID, CONTRACT, ACCOUNT, 1, 4242)
 MISMATCH = "the JSON does not say what was signed"
 
 
-@cache
-def issuer() -> SigningKey:
-    return SigningKey.generate()
-
-
-@cache
-def holder() -> SigningKey:
-    return SigningKey.generate()
-
-
-@cache
-def someone_else() -> SigningKey:
-    return SigningKey.generate()
+issuer = partial(key, "issuer")
+holder = partial(key, "holder")
+someone_else = partial(key, "someone_else")
 
 
 def signed(suite: str = RDFC, subject: str | None = None, **members: Any) -> dict[str, Any]:
