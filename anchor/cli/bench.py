@@ -80,6 +80,14 @@ def bench_verify_command(
             f"{figures['share_of_verify_ceiling']:.1%}", f"{figures['ratio_to_share_target']:.2f}",
         )  # fmt: skip
     console.print(table)
+    floor = result["cryptosuites"]["eddsa-jcs-2022"]["floor"]
+    console.print(
+        f"eddsa-jcs-2022 per verification: {floor['verification_us']} µs, of which {floor['fixed_us']} µs before any "
+        f"check (Ed25519 {floor['ed25519_verify_us']}, SHA-256 {floor['sha256_of_document_us']}, keccak256 of the "
+        f"{floor['leaf_input_bytes']:,}-byte leaf input {floor['keccak256_of_leaf_input_us']}, canonical bytes "
+        f"{floor['canonical_bytes_us']}) and {floor['checks_us']} µs of checks; at the target, the checks would have "
+        f"{floor['checks_budget_at_target_us']} µs"
+    )
     peer = result["peer"]
     if "credentials_per_second" in peer:
         console.print(f"{peer['name']}: {peer['credentials_per_second']:,}/s ({peer['verified']}/{peer['credentials']} "
