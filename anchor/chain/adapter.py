@@ -303,6 +303,18 @@ class Chain:
         raw = self._rpc(lambda: self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120), "await a receipt")
         return TxReceipt(bytes(raw["transactionHash"]), int(raw["blockNumber"]), int(raw["gasUsed"]))
 
+    def nonce(self, address: str, block: str = "pending") -> int:
+        """The account's transaction count at `block` ("pending": counting what the node holds unmined)."""
+        account = to_checksum_address(address)
+        return int(self._rpc(lambda: self._w3.eth.get_transaction_count(account, block), "read a nonce"))  # type: ignore[arg-type]
+
+    def sign_deployment(self, name: str, args: Sequence[Any], *, account: LocalAccount) -> SignedTx:
+        """A signed deployment of the committed artifact `name` for the account's next nonce."""
+        artifact = load_artifact(name)
+        factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        build = lambda params: factory.constructor(*args).build_transaction(params)  # noqa: E731
+        return self._sign_built(build, name, "constructor", account)
+
     def sign(self, name: str, address: str, function: str, args: Sequence[Any], *, account: LocalAccount) -> SignedTx:
         """A signed transaction for the account's next nonce (the caller owns the account's nonces)."""
         return self._sign_built(self._builder(self.contract(name, address), function, args), name, function, account)
@@ -341,7 +353,8 @@ class Chain:
         )
         if raw_receipt["status"] != 1:
             raise ContractRevertError("Reverted", {"tx": tx_hash}, contract=name, function=function)
-        return self._receipt(raw_receipt, self.contract(name, raw_receipt["to"]))
+        address = raw_receipt["to"] or raw_receipt["contractAddress"]  # a deployment has no `to`
+        return self._receipt(raw_receipt, self.contract(name, address))
 
     def _receipt_or_none(self, tx_hash: HexBytes) -> Any:
         try:

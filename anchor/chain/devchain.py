@@ -22,7 +22,7 @@ from pathlib import Path
 
 from anchor.chain.adapter import HARDFORK, Chain
 from anchor.chain.anvil import anvil_binary
-from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_contracts
+from anchor.chain.deployment import REPO_DEPLOYMENTS, Deployment, deploy_recorded
 from anchor.errors import ChainError, DeploymentError, DevchainError
 from anchor.settings import Settings, private_folder
 
@@ -189,16 +189,8 @@ def up(settings: Settings, port: int | None = None, notify: Callable[[str], None
 
 def ensure_deployed(chain: Chain, settings: Settings) -> Deployment:
     """The recorded deployment if its code is on the chain, else a fresh one (recorded)."""
-    try:
-        deployment = Deployment.load(settings.deployments_dir, chain.chain_id)
-        deployment.check(chain)
-        return deployment
-    except DeploymentError:
-        pass
-    deployer = chain.accounts[0]
-    deployment = deploy_contracts(chain, deployer=deployer)
-    deployment.save(settings.deployments_dir)
-    if REPO_DEPLOYMENTS.is_dir():
+    deployment, sent = deploy_recorded(chain, settings.deployments_dir, deployer=chain.accounts[0])
+    if sent and REPO_DEPLOYMENTS.is_dir():
         deployment.save(REPO_DEPLOYMENTS)
     return deployment
 

@@ -10,7 +10,7 @@ import typer
 from eth_account.signers.local import LocalAccount
 
 from anchor.chain import devchain as devchain_mod
-from anchor.chain.deployment import deploy_contracts
+from anchor.chain.deployment import deploy_recorded
 from anchor.chain.profiles import profile_for_chain_id
 from anchor.cli.common import (
     PASSPHRASE_ENV,
@@ -51,13 +51,16 @@ def deploy(
     as_json: JsonFlag = False,
 ) -> None:
     """Deploy the three contracts (from --from, else the node's first unlocked account); record them in the
-    data directory (deployments/<chain id>.json). With --chain, an RPC serving another chain is refused."""
+    data directory (deployments/<chain id>.json). With --chain, an RPC serving another chain is refused.
+    Safe to run again: with the contracts recorded and on the chain it sends nothing, and after an
+    interrupted run it deploys only what is missing."""
     settings = settings_or_exit()
 
     def body() -> dict[str, Any]:
         chain = connect(settings, rpc, chain_name)
-        if sender is not None:
-            deployer: str | LocalAccount = sender_of(settings, chain, check_address(sender, "--from"), passphrase_env)
+        admin = check_address(sender, "--from") if sender is not None else None
+        if admin is not None:
+            deployer: str | LocalAccount = sender_of(settings, chain, admin, passphrase_env)
         elif accounts := chain.accounts:
             deployer = accounts[0]
         else:
@@ -65,17 +68,18 @@ def deploy(
                 f"{chain.description} manages no unlocked account to deploy from: create one here with "
                 "`credanchor account create`, fund it, and deploy with --from ADDRESS (docs/networks.md)"
             )
-        deployment = deploy_contracts(chain, deployer=deployer)
-        path = deployment.save(settings.deployments_dir)
+        deployment, sent = deploy_recorded(chain, settings.deployments_dir, deployer=deployer, admin=admin)
         known = profile_for_chain_id(chain.chain_id)
-        return {**asdict(deployment), "chain": known.name if known else None, "file": str(path)}
+        path = settings.deployments_dir / f"{deployment.chain_id}.json"
+        return {**asdict(deployment), "chain": known.name if known else None, "file": str(path), "deployed": sent}
 
     result = run_or_exit(body)
     if as_json:
         emit_json(result)
     else:
         named = f" ({result['chain']})" if result["chain"] else ""
-        console.print(f"deployed on chain {result['chain_id']}{named}; recorded in {result['file']}")
+        done = "deployed" if result["deployed"] else "already deployed (nothing sent)"
+        console.print(f"{done} on chain {result['chain_id']}{named}; recorded in {result['file']}")
         for key in ("issuer_registry", "credential_anchor", "credential_nft"):
             console.print(f"  {key}: {result[key]}")
 
