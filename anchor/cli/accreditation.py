@@ -21,7 +21,8 @@ from anchor.cli.common import (
     IssuerOption,
     JsonFlag,
     PassphraseEnv,
-    RpcOption,
+    Rpc,
+    RpcsOption,
     chain_and_deployment,
     console,
     emit_json,
@@ -46,7 +47,7 @@ ScopeOption = Annotated[str, typer.Option("--scope", help="What the issuer is ac
 RegistryCall = Callable[[Chain, IssuerRegistryClient, Sender], dict[str, Any]]
 
 
-def _registry_action(rpc: str | None, action: Callable[[Chain, Deployment], dict[str, Any]], as_json: bool) -> None:
+def _registry_action(rpc: Rpc, action: Callable[[Chain, Deployment], dict[str, Any]], as_json: bool) -> None:
     settings = settings_or_exit()
     result = run_or_exit(lambda: action(*chain_and_deployment(settings, rpc)))
     if as_json:
@@ -56,7 +57,7 @@ def _registry_action(rpc: str | None, action: Callable[[Chain, Deployment], dict
             console.print(f"{key}: {value}", highlight=False)
 
 
-def _body_action(rpc: str | None, body: str, as_json: bool, call: RegistryCall, passphrase_env: str) -> None:
+def _body_action(rpc: Rpc, body: str, as_json: bool, call: RegistryCall, passphrase_env: str) -> None:
     """A registry action sent as the body `body` (its key here, or an account the node manages)."""
     settings = settings_or_exit()
 
@@ -71,7 +72,7 @@ def _body_action(rpc: str | None, body: str, as_json: bool, call: RegistryCall, 
 def accreditation_grant_body(
     body: AccountArgument,
     sender: FromOption = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
@@ -97,7 +98,7 @@ def accreditation_register(
     valid_days: Annotated[
         int | None, typer.Option("--valid-days", help="Accredited for this many days (default: open-ended).", min=1)
     ] = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
@@ -119,7 +120,7 @@ def accreditation_register(
 def accreditation_deaccredit(
     issuer_account: AccountArgument,
     sender: Annotated[str, typer.Option("--from", help="The issuer's body of record.")],
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
@@ -133,7 +134,7 @@ def accreditation_deaccredit(
 
 
 @app.command("show")
-def accreditation_show(issuer_account: AccountArgument, rpc: RpcOption = None, as_json: JsonFlag = False) -> None:
+def accreditation_show(issuer_account: AccountArgument, rpc: RpcsOption = None, as_json: JsonFlag = False) -> None:
     """What the registry says about ADDRESS: DID, name, body of record, accreditation windows."""
 
     def action(chain: Chain, deployment: Deployment) -> dict[str, Any]:
@@ -169,7 +170,7 @@ def accreditation_update(
     sender: FromBody,
     did: Annotated[str, typer.Option("--did", help="The issuer's DID.")],
     name: Annotated[str, typer.Option("--name", help="The issuer's name.")],
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
@@ -188,7 +189,7 @@ def accreditation_accredit(
     sender: FromBody,
     scope: ScopeOption = "micro-credentials",
     valid_days: Annotated[int | None, typer.Option("--valid-days", help="Default: open-ended.", min=1)] = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:

@@ -223,7 +223,7 @@ class AnchoringQueue:
         return status_list_base(public_url, self.chain.chain_id, self.deployment.credential_anchor, self.account)
 
 
-def anchoring_queue(settings: Settings, anchor_account: str | None, rpc: str | None) -> AnchoringQueue | None:
+def anchoring_queue(settings: Settings, anchor_account: str | None, rpc: Rpc) -> AnchoringQueue | None:
     """The queue for --anchor-account (chain: --rpc or the devchain), or None when not given."""
     if anchor_account is None:
         return None

@@ -17,7 +17,7 @@ from anchor.cli.common import (
     ChainOption,
     JsonFlag,
     PassphraseEnv,
-    RpcOption,
+    RpcsOption,
     connect,
     console,
     emit_json,
@@ -111,7 +111,7 @@ def devchain_up(
 def devchain_fund(
     address: Annotated[str, typer.Argument(help="Account to fund (e.g. an issuer's).", metavar="ADDRESS")],
     eth: Annotated[float, typer.Option("--eth", help="Amount of (devchain) ether.", min=0.001)] = 1.0,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Devchains only: send ether from the node's first account, so an issuer can pay for its transactions."""

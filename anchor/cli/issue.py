@@ -17,7 +17,7 @@ from anchor.cli.common import (
     IssuerOption,
     JsonFlag,
     PassphraseEnv,
-    RpcOption,
+    RpcsOption,
     SuiteOption,
     anchoring_queue,
     console,
@@ -50,7 +50,7 @@ def issue(
             metavar="ADDRESS",
         ),
     ] = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:

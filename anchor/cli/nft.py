@@ -14,7 +14,8 @@ from anchor.cli.common import (
     IssuerOption,
     JsonFlag,
     PassphraseEnv,
-    RpcOption,
+    Rpc,
+    RpcsOption,
     chain_and_deployment,
     console,
     emit_json,
@@ -34,7 +35,7 @@ app = typer.Typer(help="NFT-mode tokens.", no_args_is_help=True)
 
 
 @app.command("metadata")
-def nft_metadata(token_id: Annotated[int, typer.Argument(help="The token id.", min=0)], rpc: RpcOption = None) -> None:
+def nft_metadata(token_id: Annotated[int, typer.Argument(help="The token id.", min=0)], rpc: RpcsOption = None) -> None:
     """Print an NFT-mode token's metadata as its tokenURI holds it (always JSON)."""
     settings = settings_or_exit()
 
@@ -49,7 +50,7 @@ def nft_metadata(token_id: Annotated[int, typer.Argument(help="The token id.", m
 
 
 def _issuer_nft(
-    settings: Settings, issuer: str | None, rpc: str | None, passphrase_env: str
+    settings: Settings, issuer: str | None, rpc: Rpc, passphrase_env: str
 ) -> tuple[AwardingBody, str, CredentialNFTClient, Sender]:
     """The issuer's profile and account, the chain's CredentialNFT, and how to send as the issuer."""
     slug, profile = load_profile(settings, issuer)
@@ -62,7 +63,7 @@ def _issuer_nft(
 def nft_mint(
     roster: Annotated[Path, typer.Argument(help="Roster (CSV or JSON) with a learner_address per learner.")],
     issuer: IssuerOption = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
@@ -92,7 +93,7 @@ def nft_mint(
 def nft_burn(
     token_ids: Annotated[list[int], typer.Argument(help="Token ids to burn (revoke).", metavar="TOKEN...")],
     issuer: IssuerOption = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
@@ -115,7 +116,7 @@ def nft_burn(
 def nft_require_consent(
     required: Annotated[bool, typer.Argument(help="true: mints need each holder's EIP-712 consent.")],
     issuer: IssuerOption = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:

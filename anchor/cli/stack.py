@@ -18,7 +18,7 @@ from anchor.cli.common import (
     JsonFlag,
     PassphraseEnv,
     RegistryOption,
-    RpcOption,
+    RpcsOption,
     SuiteOption,
     anchoring_queue,
     connect,
@@ -97,7 +97,7 @@ def stack_issue(
             metavar="ADDRESS",
         ),
     ] = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     registry: RegistryOption = None,
     did_documents: DidDocumentsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
@@ -125,7 +125,7 @@ def stack_issue(
         queue = anchoring_queue(settings, anchor_account, rpc)
         if queue is not None:
             checker = verifier(settings, queue.chain, registry or queue.deployment.issuer_registry, known)
-        elif rpc is not None:
+        elif rpc:
             checker = verifier(settings, connect(settings, rpc), registry, known)
         signer = credential_issuer(settings, profile, cryptosuite, passphrase_env, queue)
         summary = {
@@ -167,7 +167,7 @@ def stack_verify(
         list[Path] | None,
         typer.Argument(help="Components to show with it (JSON); those not given are reported not shown."),
     ] = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     registry: RegistryOption = None,
     did_documents: DidDocumentsOption = None,
     allow_did_web: AllowDidWebOption = False,

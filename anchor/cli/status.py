@@ -15,7 +15,8 @@ from anchor.cli.common import (
     IssuerOption,
     JsonFlag,
     PassphraseEnv,
-    RpcOption,
+    Rpc,
+    RpcsOption,
     chain_and_deployment,
     connect,
     console,
@@ -42,22 +43,22 @@ FilesArgument = Annotated[
 ]
 
 
-def revoke(files: FilesArgument, rpc: RpcOption = None, as_json: JsonFlag = False) -> None:
+def revoke(files: FilesArgument, rpc: RpcsOption = None, as_json: JsonFlag = False) -> None:
     """Revoke credentials (permanent): their bits set on-chain, one transaction per status list."""
     _change("revoke", files, rpc, as_json)
 
 
-def suspend(files: FilesArgument, rpc: RpcOption = None, as_json: JsonFlag = False) -> None:
+def suspend(files: FilesArgument, rpc: RpcsOption = None, as_json: JsonFlag = False) -> None:
     """Suspend credentials (reversible), one transaction per status list."""
     _change("suspend", files, rpc, as_json)
 
 
-def reinstate(files: FilesArgument, rpc: RpcOption = None, as_json: JsonFlag = False) -> None:
+def reinstate(files: FilesArgument, rpc: RpcsOption = None, as_json: JsonFlag = False) -> None:
     """Lift the suspension of credentials, one transaction per status list."""
     _change("reinstate", files, rpc, as_json)
 
 
-def _change(action: str, files: list[Path], rpc: str | None, as_json: bool) -> None:
+def _change(action: str, files: list[Path], rpc: Rpc, as_json: bool) -> None:
     settings = settings_or_exit()
 
     def body() -> list[dict[str, Any]]:
@@ -96,7 +97,7 @@ def status_list(
             "public URL; else the list's URN).",
         ),
     ] = None,
-    rpc: RpcOption = None,
+    rpc: RpcsOption = None,
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
 ) -> None:
     """Print the issuer's signed BitstringStatusListCredential for a list, built from the chain (always JSON)."""
