@@ -33,6 +33,18 @@ class RawLog:
     #: Position of the log in its block.
     log_index: int
 
+    @classmethod
+    def from_rpc(cls, entry: Any) -> RawLog:
+        """A log as web3 returns an ``eth_getLogs`` entry."""
+        return cls(
+            address=to_checksum_address(entry["address"]),
+            topics=tuple(bytes(topic) for topic in entry["topics"]),
+            data=bytes(entry["data"]),
+            block_number=int(entry["blockNumber"]),
+            tx_hash=bytes(entry["transactionHash"]),
+            log_index=int(entry["logIndex"]),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class RawTransaction:

@@ -30,7 +30,7 @@ from web3.exceptions import (
     TransactionNotFound,
     Web3Exception,
 )
-from web3.types import TxParams, Wei
+from web3.types import Nonce, TxParams, Wei
 
 from anchor.chain.abi import DecodedLog, RawLog, RawTransaction, decode_logs, selector_of
 from anchor.chain.artifacts import load_artifact
@@ -138,17 +138,7 @@ class Chain:
             lambda: self._w3.eth.get_logs({"address": wanted, "fromBlock": from_block, "toBlock": last}),  # type: ignore[typeddict-item]
             "read logs",
         )
-        return [
-            RawLog(
-                address=to_checksum_address(entry["address"]),
-                topics=tuple(bytes(topic) for topic in entry["topics"]),
-                data=bytes(entry["data"]),
-                block_number=int(entry["blockNumber"]),
-                tx_hash=bytes(entry["transactionHash"]),
-                log_index=int(entry["logIndex"]),
-            )
-            for entry in raw
-        ]
+        return [RawLog.from_rpc(entry) for entry in raw]
 
     def events(self, name: str, address: str, from_block: int = 0, to_block: int | str = "latest") -> list[DecodedLog]:
         """The events of contract `name` at `address`, decoded (see :func:`decode_logs`)."""
@@ -209,14 +199,11 @@ class Chain:
     ) -> tuple[ChecksumAddress, TxReceipt]:
         """Deploy the committed artifact `name` from a node-managed account or a local one (signed here,
         as :meth:`transact` does); returns its address and the receipt."""
-        artifact = load_artifact(name)
-        factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         if isinstance(sender, str):
-            raw = self._send(lambda: factory.constructor(*args).transact({"from": sender}), name, "constructor")
+            transact = lambda: self._factory(name).constructor(*args).transact({"from": sender})  # noqa: E731
+            raw = self._send(transact, name, "constructor")
         else:
-            build = lambda params: factory.constructor(*args).build_transaction(params)  # noqa: E731
-            raw = self._send_own(name, "constructor", lambda: self._sign_built(build, name, "constructor", sender),
-                                 sender)  # fmt: skip
+            raw = self._send_own(name, "constructor", lambda: self.sign_deployment(name, args, account=sender), sender)
         address = to_checksum_address(raw["contractAddress"])
         tx = bytes(raw["transactionHash"]).hex()
         log.info("deployed %s at %s (chain %s, tx 0x%s)", name, address, self.chain_id, tx)
@@ -250,15 +237,8 @@ class Chain:
             send = lambda: contract.functions[function](*args).transact({"from": sender})  # noqa: E731
             raw = self._send(send, name, function, on_sent)
         receipt = self._receipt(raw, contract)
-        log.info(
-            "%s.%s mined: tx 0x%s block %d gas %d (chain %d)",
-            name,
-            function,
-            receipt.tx_hash.hex(),
-            receipt.block_number,
-            receipt.gas_used,
-            self.chain_id,
-        )
+        log.info("%s.%s mined: tx 0x%s block %d gas %d (chain %d)", name, function, receipt.tx_hash.hex(),
+                 receipt.block_number, receipt.gas_used, self.chain_id)  # fmt: skip
         return receipt
 
     def _send_own(
@@ -310,10 +290,12 @@ class Chain:
 
     def sign_deployment(self, name: str, args: Sequence[Any], *, account: LocalAccount) -> SignedTx:
         """A signed deployment of the committed artifact `name` for the account's next nonce."""
-        artifact = load_artifact(name)
-        factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-        build = lambda params: factory.constructor(*args).build_transaction(params)  # noqa: E731
+        build = lambda params: self._factory(name).constructor(*args).build_transaction(params)  # noqa: E731
         return self._sign_built(build, name, "constructor", account)
+
+    def _factory(self, name: str) -> Any:
+        artifact = load_artifact(name)
+        return self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
 
     def sign(self, name: str, address: str, function: str, args: Sequence[Any], *, account: LocalAccount) -> SignedTx:
         """A signed transaction for the account's next nonce (the caller owns the account's nonces)."""
@@ -327,7 +309,7 @@ class Chain:
     def _sign_built(
         self, build: Callable[[TxParams], TxParams], name: str, function: str, account: LocalAccount
     ) -> SignedTx:
-        nonce = self._rpc(lambda: self._w3.eth.get_transaction_count(account.address, "pending"), "read a nonce")
+        nonce = Nonce(self.nonce(account.address))
         tx = self._guard(lambda: build({"from": account.address, "nonce": nonce, "chainId": self.chain_id}), name,
                          function)  # fmt: skip
         signed = account.sign_transaction(tx)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from anchor.credentials.status import LIST_SIZE, StatusLocation, fresh_list_id
 from anchor.errors import ConfigurationError
+from anchor.stats import percentile
 from anchor.storage.api_keys import API_KEY_PREFIX, API_KEY_ROLES, ApiKeyStore
 from anchor.storage.database import StoreError, aware, database_url, now
 from anchor.storage.models import AuditRow, BatchRow, CredentialRow, StatusIndexRow
@@ -361,9 +362,7 @@ class Store(ApiKeyStore, OfferStore):
             "batches_anchored": float(anchored or 0),
         }
         for name, q in (("p50", 0.5), ("p90", 0.9), ("max", 1.0)):
-            figures[f"anchor_latency_{name}_seconds"] = (
-                latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else 0.0
-            )
+            figures[f"anchor_latency_{name}_seconds"] = percentile(latencies, q)
         return figures
 
     def audit(self) -> list[tuple[str, str, dict[str, Any]]]:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from anchor.stats import percentile
+
 _HEAD_END = b"\r\n\r\n"
 _CONTENT_LENGTH = b"\r\ncontent-length:"
 
@@ -37,8 +39,8 @@ class LoadResult:
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies)
 
-        def percentile(p: float) -> float:
-            return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2) if ordered else 0.0
+        def milliseconds(q: float) -> float:
+            return round(percentile(ordered, q) * 1000, 2)
 
         def per_request(seconds: float | None) -> float | None:
             return round(seconds / len(ordered) * 1e6, 1) if seconds is not None and ordered else None
@@ -47,9 +49,9 @@ class LoadResult:
             "requests": len(ordered),
             "seconds": round(self.seconds, 2),
             "requests_per_second": round(len(ordered) / self.seconds, 1) if self.seconds else 0.0,
-            "p50_ms": percentile(0.50),
-            "p90_ms": percentile(0.90),
-            "p99_ms": percentile(0.99),
+            "p50_ms": milliseconds(0.50),
+            "p90_ms": milliseconds(0.90),
+            "p99_ms": milliseconds(0.99),
             "max_ms": round(ordered[-1] * 1000, 2) if ordered else 0.0,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "verified": self.verified,

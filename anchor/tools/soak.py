@@ -44,6 +44,7 @@ from anchor.credentials.model import AwardingBody
 from anchor.crypto.proofs import JCS
 from anchor.errors import ConfigurationError
 from anchor.settings import Settings
+from anchor.stats import percentile
 from anchor.storage.database import fresh_schema
 from anchor.storage.store import BatchState, Store, StoreStatusAllocator
 from anchor.tools.soak_actors import ContinuousVerifier, Producer, Setup, Worker
@@ -209,7 +210,7 @@ def _soak(options: SoakOptions, setup: Setup, store: Store, url: str, report: Ca
         "anchored_per_second": round(result.counts["anchored"] / (drained_at - start), 1),
         "verified_per_second": round(verifier.verified / (verified_at - start), 1),
         "final_run_seconds": round(drained_at - produced_at, 1),
-        "issue_to_anchor_seconds": {name: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1)
+        "issue_to_anchor_seconds": {name: round(percentile(latencies, q), 1)
                                     for name, q in (("p50", 0.5), ("p90", 0.9), ("max", 1.0))} if latencies else {},
         "mean_batch_size": round(result.counts["anchored"] / max(result.counts["batches"], 1), 1),
         "worker_exits": worker.unexpected_exits,
