@@ -111,6 +111,8 @@ class OfferRow(Base):
     holder: Mapped[str | None] = mapped_column(String(2000))
     protocol: Mapped[str | None] = mapped_column(String(16))  # oid4vci | vcapi
     credential_id: Mapped[str | None] = mapped_column(String(200))
+    wallet_event: Mapped[str | None] = mapped_column(String(32))  # the wallet's last notification (migration 0007)
+    wallet_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class WalletSecretRow(Base):

@@ -162,6 +162,19 @@ class OfferStore(Database):
                 row.credential_id = credential_id
                 self._audit(session, "offer.issue", offer_id, credential=credential_id)
 
+    def record_wallet_event(self, offer_id: str, event: str, description: str | None) -> bool:
+        """The wallet's notification about the offer's credential (OpenID4VCI 1.0 §11): kept as the offer's last
+        event and in the audit log. Idempotent: the event the offer already has changes nothing (False)."""
+        with self._session() as session:
+            row = session.get(OfferRow, offer_id)
+            if row is None:
+                raise ConfigurationError(f"no offer {offer_id!r}")
+            if row.wallet_event == event:
+                return False
+            row.wallet_event, row.wallet_event_at = event, now()
+            self._audit(session, "offer.notification", offer_id, event=event, description=description)
+            return True
+
     # -- verifiers' presentation requests -------------------------------------------------------------
 
     def create_presentation_request(
@@ -268,5 +281,6 @@ def _offer(row: OfferRow) -> Offer:
         has_tx_code=row.tx_code_hash is not None, tx_code_failures=row.tx_code_failures or 0,
         created_at=aware(row.created_at), expires_at=aware(row.expires_at), revoked_at=moment(row.revoked_at),
         code_used_at=moment(row.code_used_at), claimed_at=moment(row.claimed_at), holder=row.holder,
-        protocol=row.protocol, credential_id=row.credential_id,
+        protocol=row.protocol, credential_id=row.credential_id, wallet_event=row.wallet_event,
+        wallet_event_at=moment(row.wallet_event_at),
     )  # fmt: skip

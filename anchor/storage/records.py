@@ -93,6 +93,9 @@ class Offer:
     holder: str | None
     protocol: str | None
     credential_id: str | None
+    #: The wallet's last OpenID4VCI notification (credential_accepted | credential_failure | credential_deleted).
+    wallet_event: str | None = None
+    wallet_event_at: datetime | None = None
 
     def state(self, moment: datetime) -> str:
         """claimed | revoked | expired | open (claimed wins: a claimed offer's credential stays the holder's)."""
@@ -113,6 +116,8 @@ class Offer:
             "cryptosuite": self.cryptosuite, "tx_code_required": self.has_tx_code,
             **{name: value.isoformat() if value else None for name, value in moments.items()},
             "protocol": self.protocol, "holder": self.holder, "credential_id": self.credential_id,
+            "wallet_event": self.wallet_event,
+            "wallet_event_at": self.wallet_event_at.isoformat() if self.wallet_event_at else None,
         }  # fmt: skip
 
 

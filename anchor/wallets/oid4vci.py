@@ -9,7 +9,10 @@
 - nonce: a c_nonce, single-use, NONCE_LIFETIME;
 - credential: the access token, one JWT proof of possession (anchor.wallets.holder_proofs) whose nonce is
   spent here, then the offer's one claim (anchor.wallets.offers.claim_and_issue) → the credential bound to
-  the proof's key.
+  the proof's key, and a `notification_id` (the offer's id);
+- notification (§11): with the same access token, the wallet says whether it stored the credential
+  (`credential_accepted`), failed to (`credential_failure`) or its user declined or deleted it
+  (`credential_deleted`); the offer keeps the last event, the audit log each one.
 
 Errors are WalletErrors with the protocol's codes (invalid_grant, invalid_token, invalid_proof,
 invalid_nonce, unknown_credential_configuration, …); api/routes/oid4vci.py shapes them as OAuth 2 errors.
@@ -17,6 +20,7 @@ invalid_nonce, unknown_credential_configuration, …); api/routes/oid4vci.py sha
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +42,10 @@ from anchor.wallets.offers import (
     refusal,
 )
 
+#: The Notification Request's events (OpenID4VCI 1.0 §11.1).
+NOTIFICATION_EVENTS = ("credential_accepted", "credential_failure", "credential_deleted")
+#: event_description: "MUST NOT include characters outside the set %x20-21 / %x23-5B / %x5D-7E" (no `"`, no `\`).
+_DESCRIPTION = re.compile(r"[\x20-\x21\x23-\x5B\x5D-\x7E]{0,500}")
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=10)
 NONCE_LIFETIME = timedelta(minutes=5)
 MAX_TX_CODE_FAILURES = 5
@@ -66,6 +74,7 @@ def issuer_metadata(public_url: str, name: str = "credanchor") -> dict[str, Any]
         "credential_issuer": base,
         "credential_endpoint": f"{base}/oid4vci/credential",
         "nonce_endpoint": f"{base}/oid4vci/nonce",
+        "notification_endpoint": f"{base}/oid4vci/notification",
         "display": [{"name": name, "locale": "en"}],
         "credential_configurations_supported": configurations,
     }
@@ -185,7 +194,28 @@ def credential(
         raise WalletError(400, "invalid_nonce", "the proof's nonce is unknown, used or expired: get a fresh c_nonce "
                           "from the nonce endpoint and sign a new proof")  # fmt: skip
     issued = claim_and_issue(store, source, offer, checked.holder, "oid4vci")
-    return {"credentials": [{"credential": issued}]}
+    return {"credentials": [{"credential": issued}], "notification_id": offer.id}
+
+
+def notification(store: Store, authorization: str | None, body: Any) -> None:
+    """The notification endpoint: the wallet's word on the credential of the access token's offer. Sending the
+    same event again succeeds and changes nothing (§11: notifications are idempotent)."""
+    offer = authorized_offer(store, authorization)
+    if not isinstance(body, dict):
+        raise WalletError(400, "invalid_notification_request", "the notification request is a JSON object")
+    notification_id, event, description = (body.get(k) for k in ("notification_id", "event", "event_description"))
+    if not isinstance(notification_id, str) or not notification_id:
+        raise WalletError(400, "invalid_notification_request", "notification_id is required: the one the credential "
+                          "response carried")  # fmt: skip
+    if event not in NOTIFICATION_EVENTS:
+        raise WalletError(400, "invalid_notification_request", f"event must be one of {', '.join(NOTIFICATION_EVENTS)}")
+    if description is not None and not (isinstance(description, str) and _DESCRIPTION.fullmatch(description)):
+        raise WalletError(400, "invalid_notification_request", "event_description is at most 500 printable ASCII "
+                          "characters, without double quotes or backslashes")  # fmt: skip
+    if notification_id != offer.id or offer.credential_id is None:
+        raise WalletError(400, "invalid_notification_id", "no credential was issued with this notification_id for "
+                          "this access token")  # fmt: skip
+    store.record_wallet_event(offer.id, str(event), description)
 
 
 def _one_jwt_proof(body: dict[str, Any]) -> str:
@@ -195,7 +225,7 @@ def _one_jwt_proof(body: dict[str, Any]) -> str:
     if isinstance(proofs, dict):
         jwts = proofs.get("jwt")
         if set(proofs) != {"jwt"} or not isinstance(jwts, list) or len(jwts) != 1:
-            raise WalletError(400, "invalid_proof", 'send one proof of possession: proofs = {"jwt": [<one JWT>]}')
+            raise WalletError(400, "invalid_proof", "send one proof of possession: proofs = {jwt: [<one JWT>]}")
         return str(jwts[0])
     if isinstance(proof, dict) and proof.get("proof_type") == "jwt" and isinstance(proof.get("jwt"), str):
         return str(proof["jwt"])

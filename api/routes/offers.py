@@ -62,6 +62,10 @@ class OfferOut(BaseModel):
     protocol: str | None = Field(description="How it was claimed: oid4vci | vcapi.")
     holder: str | None = Field(description="The DID the credential was issued to.")
     credential_id: str | None
+    wallet_event: Literal["credential_accepted", "credential_failure", "credential_deleted"] | None = Field(
+        default=None, description="What the wallet last said of the credential (OpenID4VCI notification), if anything."
+    )
+    wallet_event_at: str | None = None
 
 
 class OfferCreated(OfferOut):

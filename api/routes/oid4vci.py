@@ -1,8 +1,8 @@
 """OpenID for Verifiable Credential Issuance 1.0 (public: wallets call these; anchor.wallets.oid4vci is the logic).
 
 Metadata at `/.well-known/openid-credential-issuer` and `/.well-known/oauth-authorization-server`; the offer
-by reference, the token, nonce and credential endpoints under `/oid4vci/`. Errors are OAuth 2 error objects
-(`{"error", "error_description"}`), as wallets expect, never cached.
+by reference, the token, nonce, credential and notification endpoints under `/oid4vci/`. Errors are OAuth 2
+error objects (`{"error", "error_description"}`), as wallets expect, never cached.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -65,13 +65,24 @@ TOKEN_FORM = {"requestBody": {"required": True, "content": {FORM: {"schema": {
     "type": "object", "required": ["grant_type"],
     "properties": {"grant_type": {"type": "string"}, "pre-authorized_code": {"type": "string"},
                    "tx_code": {"type": "string"}}}}}}}  # fmt: skip
+NOTIFICATION_REQUEST = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["notification_id", "event"],
+    "properties": {"notification_id": {"type": "string"},
+                   "event": {"type": "string", "enum": list(oid4vci.NOTIFICATION_EVENTS)},
+                   "event_description": {"type": "string"}}}}}}}  # fmt: skip
 CREDENTIAL_REQUEST = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "properties": {"credential_configuration_id": {"type": "string"},
                                      "proofs": {"type": "object"}}}}}}}  # fmt: skip
 
 
+#: What an error_description may hold (RFC 6749 §5.2, OpenID4VCI 1.0 §8.3.1.2): printable ASCII but `"` and `\`.
+_NOT_IN_DESCRIPTION = re.compile(r"[^\x20-\x21\x23-\x5B\x5D-\x7E]")
+
+
 def oauth_error(exc: WalletError) -> JSONResponse:
-    return JSONResponse({"error": exc.code, "error_description": exc.detail}, status_code=exc.status,
+    """The OAuth 2 error object; a description quoting what the wallet sent has its other characters as `?`."""
+    description = _NOT_IN_DESCRIPTION.sub("?", exc.detail)
+    return JSONResponse({"error": exc.code, "error_description": description}, status_code=exc.status,
                         headers={**NO_STORE, **exc.headers})  # fmt: skip
 
 
@@ -138,3 +149,18 @@ async def credential(request: Request, services: ServicesDep) -> JSONResponse:
     except WalletError as exc:
         return oauth_error(exc)
     return JSONResponse(answer, headers=NO_STORE)
+
+
+@router.post("/oid4vci/notification", summary="Notification endpoint: the wallet accepted, failed or deleted the "
+             "credential", status_code=204, response_class=Response,
+             responses={**oauth_responses(400, 401), **responses(413)}, openapi_extra=NOTIFICATION_REQUEST)  # fmt: skip
+async def notification(request: Request, services: ServicesDep) -> Response:
+    try:
+        body = jsonsafe.loads(await request.body(), what="the notification request")
+    except ValueError as exc:
+        return oauth_error(WalletError(400, "invalid_notification_request", str(exc)))
+    try:
+        await run_in_threadpool(oid4vci.notification, services.store, request.headers.get("authorization"), body)
+    except WalletError as exc:
+        return oauth_error(exc)
+    return Response(status_code=204, headers=NO_STORE)

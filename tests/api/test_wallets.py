@@ -199,6 +199,57 @@ def test_a_wallet_redeems_an_offer_once_and_gets_a_credential_bound_to_its_key(a
     assert api.store.credentials(api.world.accounts["acme"].address)[0] == 1
 
 
+def notify(api: Api, token: str | None, body: Any) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return api.client.post("/oid4vci/notification", json=body, headers=headers)
+
+
+def test_the_wallet_notifies_what_became_of_the_credential(api: Api) -> None:
+    """OpenID4VCI 1.0 §11: the credential response's notification_id, then accepted / deleted, idempotent."""
+    metadata = api.client.get("/.well-known/openid-credential-issuer").json()
+    assert metadata["notification_endpoint"] == f"{PUBLIC}/oid4vci/notification"
+    offer = make_offer(api)
+    token = redeem(api, code_of(offer)).json()["access_token"]
+    early = notify(api, token, {"notification_id": offer["id"], "event": "credential_accepted"})
+    oauth_error(early, 400, "invalid_notification_id")  # nothing was issued yet
+    answer = ask_credential(api, token, proof_jwt(OKPKey.generate_key("Ed25519"), fresh_nonce(api))).json()
+    notification_id = answer["notification_id"]
+    assert notification_id == offer["id"] and "transaction_id" not in answer
+
+    accepted = notify(api, token, {"notification_id": notification_id, "event": "credential_accepted"})
+    assert accepted.status_code == 204 and accepted.content == b"" and accepted.headers["cache-control"] == "no-store"
+    assert notify(api, token, {"notification_id": notification_id, "event": "credential_accepted"}).status_code == 204
+    stored = api.client.get(f"/v1/offers/{offer['id']}", headers=api.headers["acme"]).json()
+    assert stored["wallet_event"] == "credential_accepted" and stored["wallet_event_at"]
+    deleted = {"notification_id": notification_id, "event": "credential_deleted", "event_description": "user: no"}
+    assert notify(api, token, {**deleted, "unknown_parameter": 1}).status_code == 204  # ignored (§11.1)
+    assert api.client.get(f"/v1/offers/{offer['id']}", headers=api.headers["acme"]).json()["wallet_event"] == (
+        "credential_deleted"
+    )
+    events = [d for a, s, d in api.store.audit() if (a, s) == ("offer.notification", offer["id"])]
+    assert events == [{"event": "credential_accepted", "description": None},
+                      {"event": "credential_deleted", "description": "user: no"}]  # the repeat: nothing  # fmt: skip
+
+    for body in ({"event": "credential_accepted"}, {"notification_id": notification_id, "event": "stored"},
+                 {"notification_id": notification_id, "event": "credential_failure", "event_description": 'a "quote"'},
+                 {"notification_id": notification_id, "event": "credential_failure", "event_description": "é"},
+                 {"notification_id": notification_id, "event": "credential_failure", "event_description": "x" * 501},
+                 [notification_id]):  # fmt: skip
+        oauth_error(notify(api, token, body), 400, "invalid_notification_request")
+    oauth_error(notify(api, token, {"notification_id": "someone-else", "event": "credential_accepted"}), 400,
+                "invalid_notification_id")  # fmt: skip
+    unauthorized = notify(api, None, {"notification_id": notification_id, "event": "credential_accepted"})
+    oauth_error(unauthorized, 401, "invalid_token")
+    assert unauthorized.headers["www-authenticate"] == "Bearer"
+    other = make_offer(api)
+    other_token = redeem(api, code_of(other)).json()["access_token"]  # another offer's token: not this credential's
+    oauth_error(notify(api, other_token, {"notification_id": notification_id, "event": "credential_accepted"}), 400,
+                "invalid_notification_id")  # fmt: skip
+    described = oauth_error(ask_credential(api, token, "not-a-jwt", configuration='x"\\é'), 400,
+                            "unknown_credential_configuration")  # fmt: skip
+    assert all(" " <= c <= "~" and c not in '"\\' for c in described)  # OAuth's error_description character set
+
+
 def test_bad_proofs_of_possession_are_refused_and_nothing_is_issued(api: Api) -> None:
     offer = make_offer(api)
     token = redeem(api, code_of(offer)).json()["access_token"]

@@ -6,7 +6,9 @@
 //             "txCode": "123456" | null,
 //             "alg": "EdDSA" | "ES256",                 the holder's key (WebCrypto, made here)
 //             "binding": "did" | "jwk"}                 kid did:key (EdDSA only) or jwk header
-// Prints {"holder", "credentialConfigurationId", "credentials": [...], "offer", "tokenType"} as JSON.
+// Prints {"holder", "credentialConfigurationId", "credentials": [...], "offer", "tokenType", "notified"} as JSON:
+// having stored the credentials, the wallet tells the issuer so (`credential_accepted`) at its notification
+// endpoint when the response carries a notification_id ("notified": that id, else null).
 // Exit 0 on success; exit 2 with {"error", "status", "body"} on stderr on any failure.
 //
 // Everything the wallet does is the library's: resolving the offer and the metadata, the token request,
@@ -98,9 +100,16 @@ async function main() {
     proofs: {jwt: [jwt]}
   });
   const credentials = response.credentialResponse.credentials.map(c => c.credential);
+  const notificationId = response.credentialResponse.notification_id ?? null;
+  if(notificationId !== null) {
+    await client.sendNotification({
+      issuerMetadata, accessToken: accessTokenResponse.access_token,
+      notification: {notificationId, event: 'credential_accepted'}
+    });
+  }
   process.stdout.write(JSON.stringify({
     holder: key.did, publicJwk: key.publicJwk, credentialConfigurationId, credentials, offer,
-    tokenType: accessTokenResponse.token_type
+    tokenType: accessTokenResponse.token_type, notified: notificationId
   }) + '\n');
 }
 

@@ -146,6 +146,12 @@ def test_the_oid4vc_ts_client_redeems_an_offer_and_the_credential_verifies(
     holder = credential["credentialSubject"]["id"]
     assert holder == wallet["holder"] if binding == "did" else holder.startswith("did:key:zDn")
     verified_in_full(server, credential)
+    # The wallet said it stored the credential (the library's sendNotification): the issuer sees it.
+    assert wallet["notified"] == offer["id"]
+    shown = subprocess.run([sys.executable, "-m", "anchor", "offer", "show", offer["id"], "--json"], env=server.env,
+                           capture_output=True, text=True, timeout=TIMEOUT_SECONDS, cwd=REPO_ROOT)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["wallet_event"] == "credential_accepted"
     # The same offer again: refused at the token endpoint, whatever the wallet.
     code, again = run_node("oid4vci_wallet.mjs", request)
     assert code == 2 and again["status"] in (400, 409) and "used once" in again["error"], again
