@@ -87,6 +87,24 @@ def write_private(path: Path, data: bytes) -> None:
         file.write(data)
 
 
+def replace_private(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash or a power cut leaves the old file or the new one, whole:
+    a private staging file, synced, renamed over it, and the folder synced."""
+    staging = path.with_name(f".{path.name}.new")
+    write_private(staging, data)
+    fd = os.open(staging, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(staging, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
 def check_private(path: Path, *, error: type[CredAnchorError] = ConfigurationError) -> None:
     """Refuse (`error`, with the `chmod` to run) a file or folder that other users can read, list or
     change — any group or other permission bit — or that belongs to another user."""

@@ -18,7 +18,7 @@ from anchor.chain.adapter import Chain
 from anchor.chain.artifacts import DEPLOYED_CONTRACT_NAMES, load_artifact
 from anchor.chain.contracts import CredentialAnchorClient, CredentialNFTClient, IssuerRegistryClient
 from anchor.errors import ContractRevertError, DeploymentError
-from anchor.settings import private_folder
+from anchor.settings import private_folder, replace_private
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,7 @@ class Deployment:
         `directory` (in the data directory, which it may create) is private."""
         private_folder(directory)
         path = directory / f"{self.chain_id}.json"
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(self.to_json())
-        tmp.replace(path)
+        replace_private(path, self.to_json().encode())
         return path
 
     @classmethod
@@ -182,11 +180,11 @@ class _Journal:
         return cls(path, deployer, admin, dict(data.get("steps", {})))
 
     def record(self, name: str, **step: Any) -> None:
+        """Write `step` down before what it describes is sent: on disk even if the machine loses power next."""
         self.steps[name] = step
         private_folder(self.path.parent)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"deployer": self.deployer, "admin": self.admin, "steps": self.steps}, indent=2))
-        tmp.replace(self.path)
+        entries = {"deployer": self.deployer, "admin": self.admin, "steps": self.steps}
+        replace_private(self.path, json.dumps(entries, indent=2).encode())
 
 
 def _deploy_once(
