@@ -23,7 +23,7 @@ from anchor.storage.records import Offer, PresentationRequest, WalletSecret
 #: The hashed secrets an offer is found by: its pre-authorized code, its reference (the offer by reference)
 #: and its VC API exchange id.
 OFFER_SECRETS = ("code", "reference", "exchange")
-WALLET_SECRET_KINDS = ("token", "nonce", "challenge")
+WALLET_SECRET_KINDS = ("token", "refresh", "nonce", "challenge")
 
 
 class OfferStore(Database):
@@ -233,8 +233,8 @@ class OfferStore(Database):
                                 aware(row.used_at) if row.used_at else None)  # fmt: skip
 
     def use_wallet_secret(self, kind: str, secret_hash: str, owner: str | None = None) -> bool:
-        """Mark a nonce or challenge used — only if it exists, is unused and unexpired (and, given `owner`,
-        belongs to that offer or request). True for exactly one caller."""
+        """Mark a nonce, challenge or refresh token used — only if it exists, is unused and unexpired (and, given
+        `owner`, belongs to that offer or request). True for exactly one caller."""
         moment = now()
         condition: ColumnElement[bool] = (
             (WalletSecretRow.hash == secret_hash)
@@ -246,6 +246,20 @@ class OfferStore(Database):
             condition = condition & (WalletSecretRow.owner_id == owner)
         with self._session() as session:
             return _count(session.execute(update(WalletSecretRow).where(condition).values(used_at=moment))) == 1
+
+    def expire_wallet_secrets(self, owner: str, kinds: tuple[str, ...], reason: str) -> int:
+        """End now every live secret of these kinds that `owner` (an offer) holds — the tokens of a claim whose
+        refresh token was used twice — with `reason` in the audit log; returns how many."""
+        moment = now()
+        condition = (
+            (WalletSecretRow.owner_id == owner)
+            & WalletSecretRow.kind.in_(kinds)
+            & (WalletSecretRow.expires_at > moment)
+        )
+        with self._session() as session:
+            ended = _count(session.execute(update(WalletSecretRow).where(condition).values(expires_at=moment)))
+            self._audit(session, "offer.tokens_revoked", owner, kinds=list(kinds), count=ended, reason=reason)
+            return ended
 
     def forget_expired_wallet_secrets(self) -> int:
         """Delete wallet secrets that expired (they can never be used again); returns how many."""

@@ -5,7 +5,12 @@
 - authorization server metadata (`/.well-known/oauth-authorization-server`): the credential issuer is its
   own authorization server, with only the pre-authorized code grant (anonymous: no client authentication);
 - token: the pre-authorized code (used once) and the transaction code, when the offer has one (a few wrong
-  tries lock it), give an access token (kept hashed, ACCESS_TOKEN_LIFETIME);
+  tries lock it), give an access token (kept hashed, ACCESS_TOKEN_LIFETIME) and a refresh token
+  (REFRESH_TOKEN_LIFETIME): the `refresh_token` grant turns it into a new pair, once — a refresh token used
+  twice ends every token of that claim (rotation with reuse detection, RFC 9700 §4.14.2), as a stolen copy
+  would be. With a fresh access token the holder's key asks the credential endpoint again and gets the
+  credential as stored — with its anchor proof once its batch is anchored (the specification's
+  "Refreshing Issued Credentials");
 - nonce: a c_nonce, single-use, NONCE_LIFETIME;
 - credential: the access token, one JWT proof of possession (anchor.wallets.holder_proofs) whose nonce is
   spent here, then the offer's one claim (anchor.wallets.offers.claim_and_issue) → the credential bound to
@@ -47,6 +52,8 @@ NOTIFICATION_EVENTS = ("credential_accepted", "credential_failure", "credential_
 #: event_description: "MUST NOT include characters outside the set %x20-21 / %x23-5B / %x5D-7E" (no `"`, no `\`).
 _DESCRIPTION = re.compile(r"[\x20-\x21\x23-\x5B\x5D-\x7E]{0,500}")
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=10)
+REFRESH_TOKEN_LIFETIME = timedelta(days=30)
+REFRESH_GRANT = "refresh_token"
 NONCE_LIFETIME = timedelta(minutes=5)
 MAX_TX_CODE_FAILURES = 5
 
@@ -85,7 +92,7 @@ def authorization_server_metadata(public_url: str) -> dict[str, Any]:
     return {
         "issuer": base,
         "token_endpoint": f"{base}/oid4vci/token",
-        "grant_types_supported": [PRE_AUTHORIZED_GRANT],
+        "grant_types_supported": [PRE_AUTHORIZED_GRANT, REFRESH_GRANT],
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["none"],
         "pre-authorized_grant_anonymous_access_supported": True,
@@ -113,10 +120,13 @@ def _used(offer: Offer) -> WalletError | None:
 
 
 def token(store: Store, form: dict[str, str]) -> dict[str, Any]:
-    """The token endpoint: the pre-authorized code grant."""
+    """The token endpoint: the pre-authorized code grant, and the refresh token grant."""
     grant = form.get("grant_type")
+    if grant == REFRESH_GRANT:
+        return _refreshed(store, form.get("refresh_token") or "")
     if grant != PRE_AUTHORIZED_GRANT:
-        raise WalletError(400, "unsupported_grant_type", f"this issuer supports only the {PRE_AUTHORIZED_GRANT} grant")
+        raise WalletError(400, "unsupported_grant_type", f"this issuer supports the {PRE_AUTHORIZED_GRANT} and "
+                          f"{REFRESH_GRANT} grants")  # fmt: skip
     code = form.get("pre-authorized_code") or ""
     offer = store.offer_by_secret("code", bearer.digest(code)) if code else None
     if offer is None:
@@ -141,10 +151,34 @@ def token(store: Store, form: dict[str, str]) -> dict[str, Any]:
         failures = store.add_tx_code_failure(offer.id)
         left = max(0, MAX_TX_CODE_FAILURES - failures)
         raise WalletError(400, "invalid_grant", f"wrong transaction code ({left} tries left)")
-    access_token = bearer.token()
-    store.add_wallet_secret("token", bearer.digest(access_token), now() + ACCESS_TOKEN_LIFETIME, offer.id)
-    return {"access_token": access_token, "token_type": "Bearer",
+    return _tokens(store, offer.id)
+
+
+def _tokens(store: Store, offer_id: str) -> dict[str, Any]:
+    """A new access token and refresh token for the offer's claim (the store keeps their hashes)."""
+    access_token, refresh_token = bearer.token(), bearer.token()
+    store.add_wallet_secret("token", bearer.digest(access_token), now() + ACCESS_TOKEN_LIFETIME, offer_id)
+    store.add_wallet_secret("refresh", bearer.digest(refresh_token), now() + REFRESH_TOKEN_LIFETIME, offer_id)
+    return {"access_token": access_token, "token_type": "Bearer", "refresh_token": refresh_token,
             "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds())}  # fmt: skip
+
+
+def _refreshed(store: Store, refresh_token: str) -> dict[str, Any]:
+    """The refresh token grant: a used, unknown or expired refresh token is an invalid_grant; one used before
+    ends every live token of its claim first (its first use may have been a thief's, or this one is)."""
+    if not refresh_token:
+        raise WalletError(400, "invalid_request", "the refresh_token grant needs the refresh_token")
+    digest = bearer.digest(refresh_token)
+    secret = store.wallet_secret("refresh", digest)
+    if secret is None or secret.owner is None:
+        raise WalletError(400, "invalid_grant", "the refresh token is unknown")
+    if not store.use_wallet_secret("refresh", digest):
+        if (store.wallet_secret("refresh", digest) or secret).used_at is not None:
+            store.expire_wallet_secrets(secret.owner, ("token", "refresh"), "a refresh token was used twice")
+            raise WalletError(400, "invalid_grant", "this refresh token was used already, so every token of this "
+                              "claim is now revoked: use the offer's VC API link, or ask the issuer")  # fmt: skip
+        raise WalletError(400, "invalid_grant", "the refresh token expired (or its claim's tokens were revoked)")
+    return _tokens(store, secret.owner)
 
 
 def nonce(store: Store) -> dict[str, Any]:

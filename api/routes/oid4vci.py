@@ -64,7 +64,7 @@ def oauth_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 TOKEN_FORM = {"requestBody": {"required": True, "content": {FORM: {"schema": {
     "type": "object", "required": ["grant_type"],
     "properties": {"grant_type": {"type": "string"}, "pre-authorized_code": {"type": "string"},
-                   "tx_code": {"type": "string"}}}}}}}  # fmt: skip
+                   "tx_code": {"type": "string"}, "refresh_token": {"type": "string"}}}}}}}  # fmt: skip
 NOTIFICATION_REQUEST = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["notification_id", "event"],
     "properties": {"notification_id": {"type": "string"},
@@ -108,7 +108,7 @@ def offer_by_reference(
     return JSONResponse(offer, headers=NO_STORE)
 
 
-@router.post("/oid4vci/token", summary="Token endpoint: the pre-authorized code grant (form-encoded)",
+@router.post("/oid4vci/token", summary="Token endpoint: pre-authorized code and refresh token grants (a form)",
              responses={**oauth_responses(400), **responses(413)}, openapi_extra=TOKEN_FORM)  # fmt: skip
 async def token(request: Request, services: ServicesDep) -> JSONResponse:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -153,7 +153,7 @@ def test_metadata_describes_the_open_badges_ldp_vc_configuration(api: Api) -> No
     assert "OpenBadgeCredential" in configuration["credential_definition"]["type"]
     server = api.client.get("/.well-known/oauth-authorization-server").json()
     assert server["token_endpoint"] == f"{PUBLIC}/oid4vci/token"
-    assert server["grant_types_supported"] == [PRE_AUTHORIZED_GRANT]
+    assert server["grant_types_supported"] == [PRE_AUTHORIZED_GRANT, "refresh_token"]
 
 
 @pytest.mark.parametrize("curve", ["Ed25519", "P-256"])
@@ -248,6 +248,51 @@ def test_the_wallet_notifies_what_became_of_the_credential(api: Api) -> None:
     described = oauth_error(ask_credential(api, token, "not-a-jwt", configuration='x"\\é'), 400,
                             "unknown_credential_configuration")  # fmt: skip
     assert all(" " <= c <= "~" and c not in '"\\' for c in described)  # OAuth's error_description character set
+
+
+def refresh(api: Api, refresh_token: str | None) -> Any:
+    form = {"grant_type": "refresh_token"} | ({"refresh_token": refresh_token} if refresh_token is not None else {})
+    return api.client.post("/oid4vci/token", data=form)
+
+
+def test_a_refresh_token_brings_the_anchored_copy_later_and_a_reused_one_ends_the_claims_tokens(api: Api) -> None:
+    server = api.client.get("/.well-known/oauth-authorization-server").json()
+    assert server["grant_types_supported"] == [PRE_AUTHORIZED_GRANT, "refresh_token"]
+    offer = make_offer(api)
+    granted = redeem(api, code_of(offer)).json()
+    assert granted["refresh_token"] and granted["refresh_token"] != granted["access_token"]
+    key = OKPKey.generate_key("Ed25519")
+    first = ask_credential(api, granted["access_token"], proof_jwt(key, fresh_nonce(api))).json()
+    first_credential = first["credentials"][0]["credential"]
+    assert anchor_proofs_of(first_credential) == []
+    api.anchor_all()
+
+    # Later (the access token has a 10-minute life): the refresh token gives a new pair, and the same key the
+    # credential as stored now — with its anchor proof. Only hashes of the tokens are stored.
+    renewed = refresh(api, granted["refresh_token"])
+    assert renewed.status_code == 200 and renewed.headers["cache-control"] == "no-store", renewed.text
+    pair = renewed.json()
+    assert pair["token_type"] == "Bearer" and pair["expires_in"] == 600
+    assert {pair["access_token"], pair["refresh_token"]}.isdisjoint({granted["access_token"], granted["refresh_token"]})
+    again = ask_credential(api, pair["access_token"], proof_jwt(key, fresh_nonce(api))).json()
+    anchored = again["credentials"][0]["credential"]
+    assert anchored["id"] == first_credential["id"] and len(anchor_proofs_of(anchored)) == 1
+    assert api.client.post("/v1/verify", json={"verifiableCredential": anchored}).json()["verified"]
+    other_key = OKPKey.generate_key("Ed25519")  # a refresh token does not let another key claim
+    oauth_error(ask_credential(api, pair["access_token"], proof_jwt(other_key, fresh_nonce(api))), 409,
+                "already-claimed")  # fmt: skip
+
+    # The first refresh token again (a copy someone kept): refused, and the live pair stops working too.
+    assert "used already" in oauth_error(refresh(api, granted["refresh_token"]), 400, "invalid_grant")
+    oauth_error(ask_credential(api, pair["access_token"], proof_jwt(key, fresh_nonce(api))), 401, "invalid_token")
+    oauth_error(refresh(api, pair["refresh_token"]), 400, "invalid_grant")
+    revoked = [d for a, s, d in api.store.audit() if (a, s) == ("offer.tokens_revoked", offer["id"])]
+    # both access tokens (the first one's 10 minutes are not over) and both refresh tokens
+    assert revoked == [{"kinds": ["token", "refresh"], "count": 4, "reason": "a refresh token was used twice"}]
+    oauth_error(refresh(api, "not-a-token-we-issued"), 400, "invalid_grant")
+    oauth_error(refresh(api, None), 400, "invalid_request")
+    assert "refresh_token grants" in oauth_error(api.client.post("/oid4vci/token", data={"grant_type": "password"}),
+                                                400, "unsupported_grant_type")  # fmt: skip
 
 
 def test_bad_proofs_of_possession_are_refused_and_nothing_is_issued(api: Api) -> None:

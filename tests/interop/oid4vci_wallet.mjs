@@ -5,10 +5,13 @@
 //   request: {"offer": "openid-credential-offer://?…",   by value or by reference
 //             "txCode": "123456" | null,
 //             "alg": "EdDSA" | "ES256",                 the holder's key (WebCrypto, made here)
-//             "binding": "did" | "jwk"}                 kid did:key (EdDSA only) or jwk header
+//             "binding": "did" | "jwk",                 kid did:key (EdDSA only) or jwk header
+//             "refresh": true | false}                  then: refresh token → new access token → credential again
 // Prints {"holder", "credentialConfigurationId", "credentials": [...], "offer", "tokenType", "notified"} as JSON:
 // having stored the credentials, the wallet tells the issuer so (`credential_accepted`) at its notification
-// endpoint when the response carries a notification_id ("notified": that id, else null).
+// endpoint when the response carries a notification_id ("notified": that id, else null). With "refresh", it
+// then redeems the refresh token (the library's refresh_token grant) and asks for the credential again with a
+// fresh nonce and the same key ("refreshed": the credentials of that second response).
 // Exit 0 on success; exit 2 with {"error", "status", "body"} on stderr on any failure.
 //
 // Everything the wallet does is the library's: resolving the offer and the metadata, the token request,
@@ -18,7 +21,7 @@
 import {readFile} from 'node:fs/promises';
 import {webcrypto as crypto} from 'node:crypto';
 import {Openid4vciClient, setGlobalConfig} from '@openid4vc/openid4vci';
-import {clientAuthenticationAnonymous} from '@openid4vc/oauth2';
+import {Oauth2Client, clientAuthenticationAnonymous} from '@openid4vc/oauth2';
 
 setGlobalConfig({allowInsecureUrls: true});
 const realFetch = globalThis.fetch;
@@ -107,9 +110,25 @@ async function main() {
       notification: {notificationId, event: 'credential_accepted'}
     });
   }
+  let refreshed = null;
+  if(request.refresh) {
+    const {accessTokenResponse: renewed} = await new Oauth2Client({callbacks}).retrieveRefreshTokenAccessToken({
+      authorizationServerMetadata: issuerMetadata.authorizationServers[0],
+      refreshToken: accessTokenResponse.refresh_token,
+      resource: issuerMetadata.credentialIssuer.credential_issuer
+    });
+    const {c_nonce: again} = await client.requestNonce({issuerMetadata});
+    const {jwt: proof} = await client.createCredentialRequestJwtProof({
+      issuerMetadata, credentialConfigurationId, nonce: again, signer
+    });
+    const second = await client.retrieveCredentials({
+      issuerMetadata, credentialConfigurationId, accessToken: renewed.access_token, proofs: {jwt: [proof]}
+    });
+    refreshed = second.credentialResponse.credentials.map(c => c.credential);
+  }
   process.stdout.write(JSON.stringify({
     holder: key.did, publicJwk: key.publicJwk, credentialConfigurationId, credentials, offer,
-    tokenType: accessTokenResponse.token_type, notified: notificationId
+    tokenType: accessTokenResponse.token_type, notified: notificationId, refreshed
   }) + '\n');
 }
 

@@ -137,7 +137,8 @@ def test_the_oid4vc_ts_client_redeems_an_offer_and_the_credential_verifies(
     server: Server, link: str, alg: str, binding: str
 ) -> None:
     offer = server.offers("--tx-code")[0]
-    request = {"offer": offer["links"][link], "txCode": offer["tx_code"], "alg": alg, "binding": binding}
+    request = {"offer": offer["links"][link], "txCode": offer["tx_code"], "alg": alg, "binding": binding,
+               "refresh": True}  # fmt: skip
     code, wallet = run_node("oid4vci_wallet.mjs", request)
     assert code == 0, wallet
     assert wallet["tokenType"] == "Bearer"
@@ -152,6 +153,9 @@ def test_the_oid4vc_ts_client_redeems_an_offer_and_the_credential_verifies(
                            capture_output=True, text=True, timeout=TIMEOUT_SECONDS, cwd=REPO_ROOT)  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["wallet_event"] == "credential_accepted"
+    # Later, the refresh token: a new access token, and the same key gets the credential as stored again (with
+    # its anchor proof once anchored: tests/api/test_wallets.py).
+    assert [c["id"] for c in wallet["refreshed"]] == [credential["id"]]
     # The same offer again: refused at the token endpoint, whatever the wallet.
     code, again = run_node("oid4vci_wallet.mjs", request)
     assert code == 2 and again["status"] in (400, 409) and "used once" in again["error"], again
