@@ -7,7 +7,7 @@
 - token: the pre-authorized code (used once) and the transaction code, when the offer has one (a few wrong
   tries lock it), give an access token (kept hashed, ACCESS_TOKEN_LIFETIME) and a refresh token
   (REFRESH_TOKEN_LIFETIME): the `refresh_token` grant turns it into a new pair, once — a refresh token used
-  twice ends every token of that claim (rotation with reuse detection, RFC 9700 §4.14.2), as a stolen copy
+  twice ends every token of that claim (rotation with reuse detection, RFC 9700 §4.14), as a stolen copy
   would be. With a fresh access token the holder's key asks the credential endpoint again and gets the
   credential as stored — with its anchor proof once its batch is anchored (the specification's
   "Refreshing Issued Credentials");
