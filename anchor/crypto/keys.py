@@ -289,7 +289,11 @@ def read_key_file(path: Path, *formats: str) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text())
     except FileNotFoundError:
-        raise KeyFileError(f"no key file at {path}: create one with `credanchor issuer create`") from None
+        raise KeyFileError(
+            f"no key file at {path}: check the path, or make the key — an issuer's with `credanchor issuer "
+            "create`, a learner's with `credanchor holder create PATH`, an Ethereum account with `credanchor "
+            "account create`"
+        ) from None
     except (OSError, ValueError) as exc:
         raise KeyFileError(f"{path} is not a credanchor key file: {exc}") from exc
     if not isinstance(document, dict):

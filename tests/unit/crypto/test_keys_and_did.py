@@ -247,8 +247,11 @@ def test_an_existing_file_of_another_kind_is_not_overwritten(tmp_path):
 
 
 def test_a_missing_key_file_says_how_to_create_one(tmp_path):
-    with pytest.raises(KeyFileError, match=r"no key file at .*credanchor issuer create"):
+    with pytest.raises(KeyFileError, match=r"no key file at .*credanchor issuer create") as missing:
         SigningKey.load(tmp_path / "absent.json", PASSPHRASE)
+    # the same reader serves issuer, holder and account keys: each is named with the command that makes it
+    assert "credanchor holder create PATH" in str(missing.value)
+    assert "credanchor account create" in str(missing.value)
 
 
 def _damage(path: Path, change) -> None:
