@@ -28,7 +28,7 @@ from anchor.comparison.nft import mint_roster
 from anchor.credentials.issuers import load_profile
 from anchor.credentials.model import AwardingBody
 from anchor.credentials.roster import read_roster
-from anchor.errors import ConfigurationError, ContractRevertError
+from anchor.errors import ConfigurationError, ContractRevertError, CredAnchorError
 from anchor.settings import Settings
 
 app = typer.Typer(help="NFT-mode tokens.", no_args_is_help=True)
@@ -72,8 +72,18 @@ def nft_mint(
 
     def body() -> list[dict[str, Any]]:
         rows = read_roster(roster)
-        profile, _, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
-        return [asdict(o) for o in mint_roster(rows, nft, profile, sender=sender)]
+        profile, account, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        try:
+            return [asdict(o) for o in mint_roster(rows, nft, profile, sender=sender)]
+        except ContractRevertError as exc:
+            if exc.error != "CredentialNFTConsentRequired":
+                raise
+            raise CredAnchorError(
+                f"{exc}: {account} requires each holder's EIP-712 consent to mint (it ran `credanchor nft "
+                "require-consent true`), which a plain mint does not carry. Mint with the learners' consent as "
+                "`credanchor compare --consent` does (docs/comparison.md), or stop requiring it with "
+                "`credanchor nft require-consent false`"
+            ) from exc
 
     outcomes = run_or_exit(body)
     if as_json:
