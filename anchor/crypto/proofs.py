@@ -39,7 +39,7 @@ from anchor.crypto.did import DidResolutionError, DidResolver
 from anchor.crypto.jsonld import DATA_INTEGRITY_V2, VC_V2, LoaderFn, UnknownContextError, document_loader
 from anchor.crypto.keys import SigningKey, verify_signature
 from anchor.crypto.rdfc_budget import CanonicalizationLimitError, CanonicalizationLimits, canonicalization_budget
-from anchor.crypto.transform import ProofError, canonical_rdf
+from anchor.crypto.transform import ProofError, UndefinedValuesError, canonical_rdf, undefined_paths
 from anchor.errors import ConfigurationError, CredAnchorError
 from anchor.types import as_list, xsd_timestamp
 
@@ -182,7 +182,11 @@ def create_proof(
         proof_id=proof_id,
         previous_proof=previous_proof if isinstance(previous_proof, str | None) else list(previous_proof),
     )
-    signature = key.sign(hash_data(unsecured, config, loader or default_loader()))
+    try:
+        data = hash_data(unsecured, config, loader or default_loader())
+    except UndefinedValuesError as exc:  # say where: the signer's own document, so the search is affordable
+        raise UndefinedValuesError(exc.lost, undefined_paths(unsecured, loader or default_loader())) from None
+    signature = key.sign(data)
     proof = dict(config)
     if cryptosuite == RDFC:
         proof.pop("@context", None)  # the rdfc proof inherits the document's context

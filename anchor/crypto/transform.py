@@ -27,6 +27,18 @@ class ProofError(CredAnchorError, ValueError):
     """A document cannot be secured: it is not valid JSON-LD for its contexts, or options are wrong."""
 
 
+class UndefinedValuesError(ProofError):
+    """Safe mode: `lost` values of the document are not defined by its contexts (at `paths`, when known)."""
+
+    def __init__(self, lost: int, paths: tuple[str, ...] = ()) -> None:
+        self.lost, self.paths = lost, paths
+        where = f" ({', '.join(paths)})" if paths else ""
+        super().__init__(
+            f"{lost} value(s) of the document{where} are not defined by its JSON-LD @context and would not be "
+            "signed: define every property in a context (or remove it)"
+        )
+
+
 def canonical_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
     """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0) of a JSON-LD document as N-Quads.
 
@@ -94,10 +106,61 @@ def _generic_rdf(document: dict[str, Any], loader: LoaderFn) -> str:
 def _safe_mode(document: dict[str, Any], expanded: Any) -> None:
     lost = _leaf_count(document) - _expanded_leaf_count(expanded)
     if lost:
-        raise ProofError(
-            f"{lost} value(s) of the document are not defined by its JSON-LD @context and would not be "
-            "signed: define every property in a context (or remove it)"
-        )
+        raise UndefinedValuesError(lost)
+
+
+def undefined_paths(document: dict[str, Any], loader: LoaderFn, *, limit: int = 64) -> tuple[str, ...]:
+    """Where the values safe mode refuses sit (`credentialSubject.favouriteColour`, `evidence[1].note`): the
+    document is expanded with one member left out at a time, going down into the members whose absence takes
+    losses away. For a signer's error message — at most `limit` expansions; a verifier never runs it."""
+    expansions = [limit]
+
+    def lost(candidate: dict[str, Any]) -> int:
+        expansions[0] -= 1
+        expanded = jsonld.expand(candidate, {"documentLoader": loader})
+        return _leaf_count(candidate) - _expanded_leaf_count(expanded)
+
+    total = lost(document)
+    found: list[str] = []
+
+    def search(node: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        for key in node:
+            if key.startswith("@") or expansions[0] <= 0:
+                continue
+            value = node[key]
+            here = total - lost(_without(document, (*path, key)))
+            if here <= 0:
+                continue
+            if here >= _leaf_count(value):  # every value under this member is lost: its term is undefined
+                found.append(_dotted((*path, key)))
+                continue
+            items = enumerate(value) if isinstance(value, list) else [(None, value)]
+            for index, item in items:
+                if isinstance(item, dict):
+                    search(item, (*path, key) if index is None else (*path, key, index))
+
+    if total > 0:
+        search(document, ())
+    return tuple(found)
+
+
+def _without(document: Any, path: tuple[str | int, ...]) -> Any:
+    """A copy of `document` without the member at `path` (only the containers on the way are copied)."""
+    head, rest = path[0], path[1:]
+    if isinstance(document, list):
+        copied_list = list(document)
+        copied_list[int(head)] = _without(document[int(head)], rest)
+        return copied_list
+    copied = dict(document)
+    if rest:
+        copied[str(head)] = _without(document[str(head)], rest)
+    else:
+        del copied[str(head)]
+    return copied
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path).lstrip(".")
 
 
 def _jsonld_error(exc: Exception) -> Exception:

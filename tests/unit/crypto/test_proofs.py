@@ -30,6 +30,7 @@ from anchor.crypto.proofs import (
     proofs_of,
     verify_proofs,
 )
+from anchor.crypto.transform import UndefinedValuesError
 
 CREATED = "2026-06-30T10:00:00Z"
 MISMATCH = "the signature does not match"
@@ -465,8 +466,19 @@ def test_embedded_and_relative_method_references_authorize(suite):
     ],
 )
 def test_an_undefined_term_makes_rdfc_signing_fail(unsigned, path):
-    with pytest.raises(ProofError, match=UNDEFINED):
+    with pytest.raises(ProofError, match=UNDEFINED) as refused:
         sign(with_value(unsigned, path, "smuggled"), cryptosuite=RDFC)
+    # the signer is told where: the member's path, list positions in brackets
+    named = path.replace(".0.", "[0].")
+    assert isinstance(refused.value, UndefinedValuesError) and refused.value.paths == (named,)
+    assert f"({named})" in str(refused.value)
+
+
+def test_every_undefined_value_is_named_and_a_value_under_an_undefined_term_counts_once(unsigned):
+    smuggled = with_value(with_value(unsigned, "undefinedTerm", {"nested": ["a", "b"]}), "issuer.other", "x")
+    with pytest.raises(UndefinedValuesError) as refused:
+        sign(smuggled, cryptosuite=RDFC)
+    assert refused.value.lost == 3 and set(refused.value.paths) == {"undefinedTerm", "issuer.other"}
 
 
 def test_an_undefined_term_makes_rdfc_verification_fail(unsigned):
