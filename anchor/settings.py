@@ -98,11 +98,16 @@ def replace_private(path: Path, data: bytes) -> None:
     finally:
         os.close(fd)
     os.replace(staging, path)
-    folder = os.open(path.parent, os.O_RDONLY)
+    sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk (after a rename in it: the new name survives a power cut)."""
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(folder)
+        os.fsync(fd)
     finally:
-        os.close(folder)
+        os.close(fd)
 
 
 def check_private(path: Path, *, error: type[CredAnchorError] = ConfigurationError) -> None:

@@ -39,7 +39,7 @@ from nacl.exceptions import BadSignatureError
 from anchor.crypto import multibase, pkcs8
 from anchor.crypto.did import did_document, did_key_from_public_key, did_web_url, keys_document
 from anchor.errors import ConfigurationError, CredAnchorError
-from anchor.settings import PRIVATE_FILE_MODE, check_private, private_folder
+from anchor.settings import PRIVATE_FILE_MODE, check_private, private_folder, sync_folder
 
 KEY_FILE_FORMAT = "credanchor-ed25519-keyring/3"
 LEGACY_KEY_FILE_FORMAT = "credanchor-ed25519-key/2"
@@ -277,11 +277,7 @@ def replace_key_file(path: Path, document: dict[str, Any]) -> None:
     staging.unlink(missing_ok=True)  # left by a crash before the rename: the old file is still whole
     write_key_file(staging, document)
     os.replace(staging, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    sync_folder(path.parent)
 
 
 def read_key_file(path: Path, *formats: str) -> dict[str, Any]:

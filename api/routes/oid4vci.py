@@ -138,10 +138,7 @@ def nonce(services: ServicesDep) -> JSONResponse:
              openapi_extra=CREDENTIAL_REQUEST)  # fmt: skip
 async def credential(request: Request, services: ServicesDep) -> JSONResponse:
     try:
-        body = jsonsafe.loads(await request.body(), what="the credential request")
-    except ValueError as exc:
-        return oauth_error(WalletError(400, "invalid_credential_request", str(exc)))
-    try:
+        body = await _json_body(request, "the credential request", "invalid_credential_request")
         answer = await run_in_threadpool(
             oid4vci.credential, services.store, services, services.settings.public_url,
             request.headers.get("authorization"), body,
@@ -156,11 +153,16 @@ async def credential(request: Request, services: ServicesDep) -> JSONResponse:
              responses={**oauth_responses(400, 401), **responses(413)}, openapi_extra=NOTIFICATION_REQUEST)  # fmt: skip
 async def notification(request: Request, services: ServicesDep) -> Response:
     try:
-        body = jsonsafe.loads(await request.body(), what="the notification request")
-    except ValueError as exc:
-        return oauth_error(WalletError(400, "invalid_notification_request", str(exc)))
-    try:
+        body = await _json_body(request, "the notification request", "invalid_notification_request")
         await run_in_threadpool(oid4vci.notification, services.store, request.headers.get("authorization"), body)
     except WalletError as exc:
         return oauth_error(exc)
     return Response(status_code=204, headers=NO_STORE)
+
+
+async def _json_body(request: Request, what: str, error: str) -> Any:
+    """The request's JSON body (depth and size checked), or a 400 WalletError with the endpoint's `error` code."""
+    try:
+        return jsonsafe.loads(await request.body(), what=what)
+    except ValueError as exc:
+        raise WalletError(400, error, str(exc)) from None
