@@ -149,8 +149,9 @@ async def credential(request: Request, services: ServicesDep) -> JSONResponse:
 
 
 @router.post("/oid4vci/notification", summary="Notification endpoint: the wallet accepted, failed or deleted the "
-             "credential", status_code=204, response_class=Response,
-             responses={**oauth_responses(400, 401), **responses(413)}, openapi_extra=NOTIFICATION_REQUEST)  # fmt: skip
+             "credential", status_code=204, response_class=Response, dependencies=[Depends(rate_limited)],
+             responses={**oauth_responses(400, 401), **responses(413, 429)},
+             openapi_extra=NOTIFICATION_REQUEST)  # fmt: skip
 async def notification(request: Request, services: ServicesDep) -> Response:
     try:
         body = await _json_body(request, "the notification request", "invalid_notification_request")

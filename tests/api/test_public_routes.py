@@ -700,3 +700,11 @@ def test_a_content_length_that_is_not_a_number_is_refused_before_the_app_runs():
     status, reached = run_asgi(250, [{"type": "http.request", "body": b"{}"}], [(b"content-length", b"-1")])
     assert status in (400, 413)
     assert reached is False
+
+
+def test_wallet_notifications_share_the_public_request_budget(rate_limited_api):
+    """The OpenID4VCI notification endpoint writes to the audit log: a burst is cut off like verifications."""
+    client, _ = rate_limited_api
+    body = {"notification_id": "x", "event": "credential_accepted"}
+    statuses = [client.post("/oid4vci/notification", json=body).status_code for _ in range(10)]
+    assert statuses[0] == 401 and 429 in statuses, statuses  # no token: refused, and then rate limited
