@@ -288,10 +288,13 @@ class Chain:
         account = to_checksum_address(address)
         return int(self._rpc(lambda: self._w3.eth.get_transaction_count(account, block), "read a nonce"))  # type: ignore[arg-type]
 
-    def sign_deployment(self, name: str, args: Sequence[Any], *, account: LocalAccount) -> SignedTx:
-        """A signed deployment of the committed artifact `name` for the account's next nonce."""
+    def sign_deployment(
+        self, name: str, args: Sequence[Any], *, account: LocalAccount, nonce: int | None = None
+    ) -> SignedTx:
+        """A signed deployment of the committed artifact `name` for the account's next nonce (or `nonce`: a
+        transaction that replaces one sent before, with the chain's fees of now)."""
         build = lambda params: self._factory(name).constructor(*args).build_transaction(params)  # noqa: E731
-        return self._sign_built(build, name, "constructor", account)
+        return self._sign_built(build, name, "constructor", account, nonce)
 
     def _factory(self, name: str) -> Any:
         artifact = load_artifact(name)
@@ -306,10 +309,9 @@ class Chain:
         """`build_transaction` of a call, made lazily (inside _guard, which words an ABI mismatch)."""
         return lambda params: contract.functions[function](*args).build_transaction(params)
 
-    def _sign_built(
-        self, build: Callable[[TxParams], TxParams], name: str, function: str, account: LocalAccount
-    ) -> SignedTx:
-        nonce = Nonce(self.nonce(account.address))
+    def _sign_built(self, build: Callable[[TxParams], TxParams], name: str, function: str, account: LocalAccount,
+                    chosen: int | None = None) -> SignedTx:  # fmt: skip
+        nonce = Nonce(self.nonce(account.address) if chosen is None else chosen)
         tx = self._guard(lambda: build({"from": account.address, "nonce": nonce, "chainId": self.chain_id}), name,
                          function)  # fmt: skip
         signed = account.sign_transaction(tx)

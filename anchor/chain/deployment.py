@@ -17,7 +17,7 @@ from web3.utils.address import get_create_address
 from anchor.chain.adapter import Chain
 from anchor.chain.artifacts import DEPLOYED_CONTRACT_NAMES, load_artifact
 from anchor.chain.contracts import CredentialAnchorClient, CredentialNFTClient, IssuerRegistryClient
-from anchor.errors import ContractRevertError, DeploymentError
+from anchor.errors import ChainError, ContractRevertError, DeploymentError
 from anchor.settings import private_folder, replace_private
 
 log = logging.getLogger(__name__)
@@ -207,8 +207,12 @@ def _deploy_once(
         address, receipt = chain.deploy(name, args, sender=deployer)
         journal.record(name, address=address, nonce=nonce, after_block=before, block=receipt.block_number)
         return address, receipt.block_number
+    # A local key: while the nonce an earlier run signed for is still free, sign for that nonce again (with
+    # today's fees): the new transaction replaces the old one, so at most one of them deploys.
+    free = step is not None and "raw" in step and chain.nonce(str(deployer.address), "latest") <= int(step["nonce"])
+    replacing = int(step["nonce"]) if step is not None and free else None
     while True:
-        before, signed = chain.block_number(), chain.sign_deployment(name, args, account=deployer)
+        before, signed = chain.block_number(), chain.sign_deployment(name, args, account=deployer, nonce=replacing)
         created = _create_address(str(deployer.address), signed.nonce)
         journal.record(name, address=created, nonce=signed.nonce, after_block=before, raw=signed.raw.hex())
         mined = chain.send_raw(signed.raw, name, "constructor")
@@ -217,6 +221,7 @@ def _deploy_once(
             return created, mined.block_number
         log.info("%s: nonce %d of %s was taken by another transaction; signing again",
                  name, signed.nonce, deployer.address)  # fmt: skip
+        replacing = None
 
 
 def _earlier_attempt(
@@ -229,10 +234,11 @@ def _earlier_attempt(
     expected = load_artifact(name).deployed_bytecode
     if chain.code_at(address) == expected:
         return address, block
-    if "raw" in step:  # sent again exactly as signed: mined now, or known to be void
-        try:
+    if "raw" in step:  # sent again exactly as signed: mined now — or void, or refused now (say, its fees are
+        try:  # below today's base fee): then the caller signs again for the same nonce while it is free
             mined = chain.send_raw(bytes.fromhex(step["raw"]), name, "constructor")
-        except ContractRevertError:
+        except (ContractRevertError, ChainError) as exc:
+            log.info("%s: the transaction signed for nonce %d was not mined (%s)", name, nonce, exc)
             return None
         return (address, mined.block_number) if mined is not None else None
     sender = deployer if isinstance(deployer, str) else str(deployer.address)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from web3 import Web3
+from web3.utils.address import get_create_address
 
 from anchor.chain.deployment import Deployment
 from anchor.cli.main import app
@@ -94,3 +96,34 @@ def test_a_deploy_killed_after_sending_is_finished_by_the_next_run_local_account
     deployments = Path(str(env["CREDANCHOR_DATA_DIR"])) / "deployments"
     Deployment.load(deployments, anvil.chain.chain_id).check(anvil.chain)
     assert cli(env, "deploy", "--rpc", anvil.url, "--from", sender)["deployed"] is False
+
+
+def test_a_journalled_transaction_the_chain_refuses_now_is_replaced_at_the_same_nonce(env, anvil):
+    """A run that signed the registry's deployment and died before it was mined, its fees now below the base
+    fee (a journal found hours later on a busy chain): the next run signs again for that same nonce with the
+    chain's fees of now — a replacement, so the contract can only ever be deployed once at that address."""
+    from anchor.chain.artifacts import load_artifact
+    from anchor.credentials.issuers import local_account
+    from anchor.settings import Settings, replace_private
+
+    sender = cli(env, "account", "create")["account"]
+    cli(env, "devchain", "fund", sender, "--eth", "1", "--rpc", anvil.url)
+    settings = Settings.from_env({k: v for k, v in env.items() if v is not None})
+    key = local_account(settings, sender, PASSPHRASE)
+    assert key is not None
+    w3 = Web3(Web3.HTTPProvider(anvil.url))
+    artifact = load_artifact("IssuerRegistry")
+    underpriced = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode).constructor(sender).build_transaction({
+        "from": sender, "nonce": 0, "chainId": anvil.chain.chain_id, "gas": 3_000_000,
+        "maxFeePerGas": 1, "maxPriorityFeePerGas": 1})  # fmt: skip
+    raw = key.account.sign_transaction(underpriced).raw_transaction
+    registry = Web3.to_checksum_address(get_create_address(sender, 0))
+    deployments = Path(str(env["CREDANCHOR_DATA_DIR"])) / "deployments"
+    deployments.mkdir(mode=0o700, parents=True)
+    step = {"address": registry, "nonce": 0, "after_block": 0, "raw": bytes(raw).hex()}
+    journal = {"deployer": sender, "admin": sender, "steps": {"IssuerRegistry": step}}
+    replace_private(deployments / f"{anvil.chain.chain_id}.partial.json", json.dumps(journal).encode())
+
+    finished = cli(env, "deploy", "--rpc", anvil.url, "--from", sender)
+    assert finished["issuer_registry"] == registry and anvil.chain.nonce(sender) == 3
+    Deployment.load(deployments, anvil.chain.chain_id).check(anvil.chain)
