@@ -120,7 +120,10 @@ def undefined_paths(document: dict[str, Any], loader: LoaderFn, *, limit: int = 
         expanded = jsonld.expand(candidate, {"documentLoader": loader})
         return _leaf_count(candidate) - _expanded_leaf_count(expanded)
 
-    total = lost(document)
+    try:
+        total = lost(document)
+    except (jsonld.JsonLdError, CredAnchorError, ValueError, TypeError):
+        return ()
     found: list[str] = []
 
     def search(node: dict[str, Any], path: tuple[str | int, ...]) -> None:
@@ -139,8 +142,11 @@ def undefined_paths(document: dict[str, Any], loader: LoaderFn, *, limit: int = 
                 if isinstance(item, dict):
                     search(item, (*path, key) if index is None else (*path, key, index))
 
-    if total > 0:
-        search(document, ())
+    try:
+        if total > 0:
+            search(document, ())
+    except (jsonld.JsonLdError, CredAnchorError, ValueError, TypeError):
+        pass  # a document cut short may not expand at all: name what was found up to there
     return tuple(found)
 
 
