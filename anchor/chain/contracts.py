@@ -296,6 +296,18 @@ class CredentialNFTClient(_Client):
                 return event.log.block_number
         return None
 
+    def live_tokens(self, issuer: str, from_block: int = 0) -> dict[str, list[int]]:
+        """The tokens `issuer` minted since `from_block` and has not burned, by holder (checksummed), in order."""
+        minted: dict[str, list[int]] = {}
+        burned: set[int] = set()
+        for event in self.chain.events(self.NAME, self.address, from_block):
+            token_id = int(event.args.get("tokenId", -1))
+            if event.event == "CredentialMinted" and str(event.args["issuer"]).lower() == issuer.lower():
+                minted.setdefault(str(event.args["holder"]), []).append(token_id)
+            elif event.event == "CredentialBurned":
+                burned.add(token_id)
+        return {holder: [t for t in tokens if t not in burned] for holder, tokens in minted.items()}
+
     def locked(self, token_id: int) -> bool:
         return bool(self._call("locked", token_id))
 

@@ -51,12 +51,14 @@ def nft_metadata(token_id: Annotated[int, typer.Argument(help="The token id.", m
 
 def _issuer_nft(
     settings: Settings, issuer: str | None, rpc: Rpc, passphrase_env: str
-) -> tuple[AwardingBody, str, CredentialNFTClient, Sender]:
-    """The issuer's profile and account, the chain's CredentialNFT, and how to send as the issuer."""
+) -> tuple[AwardingBody, str, CredentialNFTClient, Sender, int]:
+    """The issuer's profile and account, the chain's CredentialNFT, how to send as the issuer, and the block
+    the contracts were deployed in (where reading their events starts)."""
     slug, profile = load_profile(settings, issuer)
     chain, deployment = chain_and_deployment(settings, rpc)
     account = own_account(settings, slug)
-    return profile, account, deployment.nft(chain), sender_of(settings, chain, account, passphrase_env)
+    sender = sender_of(settings, chain, account, passphrase_env)
+    return profile, account, deployment.nft(chain), sender, deployment.deployed_block
 
 
 @app.command("mint")
@@ -67,14 +69,15 @@ def nft_mint(
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
-    """NFT mode: mint each learner's credential as a public soulbound token, signed by the issuer's account."""
+    """NFT mode: mint each learner's credential as a public soulbound token, signed by the issuer's account.
+    Safe to run again: a row already minted (same metadata, same holder, not burned) is not minted twice."""
     settings = settings_or_exit()
 
     def body() -> list[dict[str, Any]]:
         rows = read_roster(roster)
-        profile, account, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        profile, account, nft, sender, deployed = _issuer_nft(settings, issuer, rpc, passphrase_env)
         try:
-            return [asdict(o) for o in mint_roster(rows, nft, profile, sender=sender)]
+            return [asdict(o) for o in mint_roster(rows, nft, profile, sender=sender, from_block=deployed)]
         except ContractRevertError as exc:
             if exc.error != "CredentialNFTConsentRequired":
                 raise
@@ -87,12 +90,16 @@ def nft_mint(
 
     outcomes = run_or_exit(body)
     if as_json:
-        emit_json({"minted": sum(o["status"] == "minted" for o in outcomes), "rows": outcomes})
+        counts = {status: sum(o["status"] == status for o in outcomes) for status in ("minted", "already_minted")}
+        emit_json({**counts, "rows": outcomes})
     else:
         for o in outcomes:
             if o["status"] == "minted":
                 console.print(f"line {o['line']} {o['learner']}: token {o['token_id']} → {o['holder']} "
                               f"({o['gas_used']:,} gas)")  # fmt: skip
+            elif o["status"] == "already_minted":
+                console.print(f"line {o['line']} {o['learner']}: already minted as token {o['token_id']} → "
+                              f"{o['holder']} (nothing sent)")  # fmt: skip
             else:
                 console.print(f"[red]line {o['line']}[/] {o['learner']}: {o['error']}", highlight=False)
     if any(o["status"] == "failed" for o in outcomes):
@@ -111,7 +118,7 @@ def nft_burn(
     settings = settings_or_exit()
 
     def body() -> list[dict[str, Any]]:
-        _, _, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        _, _, nft, sender, _ = _issuer_nft(settings, issuer, rpc, passphrase_env)
         return [{"token_id": token, **nft.burn(token, sender=sender).summary()} for token in token_ids]
 
     burnt = run_or_exit(body)
@@ -134,7 +141,7 @@ def nft_require_consent(
     settings = settings_or_exit()
 
     def body() -> dict[str, Any]:
-        _, account, nft, sender = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        _, account, nft, sender, _ = _issuer_nft(settings, issuer, rpc, passphrase_env)
         receipt = nft.set_consent_required(required, sender=sender)
         return {"issuer": account, "consent_required": required, **receipt.summary()}
 

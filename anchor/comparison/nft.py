@@ -37,7 +37,7 @@ def nft_metadata(body: AwardingBody, spec: MicroCredentialSpec, award: Award) ->
 class MintOutcome:
     line: int
     learner: str
-    status: str  # minted | failed
+    status: str  # minted | already_minted (by an earlier run: the same metadata to the same holder) | failed
     token_id: int | None = None
     holder: str | None = None
     tx: str | None = None
@@ -46,9 +46,15 @@ class MintOutcome:
 
 
 def mint_roster(
-    rows: list[RosterRow], nft: CredentialNFTClient, body: AwardingBody, *, sender: Sender
+    rows: list[RosterRow], nft: CredentialNFTClient, body: AwardingBody, *, sender: Sender, from_block: int = 0
 ) -> list[MintOutcome]:
-    """Mint one token per valid roster row that names a `learner_address`; every row gets an outcome."""
+    """Mint one token per valid roster row that names a `learner_address`; every row gets an outcome.
+
+    Safe to run again (after a crash, a refused row fixed, a lost connection): a row whose token the issuer
+    already minted since `from_block` — the same metadata to the same holder, not burned — is reported
+    `already_minted` with that token, not minted twice. A token the issuer burned is minted anew."""
+    issuer = sender if isinstance(sender, str) else str(sender.address)
+    live = {holder.lower(): tokens for holder, tokens in nft.live_tokens(issuer, from_block).items()}
     outcomes = []
     for row in rows:
         if row.spec is None or row.award is None:
@@ -58,7 +64,13 @@ def mint_roster(
             missing = "learner_address: required in NFT mode (the token goes to it)"
             outcomes.append(MintOutcome(row.line, row.learner_name, "failed", error=missing))
             continue
-        token_id, receipt = nft.mint(row.address, nft_metadata(body, row.spec, row.award), sender=sender)
+        metadata = nft_metadata(body, row.spec, row.award)
+        earlier = next((t for t in live.get(row.address.lower(), []) if nft.metadata(t) == metadata), None)
+        if earlier is not None:
+            outcomes.append(MintOutcome(row.line, row.learner_name, "already_minted", earlier, row.address))
+            continue
+        token_id, receipt = nft.mint(row.address, metadata, sender=sender)
+        live.setdefault(row.address.lower(), []).append(token_id)  # the same row twice in a roster: once
         outcomes.append(MintOutcome(row.line, row.learner_name, "minted", token_id, row.address,
                                     "0x" + receipt.tx_hash.hex(), receipt.gas_used))  # fmt: skip
     return outcomes

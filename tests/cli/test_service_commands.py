@@ -741,6 +741,9 @@ def test_nft_mint_metadata_burn_and_consent(world):
     assert minted["minted"] == len(rows)
     first = minted["rows"][0]
     assert first["holder"] == rows[0].address and first["gas_used"] > 300_000
+    again = cli(env, "nft", "mint", str(SAMPLE_ROSTER), *rpc)  # a re-run mints nothing twice
+    assert again["minted"] == 0 and again["already_minted"] == len(rows)
+    assert [r["token_id"] for r in again["rows"]] == [r["token_id"] for r in minted["rows"]]
     metadata = json.loads(invoke(env, "nft", "metadata", str(first["token_id"]), *rpc).stdout)
     assert metadata["name"] == rows[0].spec.title
     assert {"trait_type": "Learner", "value": rows[0].learner_name} in metadata["attributes"]
@@ -752,6 +755,9 @@ def test_nft_mint_metadata_burn_and_consent(world):
     assert "CredentialNFTConsentRequired" in refused and "compare --consent" in refused  # what to do instead
     assert "require-consent false" in refused
     cli(env, "nft", "require-consent", "false", *rpc)
+    remint = cli(env, "nft", "mint", str(SAMPLE_ROSTER), *rpc)  # only the burnt token is minted anew
+    assert remint["minted"] == 1 and remint["already_minted"] == len(rows) - 1
+    assert remint["rows"][0]["status"] == "minted" and remint["rows"][0]["token_id"] != first["token_id"]
 
 
 @needs_anvil
@@ -764,8 +770,9 @@ def test_nft_mint_reports_rows_without_an_address(world, tmp_path):
     result = invoke(world["env"], "nft", "mint", str(roster), "--json", *world["rpc"])
     assert result.exit_code == 1
     rows = json.loads(result.stdout)["rows"]
-    assert [r["status"] for r in rows] == ["failed", "minted"]
-    assert rows[0]["error"].startswith("learner_address")
+    # the second row's token: minted now, or found from an earlier test on this chain (the same learner)
+    assert rows[0]["status"] == "failed" and rows[1]["status"] in ("minted", "already_minted")
+    assert rows[0]["error"].startswith("learner_address") and rows[1]["token_id"] is not None
 
 
 @needs_anvil
