@@ -308,6 +308,14 @@ class CredentialNFTClient(_Client):
                 burned.add(token_id)
         return {holder: [t for t in tokens if t not in burned] for holder, tokens in minted.items()}
 
+    def burnt_tokens(self, issuer: str, from_block: int = 0) -> set[int]:
+        """The tokens `issuer` burnt since `from_block`."""
+        return {
+            int(event.args["tokenId"])
+            for event in self.chain.events(self.NAME, self.address, from_block)
+            if event.event == "CredentialBurned" and str(event.args["issuer"]).lower() == issuer.lower()
+        }
+
     def locked(self, token_id: int) -> bool:
         return bool(self._call("locked", token_id))
 

@@ -114,19 +114,31 @@ def nft_burn(
     passphrase_env: PassphraseEnv = PASSPHRASE_ENV,
     as_json: JsonFlag = False,
 ) -> None:
-    """NFT mode: revoke by burning (one transaction per token; only the issuer that minted it)."""
+    """NFT mode: revoke by burning (one transaction per token; only the issuer that minted it). Safe to run
+    again: a token this issuer already burnt is reported so, and nothing is sent for it."""
     settings = settings_or_exit()
 
     def body() -> list[dict[str, Any]]:
-        _, _, nft, sender, _ = _issuer_nft(settings, issuer, rpc, passphrase_env)
-        return [{"token_id": token, **nft.burn(token, sender=sender).summary()} for token in token_ids]
+        _, account, nft, sender, deployed = _issuer_nft(settings, issuer, rpc, passphrase_env)
+        done = nft.burnt_tokens(account, deployed)
+        burnt: list[dict[str, Any]] = []
+        for token in token_ids:
+            if token in done:
+                burnt.append({"token_id": token, "already_burnt": True})
+                continue
+            burnt.append({"token_id": token, "already_burnt": False, **nft.burn(token, sender=sender).summary()})
+            done.add(token)
+        return burnt
 
     burnt = run_or_exit(body)
     if as_json:
         emit_json({"burnt": burnt})
     else:
         for b in burnt:
-            console.print(f"token {b['token_id']} burnt ({b['gas_used']:,} gas)")
+            if b["already_burnt"]:
+                console.print(f"token {b['token_id']} already burnt (nothing sent)")
+            else:
+                console.print(f"token {b['token_id']} burnt ({b['gas_used']:,} gas)")
 
 
 @app.command("require-consent")
