@@ -298,23 +298,28 @@ class CredentialNFTClient(_Client):
 
     def live_tokens(self, issuer: str, from_block: int = 0) -> dict[str, list[int]]:
         """The tokens `issuer` minted since `from_block` and has not burned, by holder (checksummed), in order."""
-        minted: dict[str, list[int]] = {}
-        burned: set[int] = set()
-        for event in self.chain.events(self.NAME, self.address, from_block):
-            token_id = int(event.args.get("tokenId", -1))
-            if event.event == "CredentialMinted" and str(event.args["issuer"]).lower() == issuer.lower():
-                minted.setdefault(str(event.args["holder"]), []).append(token_id)
-            elif event.event == "CredentialBurned":
-                burned.add(token_id)
-        return {holder: [t for t in tokens if t not in burned] for holder, tokens in minted.items()}
+        minted, burned = self._mints_and_burns(issuer, from_block)
+        live: dict[str, list[int]] = {}
+        for token_id, holder in minted:
+            if token_id not in burned:
+                live.setdefault(holder, []).append(token_id)
+        return live
 
     def burnt_tokens(self, issuer: str, from_block: int = 0) -> set[int]:
         """The tokens `issuer` burnt since `from_block`."""
-        return {
-            int(event.args["tokenId"])
-            for event in self.chain.events(self.NAME, self.address, from_block)
-            if event.event == "CredentialBurned" and str(event.args["issuer"]).lower() == issuer.lower()
-        }
+        return self._mints_and_burns(issuer, from_block)[1]
+
+    def _mints_and_burns(self, issuer: str, from_block: int) -> tuple[list[tuple[int, str]], set[int]]:
+        """`issuer`'s CredentialMinted (token, holder) and CredentialBurned tokens since `from_block`, in order."""
+        minted, burned, mine = [], set(), issuer.lower()
+        for event in self.chain.events(self.NAME, self.address, from_block):
+            if str(event.args.get("issuer", "")).lower() != mine:
+                continue
+            if event.event == "CredentialMinted":
+                minted.append((int(event.args["tokenId"]), str(event.args["holder"])))
+            elif event.event == "CredentialBurned":
+                burned.add(int(event.args["tokenId"]))
+        return minted, burned
 
     def locked(self, token_id: int) -> bool:
         return bool(self._call("locked", token_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -115,11 +116,12 @@ def deploy_contracts(
 
 
 def deploy_recorded(
-    chain: Chain, directory: Path, *, deployer: str | LocalAccount, admin: str | None = None
+    chain: Chain, directory: Path, *, deployer: Callable[[], str | LocalAccount], admin: str | None = None
 ) -> tuple[Deployment, bool]:
     """The deployment recorded in `directory` for this chain if its code is there (and False: nothing was
     sent), else the three contracts deployed and recorded (True) — what `credanchor deploy` does. The
-    IssuerRegistry's admin is `admin`, default the deployer.
+    IssuerRegistry's admin is `admin`, default the deployer. `deployer()` is asked only when something is to
+    be sent (it may unlock a key).
 
     Safe to retry: run again after a crash, a lost connection or a refused transaction, it deploys only
     what is missing. A contract whose transaction was sent but not seen mined is looked for at its
@@ -143,7 +145,7 @@ def deploy_recorded(
                 "purpose, remove that file first."
             )
         return recorded, False
-    deployment = deploy_contracts(chain, deployer=deployer, admin=admin, journal_dir=directory)
+    deployment = deploy_contracts(chain, deployer=deployer(), admin=admin, journal_dir=directory)
     deployment.save(directory)
     _Journal.path_for(directory, chain.chain_id).unlink(missing_ok=True)
     return deployment, True

@@ -189,7 +189,7 @@ def up(settings: Settings, port: int | None = None, notify: Callable[[str], None
 
 def ensure_deployed(chain: Chain, settings: Settings) -> Deployment:
     """The recorded deployment if its code is on the chain, else a fresh one (recorded)."""
-    deployment, sent = deploy_recorded(chain, settings.deployments_dir, deployer=chain.accounts[0])
+    deployment, sent = deploy_recorded(chain, settings.deployments_dir, deployer=lambda: chain.accounts[0])
     if sent and REPO_DEPLOYMENTS.is_dir():
         deployment.save(REPO_DEPLOYMENTS)
     return deployment

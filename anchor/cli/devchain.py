@@ -59,15 +59,17 @@ def deploy(
     def body() -> dict[str, Any]:
         chain = connect(settings, rpc, chain_name)
         admin = check_address(sender, "--from") if sender is not None else None
-        if admin is not None:
-            deployer: str | LocalAccount = sender_of(settings, chain, admin, passphrase_env)
-        elif accounts := chain.accounts:
-            deployer = accounts[0]
-        else:
+
+        def deployer() -> str | LocalAccount:  # asked only when something is to be sent
+            if admin is not None:
+                return sender_of(settings, chain, admin, passphrase_env)
+            if accounts := chain.accounts:
+                return accounts[0]
             raise CredAnchorError(
                 f"{chain.description} manages no unlocked account to deploy from: create one here with "
                 "`credanchor account create`, fund it, and deploy with --from ADDRESS (docs/networks.md)"
             )
+
         deployment, sent = deploy_recorded(chain, settings.deployments_dir, deployer=deployer, admin=admin)
         known = profile_for_chain_id(chain.chain_id)
         path = settings.deployments_dir / f"{deployment.chain_id}.json"
